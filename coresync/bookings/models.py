@@ -1,0 +1,212 @@
+"""Bookings, the resources they occupy (allocations) and their history (SPEC §4).
+
+Double booking is refused by the database: each booking writes one :class:`Allocation` per
+resource unit it occupies (a technician, or one place of a room), covering the service time
+plus buffers. On PostgreSQL an exclusion constraint (migration ``0002``) forbids two active
+allocations of one resource key from overlapping; SQLite serializes write transactions.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from coresync.memberships.models import Tier
+
+
+class BookingStatus(models.TextChoices):
+    """Life cycle of a booking. ``expired``: a pending booking whose payment hold ran out."""
+
+    PENDING = "pending", "Pending payment"
+    CONFIRMED = "confirmed", "Confirmed"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no_show", "No-show"
+    RESCHEDULED = "rescheduled", "Rescheduled"
+    EXPIRED = "expired", "Expired"
+
+
+ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
+CANCELLABLE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+RESCHEDULABLE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+
+
+class BookingTier(models.TextChoices):
+    """The access under which a booking was made (SPEC §4)."""
+
+    MEMBER_PRIORITY = "member_priority", "Member, priority period or hold"
+    MEMBER_STANDARD = "member_standard", "Member"
+    NON_MEMBER = "non_member", "Non-member"
+    VIP = "vip", "VIP"
+
+
+class Booking(models.Model):
+    """A customer's booking of one service for ``guests`` people.
+
+    ``start``/``end`` are UTC and cover the service itself (duration + add-on minutes);
+    buffers live on the allocations. ``price_lines`` is the quote stored when the booking was
+    made: ``[{"code", "label", "amount"}]`` with amounts as strings.
+    """
+
+    reference = models.CharField(max_length=20, unique=True, editable=False)
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="bookings",
+    )
+    service = models.ForeignKey("catalog.Service", on_delete=models.PROTECT, related_name="bookings")
+    duration_minutes = models.PositiveIntegerField()
+    technician = models.ForeignKey(
+        "resources.Technician",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bookings",
+        help_text="The (first) technician; couples bookings list all on their allocations.",
+    )
+    room = models.ForeignKey("resources.Room", on_delete=models.PROTECT, related_name="bookings")
+    guests = models.PositiveIntegerField(default=1)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=BookingStatus.choices)
+    tier = models.CharField(max_length=20, choices=BookingTier.choices)
+    customer_tier = models.CharField(max_length=20, choices=Tier.choices, default=Tier.NON_MEMBER)
+    membership = models.ForeignKey(
+        "memberships.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    preferences = models.JSONField(default=dict, blank=True)
+    notes = models.TextField(blank=True)
+    price_lines = models.JSONField(default=list)
+    subtotal = models.DecimalField(max_digits=10, decimal_places=2)
+    tax = models.DecimalField(max_digits=10, decimal_places=2)
+    total = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3, default="USD")
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancellation_reason = models.CharField(max_length=200, blank=True)
+    cancellation_fee = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    fee_waived = models.BooleanField(default=False)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    reschedule_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [
+            models.Index(fields=["start"]),
+            models.Index(fields=["status", "hold_expires_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="booking_idempotency_key_per_customer",
+            ),
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="booking_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def cancellation_fee_or_zero(self) -> Decimal:
+        return self.cancellation_fee or Decimal("0.00")
+
+
+class BookingAddOn(models.Model):
+    """An add-on chosen for a booking, with the price and minutes it had then."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="booking_addons")
+    addon = models.ForeignKey("catalog.AddOn", on_delete=models.PROTECT, related_name="+")
+    price = models.DecimalField(max_digits=10, decimal_places=2)
+    extra_minutes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["addon__slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "addon"], name="booking_addon_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booking} + {self.addon}"
+
+
+class Allocation(models.Model):
+    """One resource unit a booking occupies from ``starts_at`` to ``ends_at`` (UTC, buffers
+    included, half-open). ``resource_key`` is ``"technician:<id>"`` or ``"room:<id>:<unit>"``;
+    while ``is_active`` no two allocations of one key may overlap (PostgreSQL exclusion
+    constraint). A pending booking's allocations stop counting at ``expires_at``."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="allocations")
+    resource_key = models.CharField(max_length=40)
+    technician = models.ForeignKey(
+        "resources.Technician", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    room = models.ForeignKey(
+        "resources.Room", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.PositiveIntegerField(null=True, blank=True)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["resource_key", "starts_at"]
+        indexes = [
+            models.Index(fields=["is_active", "starts_at", "ends_at"]),
+            models.Index(fields=["resource_key", "starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="allocation_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource_key} {self.starts_at:%Y-%m-%d %H:%M}Z-{self.ends_at:%H:%M}Z"
+
+
+def technician_key(technician_id: int) -> str:
+    """Return the allocation ``resource_key`` of a technician."""
+    return f"technician:{technician_id}"
+
+
+def room_unit_key(room_id: int, unit: int) -> str:
+    """Return the allocation ``resource_key`` of one place (``unit``, from 1) of a room."""
+    return f"room:{room_id}:{unit}"
+
+
+class BookingHistory(models.Model):
+    """One change to a booking: who, when, what (SPEC §4). ``action`` is a dotted name such as
+    ``booking.created``, ``booking.cancelled``, ``booking.rescheduled``; ``data`` holds the
+    details (old and new start, fee…)."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="history")
+    action = models.CharField(max_length=50)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "booking history"
+
+    def __str__(self) -> str:
+        return f"{self.booking} {self.action}"

@@ -1,0 +1,57 @@
+"""The base of CoreSync's domain errors.
+
+A domain error carries a stable ``code`` (the API's error code, ARCHITECTURE.md "HTTP API"),
+a human message, optional per-field messages and the HTTP status the API layer maps it to.
+Services raise them; views translate them; nothing is half-written when one is raised because
+services raise inside ``transaction.atomic()``.
+"""
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A refused operation with a machine-readable code.
+
+    Args:
+        message: a sentence for a person, naming what was wrong.
+        fields: optional ``{field_name: message}`` for field-level problems.
+        **params: data about the failure (e.g. ``start=…``), kept on ``self.params``.
+    """
+
+    code: str = "invalid"
+    status: int = 400
+    default_message: str = "The request is invalid."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        fields: dict[str, str] | None = None,
+        **params: Any,
+    ) -> None:
+        self.message = message or self.default_message
+        self.fields = fields or {}
+        self.params = params
+        super().__init__(self.message)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the API error body ``{"error": {"code", "message", "fields"?}}``."""
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.fields:
+            body["fields"] = self.fields
+        return {"error": body}
+
+
+class InvalidInput(DomainError):
+    """Bad input: an unknown slug, a malformed range, a value out of bounds (400 ``invalid``)."""
+
+    code = "invalid"
+    status = 400
+
+
+class NotFound(DomainError):
+    """The object does not exist or is not the caller's (404 ``not_found``)."""
+
+    code = "not_found"
+    status = 404
+    default_message = "Not found."

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MembershipsConfig(AppConfig):
+    name = "coresync.memberships"
+    label = "memberships"

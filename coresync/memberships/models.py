@@ -1,0 +1,124 @@
+"""Membership plans, explicit tier prices and customers' memberships (SPEC §3)."""
+
+from datetime import date
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class Tier(models.TextChoices):
+    """Membership tiers; ``non_member`` is the tier of anyone without an active membership."""
+
+    NON_MEMBER = "non_member", "Non-member"
+    BASE = "base", "Base"
+    PREMIUM = "premium", "Premium"
+    VIP = "vip", "Unlimited / VIP"
+
+
+PLAN_TIERS = [Tier.BASE, Tier.PREMIUM, Tier.VIP]
+
+
+class MembershipPlan(models.Model):
+    """A plan customers subscribe to.
+
+    ``advance_days``: spa-local calendar days ahead its members may book.
+    ``priority``: may book slots held for priority members (``member_only_until`` holds).
+    ``vip``: may also book VIP-only holds. The ``*_override`` cancellation fields, when set,
+    replace the spa-wide policy for this plan's members (SPEC §4 "policy per tier").
+    """
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(max_length=100)
+    tier = models.CharField(max_length=20, choices=[(t.value, t.label) for t in PLAN_TIERS])
+    advance_days = models.PositiveIntegerField()
+    discount_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    priority = models.BooleanField(default=False)
+    vip = models.BooleanField(default=False)
+    monthly_price = models.DecimalField(max_digits=10, decimal_places=2)
+    included_credits = models.PositiveIntegerField(default=0)
+    benefits = models.JSONField(default=list, blank=True)
+    birthday_benefit = models.CharField(max_length=200, blank=True)
+    free_cancellation_hours = models.PositiveIntegerField(null=True, blank=True)
+    late_cancellation_fee_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    no_show_fee_percent = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["monthly_price"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TierPrice(models.Model):
+    """An explicit price for a tier on one service duration; overrides the plan discount."""
+
+    service = models.ForeignKey(
+        "catalog.Service", on_delete=models.CASCADE, related_name="tier_prices"
+    )
+    tier = models.CharField(max_length=20, choices=[(t.value, t.label) for t in PLAN_TIERS])
+    minutes = models.PositiveIntegerField()
+    price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(0)])
+
+    class Meta:
+        ordering = ["service", "tier", "minutes"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "tier", "minutes"], name="tier_price_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.minutes} min ({self.tier}): {self.price}"
+
+
+class MembershipStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    PAST_DUE = "past_due", "Past due"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired"
+
+
+class Membership(models.Model):
+    """A customer's subscription to a plan. It gives its tier while ``status`` is active and
+    the local date lies in ``[started_on, ends_on]`` (``ends_on`` empty = open-ended)."""
+
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    plan = models.ForeignKey(MembershipPlan, on_delete=models.PROTECT, related_name="memberships")
+    status = models.CharField(
+        max_length=20, choices=MembershipStatus.choices, default=MembershipStatus.ACTIVE
+    )
+    started_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    current_period_start = models.DateField(null=True, blank=True)
+    current_period_end = models.DateField(null=True, blank=True)
+    credits_used = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("started_on")),
+                name="membership_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} – {self.plan} ({self.status})"
+
+    def is_current(self, today: date) -> bool:
+        """Tell whether this membership gives its tier on the spa-local date ``today``."""
+        return (
+            self.status == MembershipStatus.ACTIVE
+            and self.started_on <= today
+            and (self.ends_on is None or today <= self.ends_on)
+        )

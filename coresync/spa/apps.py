@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SpaConfig(AppConfig):
+    name = "coresync.spa"
+    label = "spa"
