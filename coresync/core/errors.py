@@ -55,3 +55,11 @@ class NotFound(DomainError):
     code = "not_found"
     status = 404
     default_message = "Not found."
+
+
+class Forbidden(DomainError):
+    """The caller's role may not do this (403 ``forbidden``)."""
+
+    code = "forbidden"
+    status = 403
+    default_message = "You do not have permission to do that."

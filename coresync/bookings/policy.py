@@ -1,0 +1,67 @@
+"""Cancellation policy per tier (SPEC §4): free until N hours before the start (elapsed
+time), a late fee inside that window, a no-show fee; ``can_cancel``/``can_reschedule`` are
+computed from it, never stored."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from coresync.bookings.models import CANCELLABLE_STATUSES, RESCHEDULABLE_STATUSES, Booking
+from coresync.core.money import percent_of
+from coresync.spa.selectors import get_settings
+
+
+@dataclass(frozen=True)
+class CancellationPolicy:
+    """``free_until_hours``: elapsed hours before the start; fees are percent of the total."""
+
+    free_until_hours: int
+    late_fee_percent: Decimal
+    no_show_fee_percent: Decimal
+
+    def free_until(self, start: datetime) -> datetime:
+        """Return the last instant a booking starting at ``start`` can be cancelled free."""
+        return start - timedelta(hours=self.free_until_hours)
+
+    def cancellation_fee(self, booking: Booking, now: datetime) -> Decimal:
+        """Return the fee for cancelling ``booking`` at ``now`` (``0.00`` when free)."""
+        if now <= self.free_until(booking.start):
+            return Decimal("0.00")
+        return percent_of(booking.total, self.late_fee_percent)
+
+    def no_show_fee(self, booking: Booking) -> Decimal:
+        return percent_of(booking.total, self.no_show_fee_percent)
+
+
+def policy_for(booking: Booking) -> CancellationPolicy:
+    """Return the policy that applies to ``booking``: the spa's, with any overrides of the
+    plan the customer had when booking."""
+    spa_settings = get_settings()
+    plan = booking.membership.plan if booking.membership_id else None
+
+    def pick(plan_value, spa_value):
+        return spa_value if plan_value is None else plan_value
+
+    return CancellationPolicy(
+        free_until_hours=pick(
+            plan and plan.free_cancellation_hours, spa_settings.free_cancellation_hours
+        ),
+        late_fee_percent=pick(
+            plan and plan.late_cancellation_fee_percent,
+            spa_settings.late_cancellation_fee_percent,
+        ),
+        no_show_fee_percent=pick(plan and plan.no_show_fee_percent, spa_settings.no_show_fee_percent),
+    )
+
+
+def can_cancel(booking: Booking, now: datetime) -> bool:
+    """Tell whether the customer may still cancel (a fee may apply): before the start."""
+    return booking.status in CANCELLABLE_STATUSES and now < booking.start
+
+
+def can_reschedule(booking: Booking, now: datetime) -> bool:
+    """Tell whether the customer may still move the booking: until the free-cancellation
+    cut-off, so rescheduling never dodges a late fee."""
+    return booking.status in RESCHEDULABLE_STATUSES and now <= policy_for(booking).free_until(
+        booking.start
+    )

@@ -1,0 +1,701 @@
+"""Booking state changes (SPEC §4): create, confirm, cancel, reschedule, check in, complete,
+no-show, expire holds. Each is a named function with a status guard, one transaction, a
+history entry, and no side effect before commit (STYLE.md "Domain logic").
+
+Double booking: inside the transaction the chosen technicians and room are locked in a fixed
+order (``select_for_update``, technicians then rooms, by primary key), availability is checked
+again under the lock with the same engine that lists slots, then allocations are written; on
+PostgreSQL the exclusion constraint refuses any overlap that slipped through, and that
+``IntegrityError`` becomes :class:`~coresync.scheduling.errors.SlotUnavailable`.
+"""
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, OperationalError, connection, transaction
+
+from coresync.bookings.errors import (
+    IdempotencyKeyReused,
+    InvalidTransition,
+    TooLate,
+)
+from coresync.bookings.models import (
+    ACTIVE_STATUSES,
+    CANCELLABLE_STATUSES,
+    RESCHEDULABLE_STATUSES,
+    Allocation,
+    Booking,
+    BookingAddOn,
+    BookingHistory,
+    BookingStatus,
+    BookingTier,
+    room_unit_key,
+    technician_key,
+)
+from coresync.bookings.policy import policy_for
+from coresync.catalog.models import Service
+from coresync.catalog.pricing import Quote
+from coresync.core.clock import local_date
+from coresync.core.clock import now as clock_now
+from coresync.core.errors import DomainError, Forbidden, InvalidInput
+from coresync.memberships.models import Tier
+from coresync.memberships.selectors import CustomerAccess, get_customer_access
+from coresync.resources.models import Room, Technician
+from coresync.scheduling.engine import Slot
+from coresync.scheduling.errors import SlotUnavailable
+from coresync.scheduling.selectors import (
+    AvailabilityRequest,
+    build_availability_request,
+    find_start,
+    price_list_for,
+)
+from coresync.spa.selectors import get_settings
+from coresync.spa.services import issue_reference
+
+logger = logging.getLogger(__name__)
+
+LOCK_ATTEMPTS = 3
+LOCK_TIMEOUT = "5s"
+
+ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    BookingStatus.PENDING: (BookingStatus.CONFIRMED, BookingStatus.CANCELLED, BookingStatus.EXPIRED),
+    BookingStatus.CONFIRMED: (
+        BookingStatus.IN_PROGRESS,
+        BookingStatus.COMPLETED,
+        BookingStatus.CANCELLED,
+        BookingStatus.NO_SHOW,
+    ),
+    BookingStatus.IN_PROGRESS: (BookingStatus.COMPLETED,),
+}
+"""Every status change a booking may make; anything else raises ``InvalidTransition``."""
+
+
+def log_action(
+    booking: Booking,
+    action: str,
+    *,
+    actor=None,
+    from_status: str = "",
+    to_status: str = "",
+    data: dict[str, Any] | None = None,
+) -> BookingHistory:
+    """Write one booking history row (who, when, what) — the single place changes are logged."""
+    return BookingHistory.objects.create(
+        booking=booking,
+        action=action,
+        actor=actor if getattr(actor, "pk", None) else None,
+        from_status=from_status,
+        to_status=to_status,
+        data=data or {},
+    )
+
+
+def _guard(booking: Booking, target: str) -> None:
+    if target not in ALLOWED_TRANSITIONS.get(booking.status, ()):
+        raise InvalidTransition(
+            f"A {booking.get_status_display().lower()} booking cannot become {target}.",
+            status=booking.status,
+            target=target,
+        )
+
+
+def _fingerprint(payload: dict[str, Any]) -> str:
+    canonical = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _booking_tier(access: CustomerAccess, slot: Slot) -> str:
+    """Return the access a booking is made under (SPEC §4 "Booking tier recorded")."""
+    if access.tier == Tier.VIP:
+        return BookingTier.VIP
+    if access.is_member:
+        return BookingTier.MEMBER_PRIORITY if slot.member_only else BookingTier.MEMBER_STANDARD
+    return BookingTier.NON_MEMBER
+
+
+def _lock_resources(slot: Slot) -> None:
+    """Lock the slot's technicians and room rows, technicians first, each by primary key."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+    list(
+        Technician.objects.select_for_update()
+        .filter(pk__in=slot.technician_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    list(Room.objects.select_for_update().filter(pk=slot.room_id).values_list("pk", flat=True))
+
+
+def _expire_stale_holds(resource_keys: Sequence[str], now: datetime) -> None:
+    """Expire pending bookings whose payment hold on these resources has run out, so their
+    allocations no longer block the database constraint."""
+    stale = (
+        Allocation.objects.filter(
+            resource_key__in=resource_keys, is_active=True, expires_at__lte=now
+        )
+        .values_list("booking_id", flat=True)
+        .distinct()
+    )
+    for booking in Booking.objects.filter(pk__in=list(stale), status=BookingStatus.PENDING):
+        _set_status(booking, BookingStatus.EXPIRED, actor=None, now=now)
+
+
+def _resource_keys(slot: Slot) -> list[str]:
+    keys = [technician_key(pk) for pk in slot.technician_ids]
+    keys += [room_unit_key(slot.room_id, unit) for unit in slot.room_units]
+    return sorted(keys)
+
+
+def _write_allocations(
+    booking: Booking, slot: Slot, buffer_before: int, buffer_after: int, expires_at
+) -> None:
+    starts_at = slot.start - timedelta(minutes=buffer_before)
+    ends_at = slot.end + timedelta(minutes=buffer_after)
+    rows = [
+        Allocation(
+            booking=booking,
+            resource_key=technician_key(pk),
+            technician_id=pk,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            expires_at=expires_at,
+        )
+        for pk in slot.technician_ids
+    ] + [
+        Allocation(
+            booking=booking,
+            resource_key=room_unit_key(slot.room_id, unit),
+            room_id=slot.room_id,
+            unit=unit,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            expires_at=expires_at,
+        )
+        for unit in slot.room_units
+    ]
+    rows.sort(key=lambda row: row.resource_key)
+    for row in rows:
+        # One insert per row, in resource order, so concurrent writers meet in the same order.
+        row.save(force_insert=True)
+
+
+def _reserve(
+    request: AvailabilityRequest,
+    start: datetime,
+    access: CustomerAccess,
+    now: datetime,
+    *,
+    exclude_booking_id: int | None,
+    enforce_booking_window: bool,
+    write,
+):
+    """Find the slot for ``start``, lock its resources, re-check under the lock and call
+    ``write(slot)`` in the same transaction. Retried when another booking moved the choice.
+
+    Raises:
+        SlotUnavailable: taken (also on an exclusion-constraint violation or a lock timeout).
+        OutsideBookingWindow, OutsideWorkingHours, InvalidInput: from :func:`find_start`.
+    """
+    options = {
+        "now": now,
+        "exclude_booking_id": exclude_booking_id,
+        "enforce_booking_window": enforce_booking_window,
+    }
+    for _attempt in range(LOCK_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                slot = find_start(request, start, access, **options)
+                _lock_resources(slot)
+                _expire_stale_holds(_resource_keys(slot), now)
+                locked = set(_resource_keys(slot))
+                confirmed = find_start(request, start, access, **options)
+                if not set(_resource_keys(confirmed)) <= locked:
+                    continue  # another booking changed the best choice; choose again
+                return write(confirmed)
+        except IntegrityError as error:
+            logger.info("Allocation refused by the database at %s: %s", start, error)
+            raise SlotUnavailable(start=start) from error
+        except OperationalError as error:
+            # A lock timeout (PostgreSQL) or "database is locked" (SQLite): busy, try again.
+            logger.warning("Booking lock not acquired at %s: %s", start, error)
+            raise SlotUnavailable(
+                "That time is being booked by someone else right now. Please try again.",
+                start=start,
+            ) from error
+    raise SlotUnavailable(start=start)
+
+
+def create_booking(
+    *,
+    customer,
+    service: Service | str,
+    start: datetime,
+    duration_minutes: int | None = None,
+    addon_slugs: Sequence[str] = (),
+    guests: int = 1,
+    technician: Technician | str | None = None,
+    room: Room | str | None = None,
+    preferences: dict[str, Any] | None = None,
+    notes: str = "",
+    idempotency_key: str | None = None,
+    actor=None,
+    now: datetime | None = None,
+    enforce_booking_window: bool = True,
+    awaiting_payment: bool = False,
+) -> Booking:
+    """Book ``service`` at aware ``start`` for ``customer`` and return the booking.
+
+    Args:
+        customer: the user the booking is for (their membership decides tier and price).
+        service: a Service or its slug; ``duration_minutes`` defaults to the shortest.
+        start: aware datetime on the service's grid (any offset; stored in UTC).
+        addon_slugs, guests, technician, room: the choices; technician/room ``None`` = any.
+        preferences, notes: the guest's wishes (pressure, temperature, music…).
+        idempotency_key: a repeat with the same key and request returns the same booking
+            (its ``was_replayed`` attribute is True); the same key with another request
+            raises ``IdempotencyKeyReused``.
+        actor: who acts (defaults to the customer); recorded in the history.
+        now: the clock reading for the whole operation.
+        enforce_booking_window: False lets staff and imports book outside notice/window.
+        awaiting_payment: create ``pending`` and hold the slot for the spa's hold minutes
+            instead of confirming at once (the offline "pay at the spa" default confirms).
+
+    Raises:
+        InvalidInput (400), OutsideBookingWindow (422), OutsideWorkingHours (422),
+        SlotUnavailable (409), IdempotencyKeyReused (422).
+    """
+    now = now or clock_now()
+    spa_settings = get_settings()
+    service_slug = service.slug if isinstance(service, Service) else service
+    technician_slug = technician.slug if isinstance(technician, Technician) else technician
+    room_slug = room.slug if isinstance(room, Room) else room
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise InvalidInput("start must include a UTC offset.", fields={"start": "Add a UTC offset."})
+    day = local_date(start, spa_settings.zone)
+    request = build_availability_request(
+        service_slug=service_slug,
+        date_from=day,
+        date_to=day,
+        duration=duration_minutes,
+        addon_slugs=addon_slugs,
+        guests=guests,
+        technician_slug=technician_slug,
+        room_slug=room_slug,
+    )
+    fingerprint = _fingerprint(
+        {
+            "service": service_slug,
+            "start": start.astimezone(spa_settings.zone).isoformat(),
+            "duration": request.minutes,
+            "addons": sorted(addon.slug for addon in request.addons),
+            "guests": guests,
+            "technician": technician_slug,
+            "room": room_slug,
+            "preferences": preferences or {},
+            "notes": notes,
+        }
+    )
+    if idempotency_key:
+        replayed = _replay(customer, idempotency_key, fingerprint)
+        if replayed is not None:
+            return replayed
+
+    access = get_customer_access(customer, local_date(now, spa_settings.zone), spa_settings)
+    prices = price_list_for(request, access, spa_settings)
+    service_row = request.service
+
+    def write(slot: Slot) -> Booking:
+        room_row = Room.objects.get(pk=slot.room_id)
+        quote: Quote = prices.quote(slot.start, guests, room_row.premium_modifier_percent)
+        hold_expires_at = now + timedelta(minutes=spa_settings.hold_minutes) if awaiting_payment else None
+        status = BookingStatus.PENDING if awaiting_payment else BookingStatus.CONFIRMED
+        booking = Booking.objects.create(
+            reference=issue_reference("CS", now),
+            customer=customer,
+            service=service_row,
+            duration_minutes=request.minutes,
+            technician_id=slot.technician_ids[0] if slot.technician_ids else None,
+            room_id=slot.room_id,
+            guests=guests,
+            start=slot.start,
+            end=slot.end,
+            status=status,
+            tier=_booking_tier(access, slot),
+            customer_tier=access.tier,
+            membership=access.membership,
+            preferences=preferences or {},
+            notes=notes,
+            price_lines=quote.stored_lines(),
+            subtotal=quote.subtotal,
+            tax=quote.tax,
+            total=quote.total,
+            currency=quote.currency,
+            idempotency_key=idempotency_key or None,
+            request_fingerprint=fingerprint,
+            hold_expires_at=hold_expires_at,
+        )
+        BookingAddOn.objects.bulk_create(
+            BookingAddOn(
+                booking=booking, addon=addon, price=addon.price, extra_minutes=addon.extra_minutes
+            )
+            for addon in request.addons
+        )
+        _write_allocations(
+            booking, slot, service_row.buffer_before, service_row.buffer_after, hold_expires_at
+        )
+        log_action(
+            booking,
+            "booking.created",
+            actor=actor or customer,
+            to_status=status,
+            data={
+                "start": slot.start.isoformat(),
+                "technicians": list(slot.technician_slugs),
+                "room": slot.room_slug,
+                "total": str(quote.total),
+            },
+        )
+        return booking
+
+    try:
+        booking = _reserve(
+            request,
+            start,
+            access,
+            now,
+            exclude_booking_id=None,
+            enforce_booking_window=enforce_booking_window,
+            write=write,
+        )
+    except SlotUnavailable:
+        if idempotency_key:
+            # A concurrent request with the same key may have won the race.
+            replayed = _replay(customer, idempotency_key, fingerprint)
+            if replayed is not None:
+                return replayed
+        raise
+    booking.was_replayed = False
+    return booking
+
+
+def _replay(customer, idempotency_key: str, fingerprint: str) -> Booking | None:
+    existing = Booking.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
+    if existing is None:
+        return None
+    if existing.request_fingerprint != fingerprint:
+        raise IdempotencyKeyReused(key=idempotency_key)
+    existing.was_replayed = True
+    return existing
+
+
+def _locked(booking: Booking) -> Booking:
+    return Booking.objects.select_for_update().get(pk=booking.pk)
+
+
+def _set_status(booking: Booking, target: str, *, actor, now: datetime, **changes: Any) -> Booking:
+    """Move a (locked) booking to ``target``, deactivating allocations when it stops holding
+    its resources, and log it."""
+    _guard(booking, target)
+    previous = booking.status
+    booking.status = target
+    for name, value in changes.items():
+        setattr(booking, name, value)
+    booking.save(update_fields=["status", "updated_at", *changes])
+    if target not in ACTIVE_STATUSES and target != BookingStatus.COMPLETED:
+        Allocation.objects.filter(booking=booking, is_active=True).update(is_active=False)
+    if target in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS):
+        Allocation.objects.filter(booking=booking, is_active=True).update(expires_at=None)
+    data = {key: str(value) for key, value in changes.items() if key != "cancelled_by"}
+    log_action(
+        booking,
+        f"booking.{target}",
+        actor=actor,
+        from_status=previous,
+        to_status=target,
+        data=data,
+    )
+    return booking
+
+
+def confirm_booking(booking: Booking, *, actor=None, now: datetime | None = None) -> Booking:
+    """Confirm a pending booking (payment received). A hold that has run out is expired
+    instead and ``SlotUnavailable`` raised, so the caller refunds.
+
+    Raises:
+        InvalidTransition: not pending. SlotUnavailable: the payment hold expired.
+    """
+    now = now or clock_now()
+    expired = False
+    with transaction.atomic():
+        booking = _locked(booking)
+        if booking.status == BookingStatus.PENDING and booking.hold_expires_at and (
+            booking.hold_expires_at <= now
+        ):
+            _set_status(booking, BookingStatus.EXPIRED, actor=actor, now=now)
+            expired = True
+        else:
+            _set_status(booking, BookingStatus.CONFIRMED, actor=actor, now=now, hold_expires_at=None)
+    if expired:
+        raise SlotUnavailable("The payment hold on this booking expired.", start=booking.start)
+    return booking
+
+
+def cancel_booking(
+    booking: Booking,
+    *,
+    actor,
+    now: datetime | None = None,
+    waive_fee: bool = False,
+    reason: str = "",
+) -> Booking:
+    """Cancel a pending or confirmed booking before it starts, recording the policy's fee.
+
+    The fee is 0.00 until ``free_until_hours`` (elapsed) before the start, then the late fee
+    percent of the total (SPEC §4). Only a manager may waive it.
+
+    Raises:
+        InvalidTransition: not pending/confirmed. TooLate: the booking has started.
+        Forbidden: ``waive_fee`` by someone who is not a manager.
+    """
+    now = now or clock_now()
+    if waive_fee and not getattr(actor, "is_manager", False):
+        raise Forbidden("Only a manager can waive a cancellation fee.")
+    with transaction.atomic():
+        booking = _locked(booking)
+        if booking.status not in CANCELLABLE_STATUSES:
+            _guard(booking, BookingStatus.CANCELLED)
+        if now >= booking.start:
+            raise TooLate("The booking has already started; it can no longer be cancelled.")
+        fee = policy_for(booking).cancellation_fee(booking, now)
+        return _set_status(
+            booking,
+            BookingStatus.CANCELLED,
+            actor=actor,
+            now=now,
+            cancelled_at=now,
+            cancelled_by=actor if getattr(actor, "pk", None) else None,
+            cancellation_fee=Decimal("0.00") if waive_fee else fee,
+            fee_waived=waive_fee and fee > 0,
+            cancellation_reason=reason[:200],
+        )
+
+
+def reschedule_booking(
+    booking: Booking,
+    *,
+    start: datetime,
+    actor,
+    technician: Technician | str | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """Move a booking to a new start, keeping its reference, choices and history.
+
+    The new start passes the same availability check as a new booking (the booking's own
+    allocations are ignored), under the customer's current tier; the price is quoted again.
+    Customers may reschedule until the free-cancellation cut-off; managers until the start.
+    ``technician`` ``None`` means any qualified technician.
+
+    Raises:
+        InvalidTransition: not pending/confirmed. TooLate: past the cut-off.
+        InvalidInput, OutsideBookingWindow, OutsideWorkingHours, SlotUnavailable.
+    """
+    now = now or clock_now()
+    spa_settings = get_settings()
+    if booking.status not in RESCHEDULABLE_STATUSES:
+        raise InvalidTransition(
+            f"A {booking.get_status_display().lower()} booking cannot be rescheduled."
+        )
+    is_manager = getattr(actor, "is_manager", False)
+    cutoff = booking.start if is_manager else policy_for(booking).free_until(booking.start)
+    if now > cutoff:
+        raise TooLate("It is too late to reschedule this booking; it can still be cancelled.")
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise InvalidInput("start must include a UTC offset.", fields={"start": "Add a UTC offset."})
+    day = local_date(start, spa_settings.zone)
+    addon_slugs = list(booking.booking_addons.values_list("addon__slug", flat=True))
+    request = build_availability_request(
+        service_slug=booking.service.slug,
+        date_from=day,
+        date_to=day,
+        duration=booking.duration_minutes,
+        addon_slugs=addon_slugs,
+        guests=booking.guests,
+        technician_slug=technician.slug if isinstance(technician, Technician) else technician,
+    )
+    access = get_customer_access(booking.customer, local_date(now, spa_settings.zone), spa_settings)
+    prices = price_list_for(request, access, spa_settings)
+    service = request.service
+
+    def write(slot: Slot) -> Booking:
+        locked = _locked(booking)
+        if locked.status not in RESCHEDULABLE_STATUSES:
+            raise InvalidTransition("The booking changed meanwhile; it cannot be rescheduled.")
+        old = {"start": locked.start.isoformat(), "total": str(locked.total)}
+        Allocation.objects.filter(booking=locked, is_active=True).update(is_active=False)
+        room_row = Room.objects.get(pk=slot.room_id)
+        quote = prices.quote(slot.start, locked.guests, room_row.premium_modifier_percent)
+        _write_allocations(
+            locked,
+            slot,
+            service.buffer_before,
+            service.buffer_after,
+            locked.hold_expires_at if locked.status == BookingStatus.PENDING else None,
+        )
+        locked.start, locked.end = slot.start, slot.end
+        locked.technician_id = slot.technician_ids[0] if slot.technician_ids else None
+        locked.room_id = slot.room_id
+        locked.price_lines = quote.stored_lines()
+        locked.subtotal, locked.tax, locked.total = quote.subtotal, quote.tax, quote.total
+        locked.reschedule_count += 1
+        locked.save(
+            update_fields=[
+                "start",
+                "end",
+                "technician",
+                "room",
+                "price_lines",
+                "subtotal",
+                "tax",
+                "total",
+                "reschedule_count",
+                "updated_at",
+            ]
+        )
+        log_action(
+            locked,
+            "booking.rescheduled",
+            actor=actor,
+            from_status=locked.status,
+            to_status=locked.status,
+            data={
+                "from": old,
+                "to": {"start": slot.start.isoformat(), "total": str(quote.total)},
+                "technicians": list(slot.technician_slugs),
+                "room": slot.room_slug,
+            },
+        )
+        return locked
+
+    return _reserve(
+        request,
+        start,
+        access,
+        now,
+        exclude_booking_id=booking.pk,
+        enforce_booking_window=not is_manager,
+        write=write,
+    )
+
+
+def check_in_booking(booking: Booking, *, actor, now: datetime | None = None) -> Booking:
+    """Mark the guest arrived and the service started (confirmed → in_progress).
+
+    Raises:
+        InvalidTransition: not confirmed.
+    """
+    now = now or clock_now()
+    with transaction.atomic():
+        booking = _locked(booking)
+        return _set_status(booking, BookingStatus.IN_PROGRESS, actor=actor, now=now, checked_in_at=now)
+
+
+def complete_booking(booking: Booking, *, actor, now: datetime | None = None) -> Booking:
+    """Mark the service done (in_progress, or confirmed once its start has passed).
+
+    Raises:
+        InvalidTransition: another status, or a confirmed booking that has not started.
+    """
+    now = now or clock_now()
+    with transaction.atomic():
+        booking = _locked(booking)
+        if booking.status == BookingStatus.CONFIRMED and now < booking.start:
+            raise InvalidTransition("A booking cannot be completed before it starts.")
+        return _set_status(booking, BookingStatus.COMPLETED, actor=actor, now=now, completed_at=now)
+
+
+def mark_no_show(booking: Booking, *, actor, now: datetime | None = None) -> Booking:
+    """Record that the guest did not come (confirmed → no_show, after the start), with the
+    policy's no-show fee, and free the rest of the booked time.
+
+    Raises:
+        InvalidTransition: not confirmed, or the start has not come yet.
+    """
+    now = now or clock_now()
+    with transaction.atomic():
+        booking = _locked(booking)
+        if booking.status == BookingStatus.CONFIRMED and now < booking.start:
+            raise InvalidTransition("A guest can only be a no-show once the start time has passed.")
+        fee = policy_for(booking).no_show_fee(booking)
+        return _set_status(booking, BookingStatus.NO_SHOW, actor=actor, now=now, cancellation_fee=fee)
+
+
+def expire_holds(now: datetime | None = None) -> int:
+    """Expire every pending booking whose payment hold ran out; return how many.
+
+    Run every minute by the scheduler; availability already ignores expired holds, this
+    makes their status and allocations say so too.
+    """
+    now = now or clock_now()
+    count = 0
+    due = Booking.objects.filter(status=BookingStatus.PENDING, hold_expires_at__lte=now)
+    for booking_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            booking = Booking.objects.select_for_update().get(pk=booking_id)
+            if booking.status == BookingStatus.PENDING and booking.hold_expires_at <= now:
+                _set_status(booking, BookingStatus.EXPIRED, actor=None, now=now)
+                count += 1
+    return count
+
+
+def quote_booking(
+    *,
+    customer,
+    service: str,
+    start: datetime | None = None,
+    duration_minutes: int | None = None,
+    addon_slugs: Sequence[str] = (),
+    guests: int = 1,
+    room: str | None = None,
+    now: datetime | None = None,
+) -> Quote:
+    """Price a booking without making it (the ``POST quotes/`` endpoint).
+
+    With a ``start``, peak pricing applies and the room is the one the engine would choose
+    (or ``room``); without one, no peak or room modifier is applied.
+
+    Raises:
+        InvalidInput: as :func:`build_availability_request`, or a start without offset.
+    """
+    now = now or clock_now()
+    spa_settings = get_settings()
+    if start is not None and (start.tzinfo is None or start.utcoffset() is None):
+        raise InvalidInput("start must include a UTC offset.", fields={"start": "Add a UTC offset."})
+    day = local_date(start or now, spa_settings.zone)
+    request = build_availability_request(
+        service_slug=service,
+        date_from=day,
+        date_to=day,
+        duration=duration_minutes,
+        addon_slugs=addon_slugs,
+        guests=guests,
+        room_slug=room,
+    )
+    access = get_customer_access(customer, local_date(now, spa_settings.zone), spa_settings)
+    prices = price_list_for(request, access, spa_settings)
+    if start is None:
+        return prices.price(guests, peak_percent=Decimal("0"), room_percent=Decimal("0"))
+    room_row = Room.objects.filter(slug=room).first() if room else None
+    if room_row is None:
+        try:
+            slot = find_start(request, start, access, now=now, enforce_booking_window=False)
+            room_row = Room.objects.get(pk=slot.room_id)
+        except DomainError:
+            room_row = None  # not bookable at that start: quote without a room modifier
+    modifier = room_row.premium_modifier_percent if room_row else Decimal("0")
+    return prices.quote(start, guests, modifier)

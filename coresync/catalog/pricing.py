@@ -1,0 +1,220 @@
+"""Quotes: the price of a booking, line by line, in ``Decimal`` (SPEC §1 and §4).
+
+The order of lines, each rounded to cents half up:
+
+1. ``base``: the non-member price of the service duration × guests.
+2. ``tier_price`` or ``tier_discount``: an explicit tier price (× guests) replaces the base
+   (the line is the difference), otherwise the plan's discount percent of the base. A VIP
+   never pays more than a Premium member would (SPEC §1 "Unlimited/VIP at least Premium").
+3. ``peak``: the peak-window percent of the service amount after the tier line, when the
+   local start time falls in a peak window.
+4. ``room``: the room's premium percent of the same service amount.
+5. ``addon:<slug>``: each add-on's price × guests (add-ons are not discounted).
+6. ``subtotal``; ``tax`` = subtotal × the spa's tax rate; ``total``.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from coresync.catalog.models import AddOn, PeakPricingWindow, Service
+from coresync.core.money import format_amount, percent_of, quantize
+from coresync.memberships.models import Tier, TierPrice
+from coresync.memberships.selectors import CustomerAccess
+
+
+@dataclass(frozen=True)
+class QuoteLine:
+    """One line of a quote: a stable ``code``, a label for people and an amount (may be
+    negative for discounts)."""
+
+    code: str
+    label: str
+    amount: Decimal
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "label": self.label, "amount": format_amount(self.amount)}
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A priced booking: ``lines`` then ``subtotal``, ``tax`` and ``total`` (USD ``Decimal``)."""
+
+    lines: tuple[QuoteLine, ...]
+    subtotal: Decimal
+    tax: Decimal
+    total: Decimal
+    currency: str
+    tax_rate: Decimal
+
+    def as_dict(self) -> dict:
+        """Return the API shape: money as strings with two decimals."""
+        return {
+            "currency": self.currency,
+            "lines": [line.as_dict() for line in self.lines],
+            "subtotal": format_amount(self.subtotal),
+            "tax_rate": str(self.tax_rate),
+            "tax": format_amount(self.tax),
+            "total": format_amount(self.total),
+        }
+
+    def stored_lines(self) -> list[dict[str, str]]:
+        """Return the line items as stored on a booking (incl. subtotal, tax and total)."""
+        return [line.as_dict() for line in self.lines] + [
+            {"code": "subtotal", "label": "Subtotal", "amount": format_amount(self.subtotal)},
+            {"code": "tax", "label": "Tax", "amount": format_amount(self.tax)},
+            {"code": "total", "label": "Total", "amount": format_amount(self.total)},
+        ]
+
+
+@dataclass
+class PriceList:
+    """Everything needed to price one service for one caller, loaded once (3 queries), then
+    priced for any start and room without further queries (:meth:`quote`)."""
+
+    service: Service
+    minutes: int
+    base_price: Decimal
+    access: CustomerAccess
+    addons: Sequence[AddOn]
+    peak_windows: Sequence[PeakPricingWindow]
+    tax_rate: Decimal
+    currency: str
+    tz: ZoneInfo
+    tier_prices: dict[str, Decimal] = field(default_factory=dict)
+    premium_discount_percent: Decimal | None = None
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def quote(self, start: datetime, guests: int, room_modifier_percent: Decimal) -> Quote:
+        """Price a booking starting at aware ``start`` for ``guests`` in a room whose premium
+        is ``room_modifier_percent`` percent."""
+        peak = self.peak_percent(start)
+        key = (guests, peak, Decimal(room_modifier_percent))
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._cache[key] = self.price(guests, peak, Decimal(room_modifier_percent))
+        return cached
+
+    def peak_percent(self, start: datetime) -> Decimal:
+        """Return the peak modifier percent that applies at ``start`` (0 if none)."""
+        local = start.astimezone(self.tz)
+        wall = local.time().replace(tzinfo=None)
+        percent = Decimal("0")
+        for window in self.peak_windows:
+            if local.weekday() in window.days and window.start <= wall < window.end:
+                percent = max(percent, window.modifier_percent)
+        return percent
+
+    def _tier_amount(self, guests: int) -> tuple[QuoteLine | None, Decimal]:
+        base = quantize(self.base_price * guests)
+        tier = self.access.tier
+        if tier == Tier.NON_MEMBER:
+            return None, base
+        candidates: list[tuple[Decimal, QuoteLine]] = []
+        explicit = self.tier_prices.get(tier)
+        plan_name = self.access.plan.name if self.access.plan else tier
+        if explicit is not None:
+            amount = quantize(explicit * guests)
+            candidates.append((amount, QuoteLine("tier_price", f"{plan_name} price", amount - base)))
+        else:
+            discount = percent_of(base, self.access.discount_percent)
+            label = f"{plan_name} discount ({self.access.discount_percent.normalize():f}%)"
+            candidates.append((base - discount, QuoteLine("tier_discount", label, -discount)))
+        if tier == Tier.VIP:
+            premium = self.tier_prices.get(Tier.PREMIUM)
+            if premium is not None:
+                amount = quantize(premium * guests)
+                candidates.append((amount, QuoteLine("tier_price", "Premium price", amount - base)))
+            elif self.premium_discount_percent is not None:
+                discount = percent_of(base, self.premium_discount_percent)
+                label = f"Premium discount ({self.premium_discount_percent.normalize():f}%)"
+                candidates.append((base - discount, QuoteLine("tier_discount", label, -discount)))
+        amount, line = min(candidates, key=lambda candidate: candidate[0])
+        return (line if line.amount else None), amount
+
+    def price(self, guests: int, peak_percent: Decimal, room_percent: Decimal) -> Quote:
+        """Price ``guests`` with explicit peak and room modifier percents."""
+        peak = peak_percent
+        lines: list[QuoteLine] = []
+        base = quantize(self.base_price * guests)
+        label = f"{self.service.name}, {self.minutes} min"
+        if guests > 1:
+            label += f" × {guests} guests"
+        lines.append(QuoteLine("base", label, base))
+        tier_line, service_amount = self._tier_amount(guests)
+        if tier_line:
+            lines.append(tier_line)
+        if peak:
+            lines.append(
+                QuoteLine("peak", f"Peak time (+{peak.normalize():f}%)", percent_of(service_amount, peak))
+            )
+        if room_percent:
+            lines.append(
+                QuoteLine(
+                    "room",
+                    f"Room premium (+{room_percent.normalize():f}%)",
+                    percent_of(service_amount, room_percent),
+                )
+            )
+        for addon in self.addons:
+            lines.append(QuoteLine(f"addon:{addon.slug}", addon.name, quantize(addon.price * guests)))
+        subtotal = quantize(sum((line.amount for line in lines), Decimal("0")))
+        tax = quantize(subtotal * self.tax_rate)
+        return Quote(
+            lines=tuple(lines),
+            subtotal=subtotal,
+            tax=tax,
+            total=subtotal + tax,
+            currency=self.currency,
+            tax_rate=self.tax_rate,
+        )
+
+
+def load_price_list(
+    service: Service,
+    minutes: int,
+    addons: Sequence[AddOn],
+    access: CustomerAccess,
+    spa_settings,
+) -> PriceList:
+    """Load the prices of ``service`` at ``minutes`` for ``access`` (3 queries).
+
+    Raises:
+        coresync.core.errors.InvalidInput: the service has no such duration.
+    """
+    from coresync.core.errors import InvalidInput
+    from coresync.memberships.models import MembershipPlan
+
+    variant = service.variants.filter(minutes=minutes).first()
+    if variant is None:
+        durations = ", ".join(str(m) for m in service.variants.values_list("minutes", flat=True))
+        raise InvalidInput(
+            f'"{service.slug}" is not offered for {minutes} minutes (durations: {durations}).',
+            fields={"duration": f"Choose one of: {durations}."},
+        )
+    tier_prices = {
+        row.tier: row.price for row in TierPrice.objects.filter(service=service, minutes=minutes)
+    }
+    premium_discount = None
+    if access.tier == Tier.VIP:
+        premium_plan = (
+            MembershipPlan.objects.filter(tier=Tier.PREMIUM, is_active=True)
+            .order_by("-discount_percent")
+            .first()
+        )
+        premium_discount = premium_plan.discount_percent if premium_plan else None
+    return PriceList(
+        service=service,
+        minutes=minutes,
+        base_price=variant.price,
+        access=access,
+        addons=list(addons),
+        peak_windows=list(PeakPricingWindow.objects.all()),
+        tax_rate=spa_settings.tax_rate,
+        currency=spa_settings.currency,
+        tz=spa_settings.zone,
+        tier_prices=tier_prices,
+        premium_discount_percent=premium_discount,
+    )

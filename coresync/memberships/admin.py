@@ -1,0 +1,91 @@
+"""Admin for membership plans, explicit tier prices and customers' memberships (SPEC §3)."""
+
+from django import forms
+from django.contrib import admin
+
+from coresync.memberships.models import Membership, MembershipPlan, TierPrice
+
+
+class MembershipPlanForm(forms.ModelForm):
+    """Benefits typed one per line instead of as raw JSON (the admin names the fields)."""
+
+    benefits = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 5}), help_text="One per line."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        benefits = self.initial.get("benefits")
+        if isinstance(benefits, list):
+            self.initial["benefits"] = "\n".join(str(item) for item in benefits)
+
+    def clean_benefits(self) -> list[str]:
+        text = self.cleaned_data["benefits"]
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+@admin.register(MembershipPlan)
+class MembershipPlanAdmin(admin.ModelAdmin):
+    form = MembershipPlanForm
+    list_display = (
+        "name",
+        "tier",
+        "monthly_price",
+        "discount_percent",
+        "advance_days",
+        "priority",
+        "vip",
+        "included_credits",
+        "is_active",
+    )
+    list_filter = ("tier", "is_active")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "tier", "monthly_price", "is_active")}),
+        (
+            "Access and pricing",
+            {"fields": ("advance_days", "priority", "vip", "discount_percent")},
+        ),
+        ("Benefits", {"fields": ("included_credits", "benefits", "birthday_benefit")}),
+        (
+            "Cancellation policy override",
+            {
+                "fields": (
+                    "free_cancellation_hours",
+                    "late_cancellation_fee_percent",
+                    "no_show_fee_percent",
+                ),
+                "description": "Leave empty to use the spa-wide policy (Spa settings).",
+            },
+        ),
+    )
+
+
+@admin.register(TierPrice)
+class TierPriceAdmin(admin.ModelAdmin):
+    list_display = ("service", "tier", "minutes", "price")
+    list_filter = ("tier", "service__category")
+    list_select_related = ("service",)
+    search_fields = ("service__name", "service__slug")
+    autocomplete_fields = ("service",)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("customer", "plan", "status", "started_on", "ends_on", "credits_used")
+    list_filter = ("plan", "status")
+    list_select_related = ("customer", "plan")
+    search_fields = ("customer__email", "customer__name")
+    autocomplete_fields = ("customer",)
+    date_hierarchy = "started_on"
+    readonly_fields = ("created_at",)
+    fieldsets = (
+        (None, {"fields": ("customer", "plan", "status")}),
+        ("Dates", {"fields": ("started_on", "ends_on")}),
+        (
+            "Current period",
+            {"fields": ("current_period_start", "current_period_end", "credits_used")},
+        ),
+        (None, {"fields": ("created_at",)}),
+    )

@@ -1,0 +1,595 @@
+"""The availability engine: pure Python over time intervals (ARCHITECTURE.md, SPEC §4).
+
+It receives plain data — weekly windows, exceptions, busy intervals, holds and the caller's
+access rules — and returns bookable start times with the technician(s) and room that would
+serve each. It never touches the database; :mod:`coresync.scheduling.loader` builds its input
+with a fixed number of queries.
+
+Internally every instant is an integer count of minutes since the Unix epoch (UTC), so interval
+arithmetic is plain integer comparison. Wall-clock rules are expanded day by day in the spa's
+time zone:
+
+1. Each local day of the range gets a grid of start times (every ``interval_minutes`` from
+   local midnight). A local time that does not exist (spring forward) is never on the grid;
+   one that occurs twice (fall back) is on it twice, once per instant.
+2. Each technician's and room's weekly windows for that day become UTC intervals; whole-day
+   exceptions drop the day, part-day exceptions and maintenance are cut out, then busy
+   intervals (existing allocations, buffers included) and holds the caller may not use.
+3. A start ``s`` fits a free interval ``[a, b)`` when ``s - buffer_before >= a`` and
+   ``s + service_minutes + buffer_after <= b``: service time and buffers lie inside working
+   hours and touch no other booking's time or buffers.
+4. For each grid start the deterministic choice is: the least-loaded technician(s) that day
+   (booked minutes on that local day, then slug), and the first room by (premium modifier,
+   slug) with enough free places, taking the lowest-numbered free places.
+5. Access rules filter starts: minimum notice (elapsed minutes), the advance window
+   (``local_date(start) - local_date(now) <= advance_days``), and flag as members-only a start
+   beyond the non-member window (the priority period) or on a hold the caller may use.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MINUTES_PER_DAY = 24 * 60
+
+Interval = tuple[int, int]
+"""A half-open interval ``[start, end)`` in epoch minutes (UTC)."""
+
+
+def to_minutes(instant: datetime) -> int:
+    """Convert an aware datetime to epoch minutes (UTC), dropping seconds."""
+    return int((instant - EPOCH).total_seconds()) // 60
+
+
+def from_minutes(minutes: int) -> datetime:
+    """Convert epoch minutes to an aware UTC datetime."""
+    return datetime.fromtimestamp(minutes * 60, UTC)
+
+
+# --------------------------------------------------------------------------- input data
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyWindow:
+    """A weekly local-time window: ``weekday`` (Monday = 0), ``start < end`` wall-clock,
+    valid on local dates ``valid_from..valid_until`` (inclusive; ``None`` = open)."""
+
+    weekday: int
+    start: time
+    end: time
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+    def applies_on(self, day: date) -> bool:
+        return (
+            day.weekday() == self.weekday
+            and (self.valid_from is None or self.valid_from <= day)
+            and (self.valid_until is None or day <= self.valid_until)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DayException:
+    """Local dates ``first_date..last_date`` off entirely, or on a single date the local part
+    ``start``-``end`` (both set). Technician time off and room maintenance alike."""
+
+    first_date: date
+    last_date: date
+    start: time | None = None
+    end: time | None = None
+
+    @property
+    def whole_day(self) -> bool:
+        return self.start is None
+
+
+@dataclass(slots=True)
+class TechnicianData:
+    """One technician as the engine sees it. ``busy``: UTC intervals (aware datetimes or epoch
+    minutes) already occupied, buffers included."""
+
+    id: int
+    slug: str
+    weekly: Sequence[WeeklyWindow]
+    exceptions: Sequence[DayException] = ()
+    busy: Sequence[tuple[datetime, datetime]] = ()
+
+
+@dataclass(slots=True)
+class RoomData:
+    """One room. ``shared`` rooms sell each of their ``capacity`` places separately; other rooms
+    are taken whole by one booking. ``busy_by_unit``: ``{unit: [(start, end), …]}`` for places
+    numbered from 1."""
+
+    id: int
+    slug: str
+    capacity: int
+    weekly: Sequence[WeeklyWindow]
+    exceptions: Sequence[DayException] = ()
+    busy_by_unit: dict[int, Sequence[tuple[datetime, datetime]]] = field(default_factory=dict)
+    shared: bool = False
+    premium_modifier_percent: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class HoldData:
+    """Time held for priority or VIP members (``level`` "priority" or "vip") on one technician,
+    one room, or (both ``None``) the whole spa, until ``held_until`` (UTC)."""
+
+    start: datetime
+    end: datetime
+    level: str
+    held_until: datetime
+    technician_id: int | None = None
+    room_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceSpec:
+    """What one booking needs: ``service_minutes`` (duration + add-on minutes), buffers in
+    minutes, the start grid step, the number of guests, technicians (0 if self-guided,
+    otherwise one per guest) and room places (guests)."""
+
+    service_minutes: int
+    buffer_before: int = 0
+    buffer_after: int = 0
+    interval_minutes: int = 15
+    guests: int = 1
+    technicians_needed: int = 1
+
+    @property
+    def block_minutes(self) -> int:
+        return self.buffer_before + self.service_minutes + self.buffer_after
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRules:
+    """The caller's booking window (SPEC §3, ARCHITECTURE.md time rules).
+
+    ``now``: aware UTC instant, read once per operation. ``min_notice_minutes``: elapsed
+    minutes. ``advance_days``: the caller's window in spa-local calendar days.
+    ``non_member_advance_days``: beyond it a start is in the members-only priority period.
+    ``priority``/``vip``: the caller may book priority/VIP holds.
+    """
+
+    now: datetime
+    tz: ZoneInfo
+    min_notice_minutes: int
+    advance_days: int
+    non_member_advance_days: int = 3
+    priority: bool = False
+    vip: bool = False
+
+    def may_use_hold(self, level: str) -> bool:
+        return self.vip if level == "vip" else (self.priority or self.vip)
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A bookable start. ``start``/``end``: aware UTC, the service itself (buffers excluded).
+    ``technician_ids``/``technician_slugs``: in choice order (empty if self-guided).
+    ``room_units``: the room places taken (all of them for a non-shared room)."""
+
+    start: datetime
+    end: datetime
+    technician_ids: tuple[int, ...]
+    technician_slugs: tuple[str, ...]
+    room_id: int
+    room_slug: str
+    room_units: tuple[int, ...]
+    member_only: bool
+    local_date: date
+
+
+# --------------------------------------------------------------------------- interval helpers
+
+
+def merge(intervals: Iterable[Interval]) -> list[Interval]:
+    """Return the union of intervals as a sorted list of disjoint intervals."""
+    merged: list[Interval] = []
+    for start, end in sorted(intervals):
+        if end <= start:
+            continue
+        if merged and start <= merged[-1][1]:
+            if end > merged[-1][1]:
+                merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def subtract(intervals: Sequence[Interval], cuts: Sequence[Interval]) -> list[Interval]:
+    """Return ``intervals`` minus ``cuts``; both sorted and disjoint (as from :func:`merge`)."""
+    result: list[Interval] = []
+    cut_index = 0
+    cut_count = len(cuts)
+    for start, end in intervals:
+        while cut_index < cut_count and cuts[cut_index][1] <= start:
+            cut_index += 1
+        cursor = start
+        probe = cut_index
+        while probe < cut_count and cuts[probe][0] < end:
+            cut_start, cut_end = cuts[probe]
+            if cut_start > cursor:
+                result.append((cursor, cut_start))
+            cursor = max(cursor, cut_end)
+            if cursor >= end:
+                break
+            probe += 1
+        if cursor < end:
+            result.append((cursor, end))
+    return result
+
+
+def _as_minutes(interval: tuple[datetime | int, datetime | int]) -> Interval:
+    start, end = interval
+    if isinstance(start, datetime):
+        return to_minutes(start), -(-int((end - EPOCH).total_seconds()) // 60)
+    return int(start), int(end)
+
+
+# --------------------------------------------------------------------------- the calendar
+
+
+class LocalCalendar:
+    """Local days of a range and their start grid, in epoch minutes.
+
+    ``days``: the local dates; ``day_start[i]``: epoch minute of local midnight of ``days[i]``
+    (one more entry for the day after the range). ``grid``: sorted epoch minutes of every
+    existing local grid time; ``grid_day[k]``: index into ``days`` of ``grid[k]``.
+    """
+
+    def __init__(self, first_day: date, last_day: date, tz: ZoneInfo, interval: int) -> None:
+        self.tz = tz
+        self.interval = interval
+        self.days: list[date] = []
+        self.day_start: list[int] = []
+        day = first_day
+        while day <= last_day:
+            self.days.append(day)
+            self.day_start.append(self._midnight(day))
+            day += timedelta(days=1)
+        self.day_start.append(self._midnight(day))
+        self.grid: list[int] = []
+        self.grid_day: list[int] = []
+        self.steady_midnight: dict[date, int] = {}
+        local_grid = range(0, MINUTES_PER_DAY, interval)
+        for index, day in enumerate(self.days):
+            midnight = self.day_start[index]
+            if self.day_start[index + 1] - midnight == MINUTES_PER_DAY and self._steady(day):
+                self.steady_midnight[day] = midnight
+                points = [midnight + minute for minute in local_grid]
+            else:
+                points = self._transition_day_points(day, local_grid)
+            self.grid.extend(points)
+            self.grid_day.extend([index] * len(points))
+
+    def _midnight(self, day: date) -> int:
+        # fold=0 maps a nonexistent midnight forward past the gap (PEP 495).
+        return to_minutes(datetime.combine(day, time(0), tzinfo=self.tz))
+
+    def _steady(self, day: date) -> bool:
+        """Tell whether the UTC offset is the same all day (no DST transition)."""
+        start = datetime.combine(day, time(0), tzinfo=self.tz).utcoffset()
+        end = datetime.combine(day, time(23, 59), tzinfo=self.tz).utcoffset()
+        return start == end
+
+    def _transition_day_points(self, day: date, local_grid: range) -> list[int]:
+        points: set[int] = set()
+        for minute in local_grid:
+            for instant in wall_instants(day, time(minute // 60, minute % 60), self.tz):
+                points.add(to_minutes(instant))
+        return sorted(points)
+
+    def day_index_of(self, minute: int) -> int:
+        """Return the index of the local day containing epoch ``minute`` (-1 before the range,
+        ``len(days)`` after it)."""
+        return bisect_right(self.day_start, minute) - 1
+
+    def window(self, day: date, start: time, end: time) -> Interval | None:
+        """Return a local window on ``day`` as epoch minutes, or ``None`` if it is empty.
+
+        A boundary in the spring-forward gap maps past the gap; an ambiguous start takes its
+        first occurrence and an ambiguous end its second, so a window always covers every
+        instant whose wall-clock time lies inside it.
+        """
+        midnight = self.steady_midnight.get(day)
+        if midnight is not None:
+            # No transition that day: wall-clock minutes are elapsed minutes since midnight.
+            window_start = midnight + start.hour * 60 + start.minute
+            window_end = midnight + (end.hour * 60 + end.minute or MINUTES_PER_DAY)
+            if end == time.max:
+                window_end = midnight + MINUTES_PER_DAY
+            return (window_start, window_end) if window_end > window_start else None
+        window_start = to_minutes(datetime.combine(day, start, tzinfo=self.tz))
+        if end == time(0) or end == time.max:
+            window_end = self._midnight(day + timedelta(days=1))
+        else:
+            window_end = to_minutes(datetime.combine(day, end, tzinfo=self.tz).replace(fold=1))
+        return (window_start, window_end) if window_end > window_start else None
+
+
+def wall_instants(day: date, wall: time, tz: ZoneInfo) -> list[datetime]:
+    """Return the UTC instants at which ``tz``'s clocks show ``day`` ``wall``: one normally,
+    two in a fall-back overlap, none in a spring-forward gap."""
+    local = datetime.combine(day, wall, tzinfo=tz)
+    first = local.astimezone(UTC)
+    if first.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
+        return []
+    second = local.replace(fold=1).astimezone(UTC)
+    return [first] if first == second else [first, second]
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+def _open_intervals(
+    calendar: LocalCalendar,
+    weekly: Sequence[WeeklyWindow],
+    exceptions: Sequence[DayException],
+) -> list[Interval]:
+    """Expand weekly windows over the calendar's days, minus exceptions (sorted, disjoint)."""
+    by_weekday: dict[int, list[WeeklyWindow]] = {}
+    for window in weekly:
+        by_weekday.setdefault(window.weekday, []).append(window)
+    closed_days: set[date] = set()
+    part_day: dict[date, list[DayException]] = {}
+    first, last = calendar.days[0], calendar.days[-1]
+    for exception in exceptions:
+        if exception.last_date < first or exception.first_date > last:
+            continue
+        if exception.whole_day:
+            day = max(exception.first_date, first)
+            while day <= min(exception.last_date, last):
+                closed_days.add(day)
+                day += timedelta(days=1)
+        else:
+            part_day.setdefault(exception.first_date, []).append(exception)
+    opened: list[Interval] = []
+    cuts: list[Interval] = []
+    for day in calendar.days:
+        windows = by_weekday.get(day.weekday())
+        if not windows or day in closed_days:
+            continue
+        for window in windows:
+            if window.applies_on(day):
+                interval = calendar.window(day, window.start, window.end)
+                if interval:
+                    opened.append(interval)
+        for exception in part_day.get(day, ()):
+            interval = calendar.window(day, exception.start, exception.end)
+            if interval:
+                cuts.append(interval)
+    return subtract(merge(opened), merge(cuts))
+
+
+def _fitting_ranges(
+    calendar: LocalCalendar, free: Sequence[Interval], spec: ServiceSpec
+) -> list[tuple[int, int]]:
+    """Return ``[lo, hi)`` index ranges of grid starts whose block fits a free interval."""
+    grid = calendar.grid
+    ranges = []
+    lead = spec.buffer_before
+    tail = spec.service_minutes + spec.buffer_after
+    for start, end in free:
+        lo = bisect_left(grid, start + lead)
+        hi = bisect_right(grid, end - tail)
+        if hi > lo:
+            ranges.append((lo, hi))
+    return ranges
+
+
+def _blocked_by_holds(
+    holds: Sequence[HoldData], rules: AccessRules, technician_id: int | None, room_id: int | None
+) -> list[Interval]:
+    """Return hold intervals the caller may not book on this resource (still held)."""
+    now = rules.now
+    blocked = []
+    for hold in holds:
+        if hold.held_until <= now or rules.may_use_hold(hold.level):
+            continue
+        global_hold = hold.technician_id is None and hold.room_id is None
+        if (
+            global_hold
+            or (technician_id is not None and hold.technician_id == technician_id)
+            or (room_id is not None and hold.room_id == room_id)
+        ):
+            blocked.append(_as_minutes((hold.start, hold.end)))
+    return blocked
+
+
+def find_slots(
+    spec: ServiceSpec,
+    rules: AccessRules,
+    technicians: Sequence[TechnicianData],
+    rooms: Sequence[RoomData],
+    date_from: date,
+    date_to: date,
+    holds: Sequence[HoldData] = (),
+    *,
+    ignore_busy: bool = False,
+    ignore_window: bool = False,
+) -> list[Slot]:
+    """Return bookable starts between local dates ``date_from`` and ``date_to`` (inclusive).
+
+    Args:
+        spec: what the booking needs (minutes, buffers, grid, guests).
+        rules: the caller's access (now, notice, advance window, hold access).
+        technicians: candidates already filtered by skill (ignored when
+            ``spec.technicians_needed`` is 0).
+        rooms: candidates already filtered by type and active state.
+        holds: priority/VIP holds overlapping the range.
+        ignore_busy: treat existing bookings and holds as absent (used to tell "taken" from
+            "outside working hours" when refusing a start).
+        ignore_window: skip minimum notice and advance-window checks.
+
+    Returns:
+        Slots sorted by start; at most one per grid start (the deterministic choice above).
+    """
+    tz = rules.tz
+    now_minute = to_minutes(rules.now)
+    today = rules.now.astimezone(tz).date()
+    first_day = date_from
+    last_day = date_to
+    if not ignore_window:
+        first_day = max(first_day, today)
+        last_day = min(last_day, today + timedelta(days=rules.advance_days))
+    if last_day < first_day or spec.guests < 1:
+        return []
+    calendar = LocalCalendar(first_day, last_day, tz, spec.interval_minutes)
+    grid = calendar.grid
+    size = len(grid)
+    if not size:
+        return []
+
+    # Technicians: paint each index with the best technician (reverse preference order, so
+    # the most preferred range is written last), or collect candidate lists for couples.
+    needed = spec.technicians_needed
+    best_technician: list[int] = [-1] * size
+    candidates: list[list[tuple[tuple[int, str], int]]] | None = None
+    if needed:
+        painted: list[tuple[tuple[int, str], int, int, int]] = []
+        for position, technician in enumerate(technicians):
+            busy = [] if ignore_busy else [_as_minutes(interval) for interval in technician.busy]
+            load: dict[int, int] = {}
+            for start, end in busy:
+                day_index = calendar.day_index_of(start)
+                load[day_index] = load.get(day_index, 0) + end - start
+            if not ignore_busy:
+                busy.extend(_blocked_by_holds(holds, rules, technician.id, None))
+            free = subtract(
+                _open_intervals(calendar, technician.weekly, technician.exceptions), merge(busy)
+            )
+            for lo, hi in _fitting_ranges(calendar, free, spec):
+                key = (load.get(calendar.grid_day[lo], 0), technician.slug)
+                painted.append((key, position, lo, hi))
+        if needed == 1:
+            painted.sort(reverse=True)
+            for _key, position, lo, hi in painted:
+                best_technician[lo:hi] = [position] * (hi - lo)
+        else:
+            candidates = [[] for _ in range(size)]
+            for key, position, lo, hi in painted:
+                for index in range(lo, hi):
+                    candidates[index].append((key, position))
+
+    # Rooms: the first room in preference order with enough free places at each index.
+    best_room: list[int] = [-1] * size
+    room_units: list[tuple[int, ...] | None] = [None] * size
+    room_order = sorted(
+        range(len(rooms)), key=lambda i: (rooms[i].premium_modifier_percent, rooms[i].slug)
+    )
+    for position in reversed(room_order):
+        room = rooms[position]
+        if room.capacity < spec.guests:
+            continue
+        opened = _open_intervals(calendar, room.weekly, room.exceptions)
+        held = [] if ignore_busy else merge(_blocked_by_holds(holds, rules, None, room.id))
+        if room.shared:
+            units = range(1, room.capacity + 1)
+            per_unit: list[list[int]] = [[] for _ in range(size)] if spec.guests > 1 else []
+            unit_paint: list[tuple[int, ...] | None] = [None] * size
+            for unit in reversed(units):
+                busy = [] if ignore_busy else room.busy_by_unit.get(unit, ())
+                free = subtract(opened, merge([*map(_as_minutes, busy), *held]))
+                for lo, hi in _fitting_ranges(calendar, free, spec):
+                    if spec.guests == 1:
+                        unit_paint[lo:hi] = [(unit,)] * (hi - lo)
+                    else:
+                        for index in range(lo, hi):
+                            per_unit[index].append(unit)
+            if spec.guests > 1:
+                for index, free_units in enumerate(per_unit):
+                    if len(free_units) >= spec.guests:
+                        unit_paint[index] = tuple(sorted(free_units)[: spec.guests])
+            for index, chosen in enumerate(unit_paint):
+                if chosen is not None:
+                    best_room[index] = position
+                    room_units[index] = chosen
+        else:
+            busy = [] if ignore_busy else [
+                _as_minutes(interval)
+                for unit_busy in room.busy_by_unit.values()
+                for interval in unit_busy
+            ]
+            free = subtract(opened, merge([*busy, *held]))
+            whole = tuple(range(1, room.capacity + 1))
+            for lo, hi in _fitting_ranges(calendar, free, spec):
+                best_room[lo:hi] = [position] * (hi - lo)
+                room_units[lo:hi] = [whole] * (hi - lo)
+
+    # Access rules and the members-only flag.
+    earliest = now_minute + rules.min_notice_minutes
+    first_member_only_day = today + timedelta(days=rules.non_member_advance_days + 1)
+    usable_holds = [
+        hold for hold in holds if hold.held_until > rules.now and rules.may_use_hold(hold.level)
+    ]
+    service_minutes = spec.service_minutes
+    slots: list[Slot] = []
+    days = calendar.days
+    for index in range(size):
+        position = best_room[index]
+        if position < 0:
+            continue
+        start = grid[index]
+        if not ignore_window and start < earliest:
+            continue
+        if needed == 1:
+            chosen_position = best_technician[index]
+            if chosen_position < 0:
+                continue
+            chosen_technicians = [technicians[chosen_position]]
+        elif needed > 1:
+            pool = candidates[index] if candidates is not None else []
+            if len(pool) < needed:
+                continue
+            chosen_technicians = [technicians[p] for _key, p in sorted(pool)[:needed]]
+        else:
+            chosen_technicians = []
+        room = rooms[position]
+        local_day = days[calendar.grid_day[index]]
+        member_only = local_day >= first_member_only_day
+        if usable_holds and not member_only:
+            member_only = _on_usable_hold(
+                usable_holds, start, spec, [t.id for t in chosen_technicians], room.id
+            )
+        slots.append(
+            Slot(
+                start=from_minutes(start),
+                end=from_minutes(start + service_minutes),
+                technician_ids=tuple(t.id for t in chosen_technicians),
+                technician_slugs=tuple(t.slug for t in chosen_technicians),
+                room_id=room.id,
+                room_slug=room.slug,
+                room_units=room_units[index] or (),
+                member_only=member_only,
+                local_date=local_day,
+            )
+        )
+    return slots
+
+
+def _on_usable_hold(
+    holds: Sequence[HoldData],
+    start: int,
+    spec: ServiceSpec,
+    technician_ids: Sequence[int],
+    room_id: int,
+) -> bool:
+    block = (start - spec.buffer_before, start + spec.service_minutes + spec.buffer_after)
+    for hold in holds:
+        if not (
+            (hold.technician_id is None and hold.room_id is None)
+            or hold.technician_id in technician_ids
+            or hold.room_id == room_id
+        ):
+            continue
+        hold_start, hold_end = _as_minutes((hold.start, hold.end))
+        if hold_start < block[1] and block[0] < hold_end:
+            return True
+    return False

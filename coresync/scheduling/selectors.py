@@ -1,0 +1,391 @@
+"""Availability reads: list bookable slots, check one start, and the month calendar.
+
+Listing (:func:`get_availability`) and booking (:func:`find_start`, called by
+``coresync.bookings.services.create_booking``) run the same engine on the same loaded data,
+so a listed slot is bookable and an unlisted one is refused (ARCHITECTURE.md).
+"""
+
+import calendar as calendar_module
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Max
+
+from coresync.catalog.models import AddOn, RoomType, Service
+from coresync.catalog.pricing import PriceList, Quote, load_price_list
+from coresync.core.clock import local_date
+from coresync.core.clock import now as clock_now
+from coresync.core.errors import InvalidInput
+from coresync.memberships.models import MembershipPlan
+from coresync.memberships.selectors import CustomerAccess, plan_access
+from coresync.resources.models import Room, Technician
+from coresync.scheduling.engine import AccessRules, ServiceSpec, Slot, find_slots, to_minutes
+from coresync.scheduling.errors import (
+    OutsideBookingWindow,
+    OutsideWorkingHours,
+    SlotUnavailable,
+)
+from coresync.scheduling.loader import load_engine_input
+from coresync.spa.models import SpaSettings
+from coresync.spa.selectors import get_settings
+
+MAX_RANGE_DAYS = 93
+
+
+@dataclass(frozen=True)
+class AvailabilityRequest:
+    """A validated question "when can this be booked?".
+
+    ``minutes``: the chosen duration; ``addons``: chosen add-ons (their extra minutes extend
+    the service); dates are spa-local and inclusive.
+    """
+
+    service: Service
+    minutes: int
+    addons: tuple[AddOn, ...]
+    guests: int
+    date_from: date
+    date_to: date
+    technician_slug: str | None = None
+    room_slug: str | None = None
+    room_type: str | None = None
+
+    @property
+    def service_minutes(self) -> int:
+        return self.minutes + sum(addon.extra_minutes for addon in self.addons)
+
+
+@dataclass(frozen=True)
+class SlotOffer:
+    """A bookable slot with its quote for the caller."""
+
+    slot: Slot
+    quote: Quote
+
+
+def build_availability_request(
+    *,
+    service_slug: str,
+    date_from: date,
+    date_to: date,
+    duration: int | None = None,
+    addon_slugs: Sequence[str] = (),
+    guests: int = 1,
+    technician_slug: str | None = None,
+    room_slug: str | None = None,
+    room_type: str | None = None,
+) -> AvailabilityRequest:
+    """Validate the parts of an availability question and load the service and add-ons.
+
+    ``duration`` defaults to the service's shortest duration. ``date_to`` is inclusive and
+    the range is at most 93 days.
+
+    Raises:
+        InvalidInput: naming the field — unknown service/technician/room/add-on slug, an
+            add-on the service does not accept, a duration the service does not offer,
+            ``date_to`` before ``date_from``, a range over 93 days, guests below 1, over the
+            service's maximum or over every allowed room's capacity.
+    """
+    service = (
+        Service.objects.filter(slug=service_slug, is_active=True).select_related("category").first()
+    )
+    if service is None:
+        raise InvalidInput(
+            f'Unknown service "{service_slug}".', fields={"service": "No such service."}
+        )
+    fields: dict[str, str] = {}
+    if date_to < date_from:
+        fields["date_to"] = "date_to must be on or after date_from."
+    elif (date_to - date_from).days + 1 > MAX_RANGE_DAYS:
+        fields["date_to"] = f"A range is at most {MAX_RANGE_DAYS} days."
+    durations = sorted(variant.minutes for variant in service.variants.all())
+    minutes = duration if duration is not None else (durations[0] if durations else 0)
+    if minutes not in durations:
+        fields["duration"] = f"Choose one of: {', '.join(map(str, durations))} minutes."
+    if guests < 1:
+        fields["guests"] = "At least one guest."
+    elif guests > service.max_guests:
+        fields["guests"] = f"{service.name} takes at most {service.max_guests} guest(s)."
+    else:
+        largest = Room.objects.filter(
+            is_active=True, room_type__in=service.room_types or []
+        ).aggregate(largest=Max("capacity"))["largest"]
+        if largest is None or guests > largest:
+            fields["guests"] = f"No room for {service.name} holds {guests} guests."
+    if room_type and room_type not in RoomType.values:
+        fields["room_type"] = f"Unknown room type; choose one of {', '.join(RoomType.values)}."
+    elif room_type and room_type not in (service.room_types or []):
+        fields["room_type"] = f"{service.name} is not offered in {room_type} rooms."
+    if technician_slug:
+        technician = Technician.objects.filter(slug=technician_slug, is_active=True).first()
+        if technician is None:
+            fields["technician"] = f'Unknown technician "{technician_slug}".'
+        elif service.self_guided or service.skill not in (technician.skills or []):
+            fields["technician"] = f"{technician.name} does not perform {service.name}."
+    if room_slug:
+        room = Room.objects.filter(slug=room_slug, is_active=True).first()
+        if room is None:
+            fields["room"] = f'Unknown room "{room_slug}".'
+        elif room.room_type not in (service.room_types or []):
+            fields["room"] = f"{service.name} is not offered in {room.name}."
+    addons: list[AddOn] = []
+    wanted = [slug for slug in dict.fromkeys(addon_slugs) if slug]
+    if wanted:
+        found = {addon.slug: addon for addon in AddOn.objects.filter(slug__in=wanted, is_active=True)}
+        accepted = set(service.addons.values_list("slug", flat=True))
+        for slug in wanted:
+            if slug not in found:
+                fields["addons"] = f'Unknown add-on "{slug}".'
+            elif slug not in accepted:
+                fields["addons"] = f'"{slug}" cannot be added to {service.name}.'
+            else:
+                addons.append(found[slug])
+    if fields:
+        raise InvalidInput("; ".join(fields.values()), fields=fields)
+    return AvailabilityRequest(
+        service=service,
+        minutes=minutes,
+        addons=tuple(addons),
+        guests=guests,
+        date_from=date_from,
+        date_to=date_to,
+        technician_slug=technician_slug or None,
+        room_slug=room_slug or None,
+        room_type=room_type or None,
+    )
+
+
+def service_spec(request: AvailabilityRequest, spa_settings: SpaSettings) -> ServiceSpec:
+    """Return the engine's view of what ``request`` needs."""
+    service = request.service
+    return ServiceSpec(
+        service_minutes=request.service_minutes,
+        buffer_before=service.buffer_before,
+        buffer_after=service.buffer_after,
+        interval_minutes=service.slot_interval_minutes or spa_settings.slot_interval_minutes,
+        guests=request.guests,
+        technicians_needed=0 if service.self_guided else request.guests,
+    )
+
+
+def access_rules(access: CustomerAccess, spa_settings: SpaSettings, now: datetime) -> AccessRules:
+    """Return the engine's access rules for a caller at ``now``."""
+    return AccessRules(
+        now=now,
+        tz=spa_settings.zone,
+        min_notice_minutes=spa_settings.min_notice_minutes,
+        advance_days=access.advance_days,
+        non_member_advance_days=spa_settings.non_member_advance_days,
+        priority=access.priority,
+        vip=access.vip,
+    )
+
+
+def _run(
+    request: AvailabilityRequest,
+    access: CustomerAccess,
+    now: datetime,
+    spa_settings: SpaSettings,
+    *,
+    date_from: date,
+    date_to: date,
+    exclude_booking_id: int | None = None,
+    ignore_busy: bool = False,
+    ignore_window: bool = False,
+) -> list[Slot]:
+    engine_input = load_engine_input(
+        service=request.service,
+        guests=request.guests,
+        date_from=date_from,
+        date_to=date_to,
+        now=now,
+        tz=spa_settings.zone,
+        technician_slug=request.technician_slug,
+        room_slug=request.room_slug,
+        room_type=request.room_type,
+        exclude_booking_id=exclude_booking_id,
+    )
+    return find_slots(
+        service_spec(request, spa_settings),
+        access_rules(access, spa_settings, now),
+        engine_input.technicians,
+        engine_input.rooms,
+        date_from,
+        date_to,
+        engine_input.holds,
+        ignore_busy=ignore_busy,
+        ignore_window=ignore_window,
+    )
+
+
+def _room_modifiers(slots: Sequence[Slot]) -> dict[int, Decimal]:
+    room_ids = {slot.room_id for slot in slots}
+    return dict(Room.objects.filter(id__in=room_ids).values_list("id", "premium_modifier_percent"))
+
+
+def price_list_for(request: AvailabilityRequest, access: CustomerAccess, spa_settings) -> PriceList:
+    """Load the prices for ``request`` as seen by ``access``."""
+    return load_price_list(request.service, request.minutes, request.addons, access, spa_settings)
+
+
+def get_availability(
+    request: AvailabilityRequest,
+    access: CustomerAccess,
+    *,
+    now: datetime | None = None,
+) -> list[SlotOffer]:
+    """Return the caller's bookable slots for ``request``, each with its quote.
+
+    Args:
+        request: from :func:`build_availability_request`.
+        access: the caller's tier (:func:`coresync.memberships.selectors.get_customer_access`).
+        now: the clock reading (read once here when omitted).
+    """
+    now = now or clock_now()
+    spa_settings = get_settings()
+    slots = _run(
+        request, access, now, spa_settings, date_from=request.date_from, date_to=request.date_to
+    )
+    if not slots:
+        return []
+    prices = price_list_for(request, access, spa_settings)
+    modifiers = _room_modifiers(slots)
+    return [
+        SlotOffer(slot, prices.quote(slot.start, request.guests, modifiers[slot.room_id]))
+        for slot in slots
+    ]
+
+
+def find_start(
+    request: AvailabilityRequest,
+    start: datetime,
+    access: CustomerAccess,
+    *,
+    now: datetime,
+    exclude_booking_id: int | None = None,
+    enforce_booking_window: bool = True,
+) -> Slot:
+    """Return the slot that would serve a booking at aware ``start``, or say why none does.
+
+    The same engine as :func:`get_availability`, on the start's local day.
+
+    Raises:
+        InvalidInput: ``start`` has no UTC offset or is not on the service's start grid.
+        OutsideBookingWindow: in the past, inside the minimum notice or beyond the window.
+        SlotUnavailable: the resources are taken (or held for members the caller is not).
+        OutsideWorkingHours: no technician works / no room is open for the whole service.
+    """
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise InvalidInput(
+            "start must include a UTC offset.", fields={"start": "Add a UTC offset."}
+        )
+    spa_settings = get_settings()
+    tz = spa_settings.zone
+    day = local_date(start, tz)
+    if enforce_booking_window:
+        earliest = now + timedelta(minutes=spa_settings.min_notice_minutes)
+        if start < earliest:
+            raise OutsideBookingWindow(
+                f"Bookings need at least {spa_settings.min_notice_minutes} minutes' notice.",
+                start=start,
+            )
+        if (day - local_date(now, tz)).days > access.advance_days:
+            raise OutsideBookingWindow(
+                f"You can book up to {access.advance_days} days ahead.", start=start
+            )
+    wanted = to_minutes(start)
+    scoped = AvailabilityRequest(
+        **{**request.__dict__, "date_from": day, "date_to": day}  # one local day
+    )
+    options = {"date_from": day, "date_to": day, "exclude_booking_id": exclude_booking_id}
+    for slot in _run(scoped, access, now, spa_settings, ignore_window=True, **options):
+        if to_minutes(slot.start) == wanted:
+            return slot
+    if any(
+        to_minutes(slot.start) == wanted
+        for slot in _run(scoped, access, now, spa_settings, ignore_window=True, ignore_busy=True, **options)
+    ):
+        raise SlotUnavailable(start=start)
+    interval = service_spec(request, spa_settings).interval_minutes
+    local = start.astimezone(tz)
+    if (local.hour * 60 + local.minute) % interval or local.second or local.microsecond:
+        raise InvalidInput(
+            f"Start times are every {interval} minutes from the hour, spa time.",
+            fields={"start": f"Choose a start on the {interval}-minute grid."},
+        )
+    raise OutsideWorkingHours(start=start)
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    """One day of the month calendar (SPEC §4): ``state`` is ``available``,
+    ``members_only`` (slots only members can book: the priority period) or ``unavailable``;
+    ``bookable`` tells whether this caller can book it; ``slots`` counts the caller's starts
+    (or members' starts on a members-only day)."""
+
+    date: date
+    state: str
+    bookable: bool
+    is_today: bool
+    slots: int
+
+
+def widest_plan_access() -> CustomerAccess | None:
+    """Return the access of the plan with the longest window (for "members could book")."""
+    plan = (
+        MembershipPlan.objects.filter(is_active=True)
+        .order_by("-advance_days", "-vip", "-priority")
+        .first()
+    )
+    return plan_access(plan) if plan else None
+
+
+def month_calendar(
+    request: AvailabilityRequest,
+    year: int,
+    month: int,
+    access: CustomerAccess,
+    *,
+    now: datetime | None = None,
+) -> list[CalendarDay]:
+    """Return each day of ``year``-``month`` with its state for the caller.
+
+    One engine run over the month. A non-member sees days beyond their window on which a
+    member could book as ``members_only`` (not bookable). A member sees days in the priority
+    period that have slots as ``members_only`` and bookable.
+
+    Raises:
+        InvalidInput: month out of range.
+    """
+    if not 1 <= month <= 12 or not 1 <= year <= 9999:
+        raise InvalidInput("month must be YYYY-MM.", fields={"month": "Use YYYY-MM."})
+    now = now or clock_now()
+    spa_settings = get_settings()
+    first = date(year, month, 1)
+    last = date(year, month, calendar_module.monthrange(year, month)[1])
+    today = local_date(now, spa_settings.zone)
+    view_access = access
+    if not access.is_member:
+        view_access = widest_plan_access() or access
+    slots = _run(request, view_access, now, spa_settings, date_from=first, date_to=last)
+    counts: dict[date, int] = {}
+    member_counts: dict[date, int] = {}
+    for slot in slots:
+        target = member_counts if slot.member_only else counts
+        target[slot.local_date] = target.get(slot.local_date, 0) + 1
+    days = []
+    day = first
+    while day <= last:
+        open_count = counts.get(day, 0)
+        member_count = member_counts.get(day, 0)
+        if open_count:
+            bookable_count = open_count + (member_count if access.is_member else 0)
+            days.append(CalendarDay(day, "available", True, day == today, bookable_count))
+        elif member_count:
+            days.append(CalendarDay(day, "members_only", access.is_member, day == today, member_count))
+        else:
+            days.append(CalendarDay(day, "unavailable", False, day == today, 0))
+        day += timedelta(days=1)
+    return days
