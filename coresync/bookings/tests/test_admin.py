@@ -273,3 +273,65 @@ def test_actions_call_the_service_per_booking_and_report_refusals(
         ("error", "CS-2026-000002: This booking cannot change now."),
         ("success", f"2 bookings {done}."),
     ]
+
+
+def test_cancel_action_cancels_through_the_service_without_a_fee(
+    manager, client, make_booking, time_machine
+):
+    time_machine.move_to(FIRST_START - timedelta(hours=2), tick=False)
+    booking = make_booking()
+
+    response = client.post(
+        changelist_url(),
+        {"action": "cancel_waiving_fee", "_selected_action": [booking.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CANCELLED
+    assert booking.cancellation_fee == Decimal("0.00")
+    assert booking.fee_waived is True
+    assert booking.cancelled_by == manager
+    assert not booking.allocations.filter(is_active=True).exists()
+    assert booking.history.filter(action="booking.cancelled", actor=manager).count() == 1
+
+
+def test_refused_transition_is_reported_and_changes_nothing(
+    manager, client, make_booking, time_machine
+):
+    time_machine.move_to(FIRST_START - timedelta(hours=2), tick=False)
+    booking = make_booking()
+
+    response = client.post(
+        changelist_url(), {"action": "no_show", "_selected_action": [booking.pk]}, follow=True
+    )
+
+    messages = [(m.level_tag, m.message) for m in get_messages(response.wsgi_request)]
+    assert messages == [
+        (
+            "error",
+            "CS-2026-000001: A guest can only be a no-show once the start time has passed.",
+        )
+    ]
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.CONFIRMED
+    assert booking.cancellation_fee is None
+    assert booking.history.count() == 1
+
+
+def test_check_in_then_complete_through_the_services(manager, client, make_booking, time_machine):
+    time_machine.move_to(FIRST_START + timedelta(minutes=5), tick=False)
+    booking = make_booking()
+
+    for action in ("check_in", "complete"):
+        client.post(changelist_url(), {"action": action, "_selected_action": [booking.pk]})
+
+    booking.refresh_from_db()
+    assert booking.status == BookingStatus.COMPLETED
+    assert booking.checked_in_at == FIRST_START + timedelta(minutes=5)
+    assert list(booking.history.values_list("to_status", flat=True)) == [
+        BookingStatus.CONFIRMED,
+        BookingStatus.IN_PROGRESS,
+        BookingStatus.COMPLETED,
+    ]

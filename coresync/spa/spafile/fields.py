@@ -5,6 +5,7 @@ They know nothing about the database; :mod:`.schema` calls them field by field a
 ``FieldError`` into a message naming the file, line, entry and field.
 """
 
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -161,9 +162,7 @@ def _decimal(value: Any) -> Decimal | None:
     return None
 
 
-def percent(
-    minimum: Decimal | int = 0, maximum: Decimal | int = 100
-) -> Callable[[Any], Decimal]:
+def percent(minimum: Decimal | int = 0, maximum: Decimal | int = 100) -> Callable[[Any], Decimal]:
     """A percentage: a whole number (``15``) or a decimal with up to two places (``"12.5"``),
     in ``[minimum, maximum]``."""
 
@@ -341,7 +340,8 @@ def price_table(value: Any) -> dict[int, Decimal]:
     """``{"60": "180.00", "90": "250.00"}``: a price per duration in minutes."""
     if not isinstance(value, dict) or not value:
         raise FieldError(
-            f'expected a mapping of durations to prices, e.g. {{"60": "180.00"}}; got {describe(value)}'
+            'expected a mapping of durations to prices, e.g. {"60": "180.00"}; '
+            f"got {describe(value)}"
         )
     table: dict[int, Decimal] = {}
     for key, amount in value.items():
@@ -419,7 +419,7 @@ def weekly_hours(value: Any) -> list[HoursWindow]:
             nested(f"{path}[{index}]", _line_of_item(day_windows, index), _window, pair)
             for index, pair in enumerate(day_windows)
         )
-        for (_, previous_end), (next_start, _) in zip(spans, spans[1:], strict=False):
+        for (_, previous_end), (next_start, _) in itertools.pairwise(spans):
             if next_start < previous_end:
                 raise FieldError(
                     f'windows overlap ("{next_start:%H:%M}" is before "{previous_end:%H:%M}")',

@@ -13,6 +13,7 @@ add-on's services, a booking's customer…). Nothing here writes to the database
 
 import difflib
 import hashlib
+import itertools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -168,16 +169,22 @@ class Problems:
 
     def __init__(self, filename: str) -> None:
         self.filename = filename
-        self.messages: list[str] = []
+        self._found: list[tuple[int, str]] = []
+
+    @property
+    def messages(self) -> list[str]:
+        """The messages in file order (line by line, then in the order found)."""
+        return [message for _, message in sorted(self._found, key=lambda found: found[0])]
 
     def add(self, line: int | None, where: str, message: str) -> None:
         location = f"{self.filename}:{line}" if line else self.filename
-        self.messages.append(f"{location}: {where}: {message}" if where else f"{location}: {message}")
+        text = f"{location}: {where}: {message}" if where else f"{location}: {message}"
+        self._found.append((line or 0, text))
 
     def raise_if_any(self) -> None:
         """Raise :class:`SpaFileError` with everything collected so far, if anything."""
-        if self.messages:
-            raise SpaFileError(list(self.messages))
+        if self._found:
+            raise SpaFileError(self.messages)
 
 
 def _did_you_mean(key: Any, allowed: tuple[str, ...]) -> str:
@@ -502,11 +509,17 @@ def _read_settings(entry: Entry) -> SettingsSpec:
         "non_member_advance_days": entry.optional(
             "non_member_advance_days", read.integer(0, 730), default("non_member_advance_days")
         ),
-        "hold_minutes": entry.optional("hold_minutes", read.integer(1, 24 * 60), default("hold_minutes")),
+        "hold_minutes": entry.optional(
+            "hold_minutes", read.integer(1, 24 * 60), default("hold_minutes")
+        ),
     }
     policy_defaults = {
         name: default(name)
-        for name in ("free_cancellation_hours", "late_cancellation_fee_percent", "no_show_fee_percent")
+        for name in (
+            "free_cancellation_hours",
+            "late_cancellation_fee_percent",
+            "no_show_fee_percent",
+        )
     }
     values.update(_policy(entry, defaults=policy_defaults))
     return SettingsSpec(values=values)
@@ -558,7 +571,9 @@ def _read_service(entry: Entry, index: int) -> ServiceSpec:
                 if duration not in durations:
                     entry.error("prices", f"{duration} is not one of the durations {durations}")
     else:
-        entry.error("price", 'required field is missing (give "price" or "prices")', line=entry.line)
+        entry.error(
+            "price", 'required field is missing (give "price" or "prices")', line=entry.line
+        )
 
     self_guided = entry.optional("self_guided", read.boolean, False)
     skill = entry.optional("skill", read.slug, "")
@@ -644,7 +659,9 @@ def _read_exception(entry: Entry, *, kind: str | None) -> ExceptionSpec:
     start = entry.optional("start", read.optional(read.clock_time))
     end = entry.optional("end", read.optional(read.clock_time))
     if (entry.data.get("start") is None) != (entry.data.get("end") is None):
-        entry.entry_error('give both "start" and "end" for part of a day, or neither for whole days')
+        entry.entry_error(
+            'give both "start" and "end" for part of a day, or neither for whole days'
+        )
     elif start is not None and end is not None and end <= start:
         entry.error("end", f'"{end:%H:%M}" is not after start "{start:%H:%M}"')
     if day is not None and end_date is not None:
@@ -702,7 +719,7 @@ def _read_schedule(entry: Entry, *, hours_key: str = "weekly_hours") -> Schedule
 
 def _check_schedules_apart(entry: Entry, schedules: list[ScheduleSpec]) -> None:
     ordered = sorted(schedules, key=lambda schedule: schedule.valid_from or date.min)
-    for previous, following in zip(ordered, ordered[1:], strict=False):
+    for previous, following in itertools.pairwise(ordered):
         if (following.valid_from or date.min) <= (previous.valid_until or date.max):
             entry.error("schedules", "validity ranges overlap; each day may have one schedule")
             return
@@ -721,9 +738,7 @@ def _read_technician(entry: Entry, index: int) -> TechnicianSpec:
         for key in ("weekly_hours", "valid_from", "valid_until"):
             if entry.has(key):
                 entry.error(key, 'give either "schedules" or weekly_hours/valid_from/valid_until')
-        schedules = [
-            _read_schedule(child) for child in entry.children("schedules", SCHEDULE_KEYS)
-        ]
+        schedules = [_read_schedule(child) for child in entry.children("schedules", SCHEDULE_KEYS)]
         _check_schedules_apart(entry, schedules)
     elif entry.has("weekly_hours"):
         schedules = [_read_schedule(entry)]
@@ -787,7 +802,7 @@ def _read_hold(entry: Entry, index: int) -> HoldSpec:
     technician = entry.optional("technician", read.optional(read.slug))
     room = entry.optional("room", read.optional(read.slug))
     if technician and room:
-        entry.entry_error('a hold is on a technician, a room or the whole spa: not both')
+        entry.entry_error("a hold is on a technician, a room or the whole spa: not both")
     start = entry.required("start", read.instant)
     end = entry.required("end", read.instant)
     if start and end and end <= start:
@@ -870,7 +885,8 @@ def _read_sections(data: Any, problems: Problems) -> SpaDocument:
             problems.add(
                 data.key_lines[key],
                 f"section {describe(key)}",
-                f"unknown section{_did_you_mean(key, SECTIONS)}; sections are {', '.join(SECTIONS)}",
+                f"unknown section{_did_you_mean(key, SECTIONS)}; "
+                f"sections are {', '.join(SECTIONS)}",
             )
     if "settings" in data:
         settings = data["settings"]
@@ -879,7 +895,11 @@ def _read_sections(data: Any, problems: Problems) -> SpaDocument:
                 Entry(settings, problems=problems, label="settings", allowed=SETTINGS_KEYS)
             )
         else:
-            problems.add(data.key_lines["settings"], "settings", f"expected a mapping; got {describe(settings)}")
+            problems.add(
+                data.key_lines["settings"],
+                "settings",
+                f"expected a mapping; got {describe(settings)}",
+            )
     for section, (allowed, identity_key, reader) in _LIST_SECTIONS.items():
         if section not in data:
             continue
@@ -887,7 +907,9 @@ def _read_sections(data: Any, problems: Problems) -> SpaDocument:
         if items is None:
             items = []
         if not isinstance(items, list):
-            problems.add(data.key_lines[section], section, f"expected a list; got {describe(items)}")
+            problems.add(
+                data.key_lines[section], section, f"expected a list; got {describe(items)}"
+            )
             continue
         specs = []
         for index, item in enumerate(items):
@@ -950,7 +972,9 @@ def _known(document: SpaDocument) -> _Known:
         known.addon_services[addon.slug] = set(addon.services)
     known.rooms.update(room.slug for room in document.rooms or [])
     known.technicians.update(technician.slug for technician in document.technicians or [])
-    known.users.update(person.email for person in (document.customers or []) + (document.staff or []))
+    known.users.update(
+        person.email for person in (document.customers or []) + (document.staff or [])
+    )
     return known
 
 
@@ -961,12 +985,16 @@ def _check_unique(specs: list[Any] | None, key: str) -> None:
         if value is None:
             continue
         if value in first_line:
-            spec.entry.error(key, f"duplicate {key} {describe(value)} (first on line {first_line[value]})")
+            spec.entry.error(
+                key, f"duplicate {key} {describe(value)} (first on line {first_line[value]})"
+            )
         else:
             first_line[value] = spec.entry.line_of(key)
 
 
-def _check_reference(entry: Entry, key: str, value: str | None, known: set | dict, what: str) -> bool:
+def _check_reference(
+    entry: Entry, key: str, value: str | None, known: set | dict, what: str
+) -> bool:
     if value is None or value in known:
         return True
     entry.error(key, f"unknown {what} {describe(value)}")
@@ -1004,12 +1032,16 @@ def _check_references(document: SpaDocument, known: _Known) -> None:
                         path=f".{name}",
                     )
                 by_tier[(tier, minutes)] = price
-        service.tier_prices = sorted((tier, minutes, price) for (tier, minutes), price in by_tier.items())
+        service.tier_prices = sorted(
+            (tier, minutes, price) for (tier, minutes), price in by_tier.items()
+        )
 
     for addon in document.addons or []:
         for index, service_slug in enumerate(addon.services):
             if service_slug not in known.service_durations:
-                addon.entry.error("services", f"unknown service {describe(service_slug)}", path=f"[{index}]")
+                addon.entry.error(
+                    "services", f"unknown service {describe(service_slug)}", path=f"[{index}]"
+                )
 
     for customer in document.customers or []:
         _check_reference(customer.entry, "plan", customer.plan, known.plan_tiers, "plan")
@@ -1019,11 +1051,14 @@ def _check_references(document: SpaDocument, known: _Known) -> None:
     for staff in document.staff or []:
         if staff.email in customer_emails:
             staff.entry.error("email", f"{staff.email} is also listed under customers")
-        if _check_reference(staff.entry, "technician", staff.technician, known.technicians, "technician"):
+        if _check_reference(
+            staff.entry, "technician", staff.technician, known.technicians, "technician"
+        ):
             if staff.technician in linked:
                 staff.entry.error(
                     "technician",
-                    f"technician {staff.technician!r} already has a login (line {linked[staff.technician]})",
+                    f"technician {describe(staff.technician)} already has a login "
+                    f"(line {linked[staff.technician]})",
                 )
             elif staff.technician:
                 linked[staff.technician] = staff.entry.line_of("technician")
@@ -1043,7 +1078,11 @@ def _check_references(document: SpaDocument, known: _Known) -> None:
         _check_reference(entry, "room", booking.room, known.rooms, "room")
         if _check_reference(entry, "service", booking.service, known.service_durations, "service"):
             durations = known.service_durations.get(booking.service, set())
-            if booking.duration is not None and booking.service and booking.duration not in durations:
+            if (
+                booking.duration is not None
+                and booking.service
+                and booking.duration not in durations
+            ):
                 entry.error(
                     "duration",
                     f"{booking.service} has no {booking.duration}-minute variant "
