@@ -31,14 +31,21 @@ def test_booking_is_confirmed_with_reference_allocations_quote_and_history(
     assert booking.tier == "non_member"
     # 100.00 + 25.00 = 125.00; tax 8.875% = 11.09375 -> 11.09; total 136.09
     assert [line["code"] for line in booking.price_lines] == [
-        "base", "addon:cbd-oil", "subtotal", "tax", "total",
+        "base",
+        "addon:cbd-oil",
+        "subtotal",
+        "tax",
+        "total",
     ]
     assert (booking.subtotal, booking.tax, booking.total) == (
-        Decimal("125.00"), Decimal("11.09"), Decimal("136.09"),
+        Decimal("125.00"),
+        Decimal("11.09"),
+        Decimal("136.09"),
     )
     allocations = list(booking.allocations.order_by("resource_key"))
     assert [a.resource_key for a in allocations] == [
-        f"room:{spa.suite.pk}:1", f"technician:{spa.ana.pk}",
+        f"room:{spa.suite.pk}:1",
+        f"technician:{spa.ana.pk}",
     ]
     # Buffers are on the allocations: 15 minutes after, none before.
     assert all(a.starts_at == local(2026, 12, 2, 10) for a in allocations)
@@ -69,10 +76,14 @@ def test_second_booking_of_same_slot_goes_to_other_technician_then_is_refused(
 
 
 def test_buffer_blocks_the_next_start_on_the_same_technician(spa, customer, frozen_now):
-    create_booking(customer=customer, service="swedish", start=local(2026, 12, 2, 10), technician="ana")
+    create_booking(
+        customer=customer, service="swedish", start=local(2026, 12, 2, 10), technician="ana"
+    )
     with pytest.raises(SlotUnavailable):
         # 11:00 falls inside the 15-minute buffer after 10:00-11:00.
-        create_booking(customer=customer, service="swedish", start=local(2026, 12, 2, 11), technician="ana")
+        create_booking(
+            customer=customer, service="swedish", start=local(2026, 12, 2, 11), technician="ana"
+        )
     later = create_booking(
         customer=customer, service="swedish", start=local(2026, 12, 2, 11, 15), technician="ana"
     )
@@ -100,7 +111,9 @@ def test_members_book_as_far_as_their_plan_and_priority_is_recorded(
     assert base.tier == "member_priority"
     with pytest.raises(OutsideBookingWindow):
         create_booking(customer=base_member, service="swedish", start=local(2027, 1, 1, 10))
-    premium = create_booking(customer=premium_member, service="swedish", start=local(2027, 1, 30, 10))
+    premium = create_booking(
+        customer=premium_member, service="swedish", start=local(2027, 1, 30, 10)
+    )
     assert premium.tier == "member_priority"
     near = create_booking(customer=premium_member, service="swedish", start=local(2026, 12, 2, 10))
     assert near.tier == "member_standard"
@@ -124,7 +137,9 @@ def test_member_discount_and_vip_price(spa, base_member, vip_member, frozen_now)
     # 100.00 - 30% = 70.00 + tax 6.2125 -> 6.21 = 76.21
     assert base.total == Decimal("76.21")
     assert base.price_lines[1] == {
-        "code": "tier_discount", "label": "Base discount (30%)", "amount": "-30.00",
+        "code": "tier_discount",
+        "label": "Base discount (30%)",
+        "amount": "-30.00",
     }
 
 
@@ -139,14 +154,19 @@ def test_start_outside_technician_hours_is_outside_working_hours(spa, customer, 
 
 def test_addon_minutes_extend_the_service(spa, customer, frozen_now):
     booking = create_booking(
-        customer=customer, service="swedish", start=local(2026, 12, 2, 15, 30),
+        customer=customer,
+        service="swedish",
+        start=local(2026, 12, 2, 15, 30),
         addon_slugs=["hot-stones"],
     )
     assert booking.end - booking.start == timedelta(minutes=75)
     with pytest.raises(OutsideWorkingHours):
         create_booking(
-            customer=customer, service="swedish", start=local(2026, 12, 2, 15, 45),
-            addon_slugs=["hot-stones"], technician="ana",
+            customer=customer,
+            service="swedish",
+            start=local(2026, 12, 2, 15, 45),
+            addon_slugs=["hot-stones"],
+            technician="ana",
         )
 
 
@@ -179,7 +199,9 @@ def test_bad_input_names_the_field_and_writes_nothing(spa, customer, frozen_now,
 
 def test_naive_start_is_refused(spa, customer, frozen_now):
     with pytest.raises(InvalidInput) as caught:
-        create_booking(customer=customer, service="swedish", start=local(2026, 12, 2, 10).replace(tzinfo=None))
+        create_booking(
+            customer=customer, service="swedish", start=local(2026, 12, 2, 10).replace(tzinfo=None)
+        )
     assert "start" in caught.value.fields
 
 
@@ -195,7 +217,10 @@ def test_idempotent_create_replays_and_refuses_another_body(spa, customer, froze
     assert Booking.objects.count() == 1
     # Keys are per customer: another customer may use the same key.
     other = make_customer("other@example.com")
-    assert create_booking(customer=other, service="swedish", start=start, idempotency_key="k1").pk != first.pk
+    assert (
+        create_booking(customer=other, service="swedish", start=start, idempotency_key="k1").pk
+        != first.pk
+    )
 
 
 def test_couples_booking_takes_two_technicians_and_the_whole_room(spa, customer, frozen_now):
@@ -203,10 +228,14 @@ def test_couples_booking_takes_two_technicians_and_the_whole_room(spa, customer,
         customer=customer, service="couples", start=local(2026, 12, 2, 10), guests=2
     )
     keys = sorted(booking.allocations.values_list("resource_key", flat=True))
-    assert keys == sorted([
-        f"technician:{spa.ana.pk}", f"technician:{spa.ben.pk}",
-        f"room:{spa.couples_suite.pk}:1", f"room:{spa.couples_suite.pk}:2",
-    ])
+    assert keys == sorted(
+        [
+            f"technician:{spa.ana.pk}",
+            f"technician:{spa.ben.pk}",
+            f"room:{spa.couples_suite.pk}:1",
+            f"room:{spa.couples_suite.pk}:2",
+        ]
+    )
     # 2 x 150.00 = 300.00, room premium 10% = 30.00, subtotal 330.00, tax 29.29 -> 359.29
     assert booking.total == Decimal("359.29")
     with pytest.raises(SlotUnavailable):

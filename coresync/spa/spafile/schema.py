@@ -15,6 +15,7 @@ import difflib
 import hashlib
 import itertools
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -611,7 +612,7 @@ def _read_service(entry: Entry, index: int) -> ServiceSpec:
         ),
         "max_guests": entry.optional("max_guests", read.integer(1, 20), 1),
         "is_active": entry.optional("active", read.boolean, True),
-        "position": index,
+        "position": index,  # within the category: set once all services are read
     }
     return ServiceSpec(
         entry=entry,
@@ -924,6 +925,12 @@ def _read_sections(data: Any, problems: Problems) -> SpaDocument:
             entry = Entry(item, problems=problems, label=label, allowed=allowed)
             specs.append(reader(entry, index))
         setattr(document, section, specs)
+    # A service's position counts within its category (the catalog orders by category
+    # first), so an export, which lists services category by category, keeps positions.
+    positions: Counter[str] = Counter()
+    for service in document.services or []:
+        service.values["position"] = positions[service.category]
+        positions[service.category] += 1
     return document
 
 

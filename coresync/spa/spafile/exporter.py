@@ -1,0 +1,400 @@
+"""Write the database out as a spa file, in the format :mod:`.importer` reads.
+
+The output follows the shared example file: the same keys, times ``"HH:MM"``, money
+``"180.00"``, ISO dates, date-times with the spa-local offset. Optional keys are written only
+when they differ from their default. Passwords are never written (accounts keep theirs when the
+file is imported again). Importing an export changes nothing (docs/spa-file.md, "Export").
+"""
+
+from collections import defaultdict
+from datetime import datetime, time
+from decimal import Decimal
+from typing import Any
+
+from coresync.accounts.models import STAFF_ROLES, Role, User
+from coresync.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
+from coresync.catalog.models import AddOn, PeakPricingWindow, Service, ServiceCategory
+from coresync.core import clock
+from coresync.core.money import format_amount
+from coresync.memberships.models import PLAN_TIERS, Membership, MembershipPlan, MembershipStatus
+from coresync.resources.models import (
+    WEEKDAY_KEYS,
+    AvailabilityException,
+    Room,
+    SlotHold,
+    Technician,
+    WorkingHours,
+)
+from coresync.spa.models import SpaSettings
+from coresync.spa.spafile.yaml_lines import Flow, dump_document
+
+HEADER = """CoreSync spa file, written by `manage.py export_spa`; load it with `manage.py import_spa`.
+Times are spa-local "HH:MM"; money is a string with two decimals; durations are minutes.
+Passwords are never exported: accounts keep theirs when this file is imported again."""
+
+
+def _percent(value: Decimal) -> int | str:
+    """``Decimal("15.00")`` → ``15``; ``Decimal("12.50")`` → ``"12.5"``."""
+    if value == value.to_integral_value():
+        return int(value)
+    return format(value.normalize(), "f")
+
+
+def _decimal(value: Decimal) -> str:
+    """``Decimal("0.08875")`` → ``"0.08875"``, without trailing zeros."""
+    return format(value.normalize(), "f") if value else "0"
+
+
+def _clock(value: time) -> str:
+    return f"{value:%H:%M}"
+
+
+def _hours(rows: list[WorkingHours]) -> dict[str, Flow]:
+    """``{mon: [["09:00", "13:00"], …], …}`` in weekday order."""
+    by_day: dict[int, list[list[str]]] = defaultdict(list)
+    for row in sorted(rows, key=lambda row: (row.weekday, row.start)):
+        by_day[row.weekday].append([_clock(row.start), _clock(row.end)])
+    return {WEEKDAY_KEYS[day]: Flow(windows) for day, windows in sorted(by_day.items())}
+
+
+def _exception(row: AvailabilityException, *, with_kind: bool) -> Flow:
+    entry: dict[str, Any] = {"date": row.date}
+    if with_kind:
+        entry["kind"] = row.kind
+    if row.end_date:
+        entry["end_date"] = row.end_date
+    if row.start is not None:
+        entry["start"] = _clock(row.start)
+        entry["end"] = _clock(row.end)
+    if row.note:
+        entry["note"] = row.note
+    return Flow(entry)
+
+
+class _Exporter:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.settings = SpaSettings.objects.filter(pk=1).first() or SpaSettings()
+        self.zone = self.settings.zone
+
+    def _local(self, instant: datetime) -> str:
+        return instant.astimezone(self.zone).isoformat()
+
+    def document(self) -> dict[str, Any]:
+        document = {
+            "settings": self.settings_section(),
+            "plans": self.plans(),
+            "categories": [
+                Flow({"slug": category.slug, "name": category.name})
+                for category in ServiceCategory.objects.all()
+            ],
+            "services": self.services(),
+            "addons": self.addons(),
+            "peak_pricing": self.peak_pricing(),
+            "rooms": self.rooms(),
+            "technicians": self.technicians(),
+            "customers": self.customers(),
+            "staff": self.staff(),
+        }
+        holds = self.holds()
+        if holds:
+            document["holds"] = holds
+        document["bookings"] = self.bookings()
+        return document
+
+    def settings_section(self) -> dict[str, Any]:
+        row = self.settings
+        section: dict[str, Any] = {}
+        defaults = SpaSettings()
+        if row.name != defaults.name:
+            section["name"] = row.name
+        section.update(
+            {
+                "timezone": row.timezone,
+                "currency": row.currency,
+                "tax_rate": _decimal(row.tax_rate),
+                "min_notice_minutes": row.min_notice_minutes,
+                "slot_interval_minutes": row.slot_interval_minutes,
+                "non_member_advance_days": row.non_member_advance_days,
+            }
+        )
+        if row.hold_minutes != defaults.hold_minutes:
+            section["hold_minutes"] = row.hold_minutes
+        section["cancellation_policy"] = {
+            "free_until_hours": row.free_cancellation_hours,
+            "late_fee_percent": _percent(row.late_cancellation_fee_percent),
+            "no_show_fee_percent": _percent(row.no_show_fee_percent),
+        }
+        return section
+
+    def plans(self) -> list[Flow]:
+        plans = []
+        for plan in MembershipPlan.objects.order_by("pk"):
+            entry: dict[str, Any] = {
+                "slug": plan.slug,
+                "name": plan.name,
+                "tier": plan.tier,
+                "advance_days": plan.advance_days,
+                "discount_percent": _percent(plan.discount_percent),
+                "priority": plan.priority,
+                "vip": plan.vip,
+                "monthly_price": format_amount(plan.monthly_price),
+            }
+            if plan.included_credits:
+                entry["included_credits"] = plan.included_credits
+            if plan.benefits:
+                entry["benefits"] = list(plan.benefits)
+            if plan.birthday_benefit:
+                entry["birthday_benefit"] = plan.birthday_benefit
+            policy: dict[str, Any] = {}
+            if plan.free_cancellation_hours is not None:
+                policy["free_until_hours"] = plan.free_cancellation_hours
+            if plan.late_cancellation_fee_percent is not None:
+                policy["late_fee_percent"] = _percent(plan.late_cancellation_fee_percent)
+            if plan.no_show_fee_percent is not None:
+                policy["no_show_fee_percent"] = _percent(plan.no_show_fee_percent)
+            if policy:
+                entry["cancellation_policy"] = policy
+            if not plan.is_active:
+                entry["active"] = False
+            plans.append(Flow(entry))
+        return plans
+
+    def services(self) -> list[dict[str, Any]]:
+        services = []
+        queryset = Service.objects.select_related("category").prefetch_related(
+            "variants", "tier_prices"
+        )
+        for service in queryset:
+            variants = list(service.variants.all())
+            entry: dict[str, Any] = {
+                "slug": service.slug,
+                "name": service.name,
+                "category": service.category.slug,
+                "durations": Flow([variant.minutes for variant in variants]),
+            }
+            if len(variants) == 1:
+                entry["price"] = format_amount(variants[0].price)
+            else:
+                entry["prices"] = Flow(
+                    {str(variant.minutes): format_amount(variant.price) for variant in variants}
+                )
+            tier_prices: dict[str, dict[str, str]] = {}
+            for tier_price in sorted(
+                service.tier_prices.all(),
+                key=lambda row: (PLAN_TIERS.index(row.tier), row.minutes),
+            ):
+                tier_prices.setdefault(tier_price.tier, {})[str(tier_price.minutes)] = (
+                    format_amount(tier_price.price)
+                )
+            if tier_prices:
+                entry["tier_prices"] = Flow(tier_prices)
+            if service.self_guided:
+                entry["self_guided"] = True
+            else:
+                entry["skill"] = service.skill
+            entry["room_types"] = Flow(list(service.room_types))
+            entry["buffer_before"] = service.buffer_before
+            entry["buffer_after"] = service.buffer_after
+            if service.slot_interval_minutes is not None:
+                entry["slot_interval_minutes"] = service.slot_interval_minutes
+            if service.max_guests != 1:
+                entry["max_guests"] = service.max_guests
+            if service.description:
+                entry["description"] = service.description
+            if not service.is_active:
+                entry["active"] = False
+            services.append(entry)
+        return services
+
+    def addons(self) -> list[Flow]:
+        service_order = {pk: index for index, pk in enumerate(Service.objects.values_list("pk", flat=True))}
+        addons = []
+        for addon in AddOn.objects.order_by("pk").prefetch_related("services"):
+            services = sorted(addon.services.all(), key=lambda service: service_order[service.pk])
+            entry: dict[str, Any] = {
+                "slug": addon.slug,
+                "name": addon.name,
+                "price": format_amount(addon.price),
+                "extra_minutes": addon.extra_minutes,
+                "services": [service.slug for service in services],
+            }
+            if addon.description:
+                entry["description"] = addon.description
+            if not addon.is_active:
+                entry["active"] = False
+            addons.append(Flow(entry))
+        return addons
+
+    def peak_pricing(self) -> list[Flow]:
+        return [
+            Flow(
+                {
+                    "days": [WEEKDAY_KEYS[day] for day in sorted(window.days)],
+                    "start": _clock(window.start),
+                    "end": _clock(window.end),
+                    "modifier_percent": _percent(window.modifier_percent),
+                }
+            )
+            for window in PeakPricingWindow.objects.order_by("pk")
+        ]
+
+    def rooms(self) -> list[dict[str, Any]]:
+        rooms = []
+        for room in Room.objects.order_by("pk").prefetch_related("opening_hours", "maintenance"):
+            entry: dict[str, Any] = {
+                "slug": room.slug,
+                "name": room.name,
+                "type": room.room_type,
+                "capacity": room.capacity,
+                "features": Flow(list(room.features)),
+                "premium_modifier_percent": _percent(room.premium_modifier_percent),
+                "hours": _hours(list(room.opening_hours.all())),
+                "maintenance": [
+                    _exception(row, with_kind=False) for row in room.maintenance.all()
+                ],
+            }
+            if not room.is_active:
+                entry["active"] = False
+            rooms.append(entry)
+        return rooms
+
+    def technicians(self) -> list[dict[str, Any]]:
+        technicians = []
+        queryset = Technician.objects.order_by("pk").prefetch_related("working_hours", "exceptions")
+        for technician in queryset:
+            entry: dict[str, Any] = {
+                "slug": technician.slug,
+                "name": technician.name,
+                "skills": Flow(list(technician.skills)),
+                "hourly_rate": format_amount(technician.hourly_rate),
+            }
+            ranges: dict[tuple, list[WorkingHours]] = defaultdict(list)
+            for row in technician.working_hours.all():
+                ranges[(row.valid_from, row.valid_until)].append(row)
+            ordered = sorted(ranges.items(), key=lambda item: (item[0][0] is not None, item[0][0]))
+            if len(ordered) > 1:
+                entry["schedules"] = [
+                    {"valid_from": valid_from, "valid_until": valid_until, "weekly_hours": _hours(rows)}
+                    for (valid_from, valid_until), rows in ordered
+                ]
+            else:
+                (valid_from, valid_until), rows = ordered[0] if ordered else ((None, None), [])
+                entry["weekly_hours"] = _hours(rows)
+                if valid_from is not None:
+                    entry["valid_from"] = valid_from
+                if valid_until is not None:
+                    entry["valid_until"] = valid_until
+            entry["exceptions"] = [
+                _exception(row, with_kind=True) for row in technician.exceptions.all()
+            ]
+            if technician.bio:
+                entry["bio"] = technician.bio
+            if not technician.is_active:
+                entry["active"] = False
+            technicians.append(entry)
+        return technicians
+
+    def customers(self) -> list[Flow]:
+        today = clock.local_date(self.now, self.zone)
+        latest: dict[int, Membership] = {}
+        for membership in Membership.objects.select_related("plan").order_by("started_on", "pk"):
+            latest[membership.customer_id] = membership
+        customers = []
+        for user in User.objects.filter(role=Role.CUSTOMER).order_by("pk"):
+            entry: dict[str, Any] = {"email": user.email, "name": user.name}
+            if user.phone:
+                entry["phone"] = user.phone
+            membership = latest.get(user.pk)
+            if membership is not None:
+                entry["plan"] = membership.plan.slug
+                entry["membership_start"] = membership.started_on
+                if membership.ends_on is not None:
+                    entry["membership_end"] = membership.ends_on
+                derived = (
+                    MembershipStatus.EXPIRED
+                    if membership.ends_on is not None and membership.ends_on < today
+                    else MembershipStatus.ACTIVE
+                )
+                if membership.status != derived:
+                    entry["membership_status"] = membership.status
+            customers.append(Flow(entry))
+        return customers
+
+    def staff(self) -> list[Flow]:
+        logins = dict(
+            Technician.objects.filter(user__isnull=False).values_list("user_id", "slug")
+        )
+        staff = []
+        for user in User.objects.filter(role__in=STAFF_ROLES).order_by("pk"):
+            entry: dict[str, Any] = {"email": user.email, "name": user.name}
+            if user.phone:
+                entry["phone"] = user.phone
+            entry["role"] = user.role
+            if user.pk in logins:
+                entry["technician"] = logins[user.pk]
+            staff.append(Flow(entry))
+        return staff
+
+    def holds(self) -> list[Flow]:
+        holds = []
+        for hold in SlotHold.objects.select_related("technician", "room").order_by("starts_at", "pk"):
+            entry: dict[str, Any] = {}
+            if hold.technician is not None:
+                entry["technician"] = hold.technician.slug
+            if hold.room is not None:
+                entry["room"] = hold.room.slug
+            entry.update(
+                {
+                    "start": self._local(hold.starts_at),
+                    "end": self._local(hold.ends_at),
+                    "level": hold.level,
+                    "until": self._local(hold.held_until),
+                }
+            )
+            if hold.note:
+                entry["note"] = hold.note
+            holds.append(Flow(entry))
+        return holds
+
+    def bookings(self) -> list[Flow]:
+        bookings = []
+        queryset = (
+            Booking.objects.filter(status__in=ACTIVE_STATUSES, customer__isnull=False)
+            .select_related("customer", "service", "technician", "room")
+            .prefetch_related("booking_addons__addon")
+            .order_by("start", "pk")
+        )
+        for booking in queryset:
+            entry: dict[str, Any] = {
+                "customer": booking.customer.email,
+                "service": booking.service.slug,
+                "duration": booking.duration_minutes,
+            }
+            if booking.technician is not None:
+                entry["technician"] = booking.technician.slug
+            entry["room"] = booking.room.slug
+            entry["start"] = self._local(booking.start)
+            entry["addons"] = [item.addon.slug for item in booking.booking_addons.all()]
+            if booking.guests != 1:
+                entry["guests"] = booking.guests
+            if booking.status != BookingStatus.CONFIRMED:
+                entry["status"] = booking.status
+            if booking.preferences:
+                entry["preferences"] = dict(booking.preferences)
+            if booking.notes:
+                entry["notes"] = booking.notes
+            bookings.append(Flow(entry))
+        return bookings
+
+
+def export_document(*, now: datetime | None = None) -> dict[str, Any]:
+    """Return the spa as the data of a spa file (sections in order; :class:`Flow` marks the
+    parts written on one line). ``now`` (aware) decides which memberships count as expired;
+    read from the clock when None. Reads only."""
+    return _Exporter(now or clock.now()).document()
+
+
+def export_spa_text(*, now: datetime | None = None) -> str:
+    """Return the whole spa as spa-file YAML text (see :func:`export_document`)."""
+    return dump_document(export_document(now=now), header=HEADER)
