@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "coresync.memberships",
     "coresync.scheduling",
     "coresync.bookings",
+    "coresync.web",
 ]
 
 MIDDLEWARE = [

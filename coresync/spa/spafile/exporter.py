@@ -28,7 +28,7 @@ from coresync.resources.models import (
 from coresync.spa.models import SpaSettings
 from coresync.spa.spafile.yaml_lines import Flow, dump_document
 
-HEADER = """CoreSync spa file, written by `manage.py export_spa`; load it with `manage.py import_spa`.
+HEADER = """CoreSync spa file, written by `manage.py export_spa`; load it with `import_spa`.
 Times are spa-local "HH:MM"; money is a string with two decimals; durations are minutes.
 Passwords are never exported: accounts keep theirs when this file is imported again."""
 
@@ -208,7 +208,9 @@ class _Exporter:
         return services
 
     def addons(self) -> list[Flow]:
-        service_order = {pk: index for index, pk in enumerate(Service.objects.values_list("pk", flat=True))}
+        service_order = {
+            pk: index for index, pk in enumerate(Service.objects.values_list("pk", flat=True))
+        }
         addons = []
         for addon in AddOn.objects.order_by("pk").prefetch_related("services"):
             services = sorted(addon.services.all(), key=lambda service: service_order[service.pk])
@@ -250,9 +252,7 @@ class _Exporter:
                 "features": Flow(list(room.features)),
                 "premium_modifier_percent": _percent(room.premium_modifier_percent),
                 "hours": _hours(list(room.opening_hours.all())),
-                "maintenance": [
-                    _exception(row, with_kind=False) for row in room.maintenance.all()
-                ],
+                "maintenance": [_exception(row, with_kind=False) for row in room.maintenance.all()],
             }
             if not room.is_active:
                 entry["active"] = False
@@ -275,7 +275,11 @@ class _Exporter:
             ordered = sorted(ranges.items(), key=lambda item: (item[0][0] is not None, item[0][0]))
             if len(ordered) > 1:
                 entry["schedules"] = [
-                    {"valid_from": valid_from, "valid_until": valid_until, "weekly_hours": _hours(rows)}
+                    {
+                        "valid_from": valid_from,
+                        "valid_until": valid_until,
+                        "weekly_hours": _hours(rows),
+                    }
                     for (valid_from, valid_until), rows in ordered
                 ]
             else:
@@ -322,9 +326,7 @@ class _Exporter:
         return customers
 
     def staff(self) -> list[Flow]:
-        logins = dict(
-            Technician.objects.filter(user__isnull=False).values_list("user_id", "slug")
-        )
+        logins = dict(Technician.objects.filter(user__isnull=False).values_list("user_id", "slug"))
         staff = []
         for user in User.objects.filter(role__in=STAFF_ROLES).order_by("pk"):
             entry: dict[str, Any] = {"email": user.email, "name": user.name}
@@ -338,7 +340,9 @@ class _Exporter:
 
     def holds(self) -> list[Flow]:
         holds = []
-        for hold in SlotHold.objects.select_related("technician", "room").order_by("starts_at", "pk"):
+        for hold in SlotHold.objects.select_related("technician", "room").order_by(
+            "starts_at", "pk"
+        ):
             entry: dict[str, Any] = {}
             if hold.technician is not None:
                 entry["technician"] = hold.technician.slug

@@ -26,7 +26,8 @@ from django.core.cache import cache
 from django.db import models, transaction
 
 from coresync.accounts.models import STAFF_ROLES, Role, User
-from coresync.bookings.models import Booking
+from coresync.bookings.models import Booking, BookingStatus
+from coresync.bookings.services import check_in_booking, create_booking
 from coresync.catalog.models import (
     AddOn,
     PeakPricingWindow,
@@ -48,13 +49,11 @@ from coresync.spa.models import SETTINGS_CACHE_KEY, SpaSettings
 from coresync.spa.selectors import get_settings
 from coresync.spa.spafile.fields import HoursWindow
 from coresync.spa.spafile.schema import (
-    BookingSpec,
     CustomerSpec,
     ExceptionSpec,
     Problems,
     ScheduleSpec,
     SpaDocument,
-    SpaFileError,
     StaffSpec,
     parse_spa_text,
 )
@@ -66,20 +65,23 @@ EXCEPTION_FIELDS = ("kind", "date", "end_date", "start", "end", "note")
 @dataclass
 class ImportReport:
     """What an import did: per section, how many entries were created and updated (an entry
-    counts as updated when it or one of its own lists changed)."""
+    counts as updated when it or one of its own lists changed); for the key-less sections
+    (``peak_pricing``, ``holds``), how many rows were created and deleted."""
 
     created: Counter = field(default_factory=Counter)
     updated: Counter = field(default_factory=Counter)
+    deleted: Counter = field(default_factory=Counter)
     bookings_skipped: int = 0
     dry_run: bool = False
 
     def summary(self) -> str:
         """Return one line per section that changed, e.g. ``services: 3 created, 1 updated``."""
         lines = []
-        for section in sorted(set(self.created) | set(self.updated)):
-            lines.append(
-                f"{section}: {self.created[section]} created, {self.updated[section]} updated"
-            )
+        for section in sorted(set(+self.created) | set(+self.updated) | set(+self.deleted)):
+            line = f"{section}: {self.created[section]} created, {self.updated[section]} updated"
+            if self.deleted[section]:
+                line += f", {self.deleted[section]} deleted"
+            lines.append(line)
         if self.bookings_skipped:
             lines.append(f"bookings: {self.bookings_skipped} already present, skipped")
         if not lines:
@@ -149,10 +151,10 @@ def _assign(instance: models.Model, values: dict[str, Any]) -> list[str]:
 
 def _sync_rows(
     queryset: models.QuerySet, fields: tuple[str, ...], desired: list[dict[str, Any]], **owner: Any
-) -> bool:
+) -> "_Sync":
     """Make the rows of ``queryset`` match ``desired`` (dicts of ``fields``): keep rows equal
     to a desired dict, delete the others, create the missing ones with ``owner`` (the foreign
-    key, e.g. ``service=…``). Return whether anything changed."""
+    key, e.g. ``service=…``). Return how many were created and deleted (truthy if any)."""
     remaining = list(desired)
     stale = []
     for row in queryset:
@@ -166,7 +168,16 @@ def _sync_rows(
         model.objects.filter(pk__in=stale).delete()
     for values in remaining:
         model.objects.create(**owner, **values)
-    return bool(stale or remaining)
+    return _Sync(created=len(remaining), deleted=len(stale))
+
+
+@dataclass(frozen=True)
+class _Sync:
+    created: int
+    deleted: int
+
+    def __bool__(self) -> bool:
+        return bool(self.created or self.deleted)
 
 
 def _hours_rows(windows: list[HoursWindow], schedule: ScheduleSpec | None = None) -> list[dict]:
@@ -230,6 +241,11 @@ class _Writer:
         elif outcome == "updated" or children_changed:
             self.report.updated[section] += 1
 
+    def _count_rows(self, section: str, sync: "_Sync") -> None:
+        """Count the rows a key-less section created and deleted."""
+        self.report.created[section] += sync.created
+        self.report.deleted[section] += sync.deleted
+
     def _settings(self) -> None:
         if self.document.settings is None:
             return
@@ -267,21 +283,25 @@ class _Writer:
             variants = [
                 {"minutes": minutes, "price": price} for minutes, price in spec.prices.items()
             ]
-            changed = _sync_rows(
-                ServiceVariant.objects.filter(service=service),
-                ("minutes", "price"),
-                variants,
-                service=service,
+            changed = bool(
+                _sync_rows(
+                    ServiceVariant.objects.filter(service=service),
+                    ("minutes", "price"),
+                    variants,
+                    service=service,
+                )
             )
             tier_prices = [
                 {"tier": tier, "minutes": minutes, "price": price}
                 for tier, minutes, price in spec.tier_prices
             ]
-            changed |= _sync_rows(
-                TierPrice.objects.filter(service=service),
-                ("tier", "minutes", "price"),
-                tier_prices,
-                service=service,
+            changed |= bool(
+                _sync_rows(
+                    TierPrice.objects.filter(service=service),
+                    ("tier", "minutes", "price"),
+                    tier_prices,
+                    service=service,
+                )
             )
             self._count("services", outcome, changed)
 
@@ -310,23 +330,28 @@ class _Writer:
             for window in self.document.peak_pricing
         ]
         fields = ("days", "start", "end", "modifier_percent")
-        if _sync_rows(PeakPricingWindow.objects.order_by("pk"), fields, windows):
-            self.report.updated["peak_pricing"] += 1
+        self._count_rows(
+            "peak_pricing", _sync_rows(PeakPricingWindow.objects.order_by("pk"), fields, windows)
+        )
 
     def _rooms(self) -> None:
         for spec in self.document.rooms or []:
             room, outcome = self._upsert(Room, {"slug": spec.slug}, spec.values)
-            changed = _sync_rows(
-                WorkingHours.objects.filter(room=room),
-                HOURS_FIELDS,
-                _hours_rows(spec.hours),
-                room=room,
+            changed = bool(
+                _sync_rows(
+                    WorkingHours.objects.filter(room=room),
+                    HOURS_FIELDS,
+                    _hours_rows(spec.hours),
+                    room=room,
+                )
             )
-            changed |= _sync_rows(
-                AvailabilityException.objects.filter(room=room),
-                EXCEPTION_FIELDS,
-                _exception_rows(spec.maintenance),
-                room=room,
+            changed |= bool(
+                _sync_rows(
+                    AvailabilityException.objects.filter(room=room),
+                    EXCEPTION_FIELDS,
+                    _exception_rows(spec.maintenance),
+                    room=room,
+                )
             )
             self._count("rooms", outcome, changed)
 
@@ -338,17 +363,21 @@ class _Writer:
                 for schedule in spec.schedules
                 for row in _hours_rows(schedule.windows, schedule)
             ]
-            changed = _sync_rows(
-                WorkingHours.objects.filter(technician=technician),
-                HOURS_FIELDS,
-                hours,
-                technician=technician,
+            changed = bool(
+                _sync_rows(
+                    WorkingHours.objects.filter(technician=technician),
+                    HOURS_FIELDS,
+                    hours,
+                    technician=technician,
+                )
             )
-            changed |= _sync_rows(
-                AvailabilityException.objects.filter(technician=technician),
-                EXCEPTION_FIELDS,
-                _exception_rows(spec.exceptions),
-                technician=technician,
+            changed |= bool(
+                _sync_rows(
+                    AvailabilityException.objects.filter(technician=technician),
+                    EXCEPTION_FIELDS,
+                    _exception_rows(spec.exceptions),
+                    technician=technician,
+                )
             )
             self._count("technicians", outcome, changed)
 
@@ -474,18 +503,11 @@ class _Writer:
             for hold in self.document.holds
         ]
         fields = ("technician_id", "room_id", "level", "starts_at", "ends_at", "held_until", "note")
-        if _sync_rows(SlotHold.objects.order_by("pk"), fields, holds):
-            self.report.updated["holds"] += 1
+        self._count_rows("holds", _sync_rows(SlotHold.objects.order_by("pk"), fields, holds))
 
     def _bookings(self) -> None:
         if not self.document.bookings:
             return
-        try:
-            from coresync.bookings.services import create_booking
-        except ImportError:
-            raise SpaFileError(
-                [f"{self.document.filename}: bookings: the booking service is not available"]
-            ) from None
         problems = Problems(self.document.filename)
         for spec in self.document.bookings:
             customer = User.objects.get(email__iexact=spec.customer)
@@ -497,35 +519,31 @@ class _Writer:
                 continue
             try:
                 with transaction.atomic():
-                    create_booking(
+                    booking = create_booking(
                         customer=customer,
                         service=service,
                         start=spec.start,
                         duration_minutes=spec.duration,
                         addon_slugs=tuple(spec.addons),
                         guests=spec.guests,
-                        technician=Technician.objects.get(slug=spec.technician)
-                        if spec.technician
-                        else None,
-                        room=Room.objects.get(slug=spec.room) if spec.room else None,
+                        technician=spec.technician,
+                        room=spec.room,
                         preferences=spec.preferences,
                         notes=spec.notes,
                         idempotency_key=f"import:{spec.digest}",
                         actor=None,
                         now=self.now,
                         enforce_booking_window=False,
+                        awaiting_payment=spec.status == BookingStatus.PENDING,
                     )
+                    if spec.status == BookingStatus.IN_PROGRESS:
+                        check_in_booking(booking, actor=None, now=self.now)
             except DomainError as error:
-                _report_booking_error(problems, spec, error)
+                problems.add(
+                    spec.entry.line,
+                    spec.entry.label,
+                    f"cannot be booked: {error.message} ({error.code})",
+                )
                 continue
             self.report.created["bookings"] += 1
         problems.raise_if_any()
-
-
-def _report_booking_error(problems: Problems, spec: BookingSpec, error: DomainError) -> None:
-    """Add a booking the booking service refused to ``problems``, on the entry's line."""
-    problems.add(
-        spec.entry.line,
-        f"{spec.entry.label}",
-        f"cannot be booked: {error.message} ({error.code})",
-    )
