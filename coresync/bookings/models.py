@@ -57,7 +57,9 @@ class Booking(models.Model):
         on_delete=models.SET_NULL,
         related_name="bookings",
     )
-    service = models.ForeignKey("catalog.Service", on_delete=models.PROTECT, related_name="bookings")
+    service = models.ForeignKey(
+        "catalog.Service", on_delete=models.PROTECT, related_name="bookings"
+    )
     duration_minutes = models.PositiveIntegerField()
     technician = models.ForeignKey(
         "resources.Technician",
@@ -84,7 +86,8 @@ class Booking(models.Model):
     tax = models.DecimalField(max_digits=10, decimal_places=2)
     total = models.DecimalField(max_digits=10, decimal_places=2)
     currency = models.CharField(max_length=3, default="USD")
-    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    # NULL, not "", when absent: the per-customer unique constraint applies only to real keys.
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)  # noqa: DJ001
     request_fingerprint = models.CharField(max_length=64, blank=True)
     hold_expires_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -92,9 +95,7 @@ class Booking(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     cancellation_reason = models.CharField(max_length=200, blank=True)
-    cancellation_fee = models.DecimalField(
-        max_digits=10, decimal_places=2, null=True, blank=True
-    )
+    cancellation_fee = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
     fee_waived = models.BooleanField(default=False)
     checked_in_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -114,7 +115,9 @@ class Booking(models.Model):
                 condition=Q(idempotency_key__isnull=False),
                 name="booking_idempotency_key_per_customer",
             ),
-            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="booking_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(end__gt=models.F("start")), name="booking_end_after_start"
+            ),
         ]
 
     def __str__(self) -> str:

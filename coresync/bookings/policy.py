@@ -50,7 +50,9 @@ def policy_for(booking: Booking) -> CancellationPolicy:
             plan and plan.late_cancellation_fee_percent,
             spa_settings.late_cancellation_fee_percent,
         ),
-        no_show_fee_percent=pick(plan and plan.no_show_fee_percent, spa_settings.no_show_fee_percent),
+        no_show_fee_percent=pick(
+            plan and plan.no_show_fee_percent, spa_settings.no_show_fee_percent
+        ),
     )
 
 

@@ -63,7 +63,11 @@ LOCK_ATTEMPTS = 3
 LOCK_TIMEOUT = "5s"
 
 ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    BookingStatus.PENDING: (BookingStatus.CONFIRMED, BookingStatus.CANCELLED, BookingStatus.EXPIRED),
+    BookingStatus.PENDING: (
+        BookingStatus.CONFIRMED,
+        BookingStatus.CANCELLED,
+        BookingStatus.EXPIRED,
+    ),
     BookingStatus.CONFIRMED: (
         BookingStatus.IN_PROGRESS,
         BookingStatus.COMPLETED,
@@ -276,7 +280,9 @@ def create_booking(
     technician_slug = technician.slug if isinstance(technician, Technician) else technician
     room_slug = room.slug if isinstance(room, Room) else room
     if start.tzinfo is None or start.utcoffset() is None:
-        raise InvalidInput("start must include a UTC offset.", fields={"start": "Add a UTC offset."})
+        raise InvalidInput(
+            "start must include a UTC offset.", fields={"start": "Add a UTC offset."}
+        )
     day = local_date(start, spa_settings.zone)
     request = build_availability_request(
         service_slug=service_slug,
@@ -313,7 +319,9 @@ def create_booking(
     def write(slot: Slot) -> Booking:
         room_row = Room.objects.get(pk=slot.room_id)
         quote: Quote = prices.quote(slot.start, guests, room_row.premium_modifier_percent)
-        hold_expires_at = now + timedelta(minutes=spa_settings.hold_minutes) if awaiting_payment else None
+        hold_expires_at = (
+            now + timedelta(minutes=spa_settings.hold_minutes) if awaiting_payment else None
+        )
         status = BookingStatus.PENDING if awaiting_payment else BookingStatus.CONFIRMED
         booking = Booking.objects.create(
             reference=issue_reference("CS", now),
@@ -434,13 +442,17 @@ def confirm_booking(booking: Booking, *, actor=None, now: datetime | None = None
     expired = False
     with transaction.atomic():
         booking = _locked(booking)
-        if booking.status == BookingStatus.PENDING and booking.hold_expires_at and (
-            booking.hold_expires_at <= now
+        if (
+            booking.status == BookingStatus.PENDING
+            and booking.hold_expires_at
+            and (booking.hold_expires_at <= now)
         ):
             _set_status(booking, BookingStatus.EXPIRED, actor=actor, now=now)
             expired = True
         else:
-            _set_status(booking, BookingStatus.CONFIRMED, actor=actor, now=now, hold_expires_at=None)
+            _set_status(
+                booking, BookingStatus.CONFIRMED, actor=actor, now=now, hold_expires_at=None
+            )
     if expired:
         raise SlotUnavailable("The payment hold on this booking expired.", start=booking.start)
     return booking
@@ -516,7 +528,9 @@ def reschedule_booking(
     if now > cutoff:
         raise TooLate("It is too late to reschedule this booking; it can still be cancelled.")
     if start.tzinfo is None or start.utcoffset() is None:
-        raise InvalidInput("start must include a UTC offset.", fields={"start": "Add a UTC offset."})
+        raise InvalidInput(
+            "start must include a UTC offset.", fields={"start": "Add a UTC offset."}
+        )
     day = local_date(start, spa_settings.zone)
     addon_slugs = list(booking.booking_addons.values_list("addon__slug", flat=True))
     request = build_availability_request(
@@ -602,7 +616,9 @@ def check_in_booking(booking: Booking, *, actor, now: datetime | None = None) ->
     now = now or clock_now()
     with transaction.atomic():
         booking = _locked(booking)
-        return _set_status(booking, BookingStatus.IN_PROGRESS, actor=actor, now=now, checked_in_at=now)
+        return _set_status(
+            booking, BookingStatus.IN_PROGRESS, actor=actor, now=now, checked_in_at=now
+        )
 
 
 def complete_booking(booking: Booking, *, actor, now: datetime | None = None) -> Booking:
@@ -632,7 +648,9 @@ def mark_no_show(booking: Booking, *, actor, now: datetime | None = None) -> Boo
         if booking.status == BookingStatus.CONFIRMED and now < booking.start:
             raise InvalidTransition("A guest can only be a no-show once the start time has passed.")
         fee = policy_for(booking).no_show_fee(booking)
-        return _set_status(booking, BookingStatus.NO_SHOW, actor=actor, now=now, cancellation_fee=fee)
+        return _set_status(
+            booking, BookingStatus.NO_SHOW, actor=actor, now=now, cancellation_fee=fee
+        )
 
 
 def expire_holds(now: datetime | None = None) -> int:
@@ -675,7 +693,9 @@ def quote_booking(
     now = now or clock_now()
     spa_settings = get_settings()
     if start is not None and (start.tzinfo is None or start.utcoffset() is None):
-        raise InvalidInput("start must include a UTC offset.", fields={"start": "Add a UTC offset."})
+        raise InvalidInput(
+            "start must include a UTC offset.", fields={"start": "Add a UTC offset."}
+        )
     day = local_date(start or now, spa_settings.zone)
     request = build_availability_request(
         service_slug=service,

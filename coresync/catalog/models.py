@@ -44,7 +44,9 @@ class Service(models.Model):
     name = models.CharField(max_length=150)
     description = models.TextField(blank=True)
     category = models.ForeignKey(ServiceCategory, on_delete=models.PROTECT, related_name="services")
-    skill = models.SlugField(blank=True, help_text="Technician skill required; empty if self-guided.")
+    skill = models.SlugField(
+        blank=True, help_text="Technician skill required; empty if self-guided."
+    )
     self_guided = models.BooleanField(default=False)
     room_types = models.JSONField(default=list, help_text='Allowed room types, e.g. ["private"].')
     buffer_before = models.PositiveIntegerField(default=0, help_text="Minutes.")

@@ -117,7 +117,9 @@ class PriceList:
         plan_name = self.access.plan.name if self.access.plan else tier
         if explicit is not None:
             amount = quantize(explicit * guests)
-            candidates.append((amount, QuoteLine("tier_price", f"{plan_name} price", amount - base)))
+            candidates.append(
+                (amount, QuoteLine("tier_price", f"{plan_name} price", amount - base))
+            )
         else:
             discount = percent_of(base, self.access.discount_percent)
             label = f"{plan_name} discount ({self.access.discount_percent.normalize():f}%)"
@@ -148,7 +150,9 @@ class PriceList:
             lines.append(tier_line)
         if peak:
             lines.append(
-                QuoteLine("peak", f"Peak time (+{peak.normalize():f}%)", percent_of(service_amount, peak))
+                QuoteLine(
+                    "peak", f"Peak time (+{peak.normalize():f}%)", percent_of(service_amount, peak)
+                )
             )
         if room_percent:
             lines.append(
@@ -159,7 +163,9 @@ class PriceList:
                 )
             )
         for addon in self.addons:
-            lines.append(QuoteLine(f"addon:{addon.slug}", addon.name, quantize(addon.price * guests)))
+            lines.append(
+                QuoteLine(f"addon:{addon.slug}", addon.name, quantize(addon.price * guests))
+            )
         subtotal = quantize(sum((line.amount for line in lines), Decimal("0")))
         tax = quantize(subtotal * self.tax_rate)
         return Quote(

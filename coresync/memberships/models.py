@@ -70,7 +70,9 @@ class TierPrice(models.Model):
     class Meta:
         ordering = ["service", "tier", "minutes"]
         constraints = [
-            models.UniqueConstraint(fields=["service", "tier", "minutes"], name="tier_price_unique"),
+            models.UniqueConstraint(
+                fields=["service", "tier", "minutes"], name="tier_price_unique"
+            ),
         ]
 
     def __str__(self) -> str:

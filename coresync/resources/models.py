@@ -193,7 +193,9 @@ class SlotHold(ResourceOwned):
     technician = models.ForeignKey(
         Technician, null=True, blank=True, on_delete=models.CASCADE, related_name="holds"
     )
-    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.CASCADE, related_name="holds")
+    room = models.ForeignKey(
+        Room, null=True, blank=True, on_delete=models.CASCADE, related_name="holds"
+    )
     level = models.CharField(max_length=20, choices=HoldLevel.choices)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -213,4 +215,6 @@ class SlotHold(ResourceOwned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.level} hold {self.starts_at:%Y-%m-%d %H:%M}Z until {self.held_until:%Y-%m-%d}"
+        return (
+            f"{self.level} hold {self.starts_at:%Y-%m-%d %H:%M}Z until {self.held_until:%Y-%m-%d}"
+        )

@@ -512,11 +512,15 @@ def find_slots(
                     best_room[index] = position
                     room_units[index] = chosen
         else:
-            busy = [] if ignore_busy else [
-                _as_minutes(interval)
-                for unit_busy in room.busy_by_unit.values()
-                for interval in unit_busy
-            ]
+            busy = (
+                []
+                if ignore_busy
+                else [
+                    _as_minutes(interval)
+                    for unit_busy in room.busy_by_unit.values()
+                    for interval in unit_busy
+                ]
+            )
             free = subtract(opened, merge([*busy, *held]))
             whole = tuple(range(1, room.capacity + 1))
             for lo, hi in _fitting_ranges(calendar, free, spec):

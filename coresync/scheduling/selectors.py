@@ -133,7 +133,9 @@ def build_availability_request(
     addons: list[AddOn] = []
     wanted = [slug for slug in dict.fromkeys(addon_slugs) if slug]
     if wanted:
-        found = {addon.slug: addon for addon in AddOn.objects.filter(slug__in=wanted, is_active=True)}
+        found = {
+            addon.slug: addon for addon in AddOn.objects.filter(slug__in=wanted, is_active=True)
+        }
         accepted = set(service.addons.values_list("slug", flat=True))
         for slug in wanted:
             if slug not in found:
@@ -305,7 +307,9 @@ def find_start(
             return slot
     if any(
         to_minutes(slot.start) == wanted
-        for slot in _run(scoped, access, now, spa_settings, ignore_window=True, ignore_busy=True, **options)
+        for slot in _run(
+            scoped, access, now, spa_settings, ignore_window=True, ignore_busy=True, **options
+        )
     ):
         raise SlotUnavailable(start=start)
     interval = service_spec(request, spa_settings).interval_minutes
@@ -384,7 +388,9 @@ def month_calendar(
             bookable_count = open_count + (member_count if access.is_member else 0)
             days.append(CalendarDay(day, "available", True, day == today, bookable_count))
         elif member_count:
-            days.append(CalendarDay(day, "members_only", access.is_member, day == today, member_count))
+            days.append(
+                CalendarDay(day, "members_only", access.is_member, day == today, member_count)
+            )
         else:
             days.append(CalendarDay(day, "unavailable", False, day == today, 0))
         day += timedelta(days=1)

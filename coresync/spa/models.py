@@ -41,7 +41,9 @@ class SpaSettings(models.Model):
     late_cancellation_fee_percent = models.DecimalField(
         max_digits=5, decimal_places=2, default=Decimal("50")
     )
-    no_show_fee_percent = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("100"))
+    no_show_fee_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("100")
+    )
 
     class Meta:
         verbose_name = "spa settings"
@@ -50,14 +52,14 @@ class SpaSettings(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
     def save(self, *args, **kwargs) -> None:
         self.pk = 1
         super().save(*args, **kwargs)
         cache.delete(SETTINGS_CACHE_KEY)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
 
 class IssuedNumber(models.Model):
@@ -73,3 +75,6 @@ class IssuedNumber(models.Model):
 
     class Meta:
         verbose_name = "issued number"
+
+    def __str__(self) -> str:
+        return f"{self.prefix} {self.pk}"

@@ -156,9 +156,8 @@ def test_check_in_complete_and_wrong_transitions(booking, customer, manager):
 
 
 def test_no_show_only_after_the_start_with_fee(booking, manager):
-    with time_machine.travel(local(2026, 12, 3, 9), tick=False):
-        with pytest.raises(InvalidTransition):
-            mark_no_show(booking, actor=manager)
+    with time_machine.travel(local(2026, 12, 3, 9), tick=False), pytest.raises(InvalidTransition):
+        mark_no_show(booking, actor=manager)
     with time_machine.travel(local(2026, 12, 3, 10, 20), tick=False):
         missed = mark_no_show(booking, actor=manager)
     assert missed.status == BookingStatus.NO_SHOW
@@ -207,7 +206,9 @@ def test_late_payment_after_hold_expiry_is_refused(spa, customer, frozen_now):
     pending = create_booking(
         customer=customer, service="swedish", start=local(2026, 12, 3, 10), awaiting_payment=True
     )
-    with time_machine.travel(frozen_now + timedelta(minutes=20), tick=False):
-        with pytest.raises(SlotUnavailable):
-            confirm_booking(pending)
+    with (
+        time_machine.travel(frozen_now + timedelta(minutes=20), tick=False),
+        pytest.raises(SlotUnavailable),
+    ):
+        confirm_booking(pending)
     assert Booking.objects.get(pk=pending.pk).status == BookingStatus.EXPIRED

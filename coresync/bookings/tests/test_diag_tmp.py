@@ -1,0 +1,267 @@
+"""Concurrent bookings on PostgreSQL: many people press "Book" for one slot at the same instant.
+
+Each attempt runs in its own thread on its own database connection (Django connections are
+per thread); a barrier releases them together, after every thread has connected, so the race
+is on the booking itself. The clock is frozen once in the main thread: time-machine patches
+the process, and each thread checks that it reads the same frozen instant.
+
+What must hold (ARCHITECTURE.md "Double booking"): exactly as many bookings as there are
+resources, every other attempt refused with ``SlotUnavailable`` (``slot_unavailable``, 409),
+no ``IntegrityError`` or any other exception escaping ``create_booking``, and — checked in
+SQL — no two active allocations of one resource overlapping.
+
+Why SQLite is not raced here: pytest-django's SQLite test database is in memory with a shared
+cache, where a second writer gets "database table is locked" at once (shared-cache table
+locks ignore the busy timeout), so a threaded test would measure that quirk rather than the
+product, and flakily. In use, SQLite is a file opened with ``transaction_mode=IMMEDIATE``:
+every write transaction takes the database's single write lock at ``BEGIN``, so bookings are
+serialized and the re-check under that lock is what the sequential tests in
+``test_create.py`` cover.
+"""
+
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+import pytest
+from django.db import IntegrityError, connection, connections, transaction
+
+from conftest import local, make_customer
+from coresync.bookings.models import Allocation, Booking, BookingStatus, technician_key
+from coresync.bookings.services import create_booking
+from coresync.core.clock import now as clock_now
+from coresync.scheduling.errors import SlotUnavailable
+
+pytestmark = [
+    pytest.mark.postgresql,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL: exclusion constraint and row locks",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+ATTEMPTS = 50
+THREAD_TIMEOUT_SECONDS = 120
+START = local(2026, 12, 2, 10)  # the day after the frozen "now", inside everyone's window
+
+OVERLAPPING_ACTIVE_ALLOCATIONS = """
+    SELECT first.resource_key, first.id, second.id
+    FROM bookings_allocation AS first
+    JOIN bookings_allocation AS second
+      ON first.resource_key = second.resource_key AND first.id < second.id
+    WHERE first.is_active AND second.is_active
+      AND tstzrange(first.starts_at, first.ends_at, '[)')
+          && tstzrange(second.starts_at, second.ends_at, '[)')
+"""
+
+
+class Race:
+    """The outcome of :func:`race`: what each attempt returned or raised, and the clock each
+    thread read."""
+
+    def __init__(self, outcomes: list[object], clocks: list[datetime]) -> None:
+        self.outcomes = outcomes
+        self.clocks = clocks
+
+    @property
+    def bookings(self) -> list[Booking]:
+        return [outcome for outcome in self.outcomes if isinstance(outcome, Booking)]
+
+    @property
+    def refusals(self) -> list[SlotUnavailable]:
+        return [outcome for outcome in self.outcomes if isinstance(outcome, SlotUnavailable)]
+
+    @property
+    def unexpected(self) -> list[object]:
+        return [
+            outcome
+            for outcome in self.outcomes
+            if not isinstance(outcome, Booking | SlotUnavailable)
+        ]
+
+
+def race(attempts: int, attempt: Callable[[int], Booking]) -> Race:
+    """Run ``attempt(index)`` in ``attempts`` threads that start together; return what each
+    returned or raised."""
+    barrier = threading.Barrier(attempts)
+    outcomes: list[object] = [None] * attempts
+    clocks: list[datetime] = [None] * attempts  # type: ignore[list-item]
+
+    def run(index: int) -> None:
+        try:
+            connection.ensure_connection()  # connect first: race the booking, not the login
+            clocks[index] = clock_now()
+            barrier.wait(timeout=THREAD_TIMEOUT_SECONDS)
+            outcomes[index] = attempt(index)
+        except BaseException as error:  # noqa: BLE001 - recorded and asserted on by the test
+            outcomes[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=THREAD_TIMEOUT_SECONDS)
+    assert not any(thread.is_alive() for thread in threads), "an attempt hung"
+    return Race(outcomes, clocks)
+
+
+def overlapping_active_allocations() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(OVERLAPPING_ACTIVE_ALLOCATIONS)
+        return cursor.fetchall()
+
+
+def assert_clean_refusals(result: Race, frozen_now: datetime, *, booked: int) -> None:
+    """Assert ``booked`` successes, every other attempt ``slot_unavailable``, nothing else,
+    every thread on the frozen clock and no overlapping allocations in the database."""
+    import collections, time
+    print("CAUSES", collections.Counter((type(r.__cause__).__name__, r.message[:30]) for r in result.refusals))
+    assert result.unexpected == []
+    assert len(result.bookings) == booked
+    assert len(result.refusals) == len(result.outcomes) - booked
+    assert {refusal.code for refusal in result.refusals} <= {"slot_unavailable"}
+    assert {refusal.status for refusal in result.refusals} <= {409}
+    assert set(result.clocks) == {frozen_now}
+    assert Booking.objects.count() == booked
+    assert overlapping_active_allocations() == []
+
+
+def test_the_exclusion_constraint_is_installed():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT contype FROM pg_constraint WHERE conname = 'allocation_no_overlap'")
+        assert cursor.fetchall() == [("x",)]
+
+
+def test_fifty_customers_racing_for_one_technician_get_one_booking(spa, frozen_now):
+    # Given 50 customers who all want Ana at the same start (two rooms would fit)
+    customers = [make_customer(f"racer{index}@example.com") for index in range(ATTEMPTS)]
+
+    # When they all book at once
+    result = race(
+        ATTEMPTS,
+        lambda index: create_booking(
+            customer=customers[index], service="swedish", start=START, technician="ana"
+        ),
+    )
+
+    # Then one wins and 49 are told the slot is taken
+    assert_clean_refusals(result, frozen_now, booked=1)
+    booking = Booking.objects.get()
+    assert (booking.technician, booking.room, booking.start) == (spa.ana, spa.suite, START)
+    assert booking.status == BookingStatus.CONFIRMED
+    assert result.bookings[0].pk == booking.pk
+    assert sorted(booking.allocations.values_list("resource_key", flat=True)) == sorted(
+        [f"room:{spa.suite.pk}:1", technician_key(spa.ana.pk)]
+    )
+    assert Allocation.objects.count() == 2
+    assert booking.history.count() == 1
+
+
+def test_fifty_guests_racing_for_a_shared_room_of_four_fill_exactly_its_places(spa, frozen_now):
+    # Given 50 guests who each want one place in the steam room (capacity 4) at one start
+    guests = [make_customer(f"steam{index}@example.com") for index in range(ATTEMPTS)]
+
+    # When they all book at once
+    result = race(
+        ATTEMPTS,
+        lambda index: create_booking(customer=guests[index], service="steam", start=START),
+    )
+
+    # Then four get a place each, places 1 to 4, and 46 are refused
+    assert_clean_refusals(result, frozen_now, booked=4)
+    units = sorted(Allocation.objects.filter(is_active=True).values_list("unit", flat=True))
+    assert units == [1, 2, 3, 4]
+    assert set(Allocation.objects.values_list("room_id", flat=True)) == {spa.steam_room.pk}
+    assert set(Booking.objects.values_list("technician_id", flat=True)) == {None}
+
+
+def test_fifty_customers_racing_for_any_technician_get_one_booking_per_technician(spa, frozen_now):
+    # Given two massage technicians and two rooms that fit a Swedish massage
+    customers = [make_customer(f"anyone{index}@example.com") for index in range(ATTEMPTS)]
+
+    # When 50 customers book "any technician" at the same start
+    result = race(
+        ATTEMPTS,
+        lambda index: create_booking(customer=customers[index], service="swedish", start=START),
+    )
+
+    # Then exactly two bookings exist: one per technician, one per room
+    assert_clean_refusals(result, frozen_now, booked=2)
+    pairs = set(Booking.objects.values_list("technician__slug", "room__slug"))
+    assert {technician for technician, _room in pairs} == {"ana", "ben"}
+    assert {room for _technician, room in pairs} == {"suite-a", "couples-suite"}
+    # Ana + Suite A's one place; Ben + both places of the couples suite (taken whole)
+    assert Allocation.objects.count() == 5
+
+
+def test_the_database_refuses_an_overlapping_active_allocation(spa, customer, frozen_now):
+    # Given Ana booked 10:00-11:00 (allocation to 11:15 with the buffer)
+    booking = create_booking(customer=customer, service="swedish", start=START, technician="ana")
+    taken = booking.allocations.get(technician=spa.ana)
+
+    def allocate(starts_at, ends_at, *, is_active=True) -> Allocation:
+        return Allocation.objects.create(
+            booking=booking,
+            resource_key=taken.resource_key,
+            technician=spa.ana,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            is_active=is_active,
+        )
+
+    # When an overlapping active allocation is written directly, bypassing the services
+    with pytest.raises(IntegrityError) as caught, transaction.atomic():
+        allocate(local(2026, 12, 2, 11), local(2026, 12, 2, 12))
+
+    # Then PostgreSQL's exclusion constraint refuses it
+    assert "allocation_no_overlap" in str(caught.value)
+    assert Allocation.objects.filter(resource_key=taken.resource_key).count() == 1
+
+    # An inactive one (a cancelled booking's) and an adjacent active one ([) ranges) are fine
+    allocate(local(2026, 12, 2, 10), local(2026, 12, 2, 11), is_active=False)
+    allocate(taken.ends_at, local(2026, 12, 2, 12, 15))
+    # Another resource may overlap freely
+    Allocation.objects.create(
+        booking=booking,
+        resource_key=technician_key(spa.ben.pk),
+        technician=spa.ben,
+        starts_at=taken.starts_at,
+        ends_at=taken.ends_at,
+    )
+    assert Allocation.objects.filter(resource_key=taken.resource_key).count() == 3
+
+    # And re-activating the inactive overlapping row is refused too
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Allocation.objects.filter(resource_key=taken.resource_key, is_active=False).update(
+            is_active=True
+        )
+
+
+def test_one_idempotency_key_sent_twenty_times_at_once_makes_one_booking(spa, customer, frozen_now):
+    # Given one customer whose app retries the same request with the same key
+    attempts = 20
+
+    # When the 20 copies arrive together
+    result = race(
+        attempts,
+        lambda _index: create_booking(
+            customer=customer,
+            service="swedish",
+            start=START,
+            idempotency_key="retry-storm-1",
+            notes="Quiet room, please.",
+        ),
+    )
+
+    # Then every copy answers with the one booking, and only one of them made it
+    assert result.unexpected == [] and result.refusals == []
+    booking = Booking.objects.get()
+    assert {made.pk for made in result.bookings} == {booking.pk}
+    assert [made.was_replayed for made in result.bookings].count(False) == 1
+    assert booking.idempotency_key == "retry-storm-1"
+    assert set(result.clocks) == {frozen_now}
+    assert Allocation.objects.count() == 2
+    assert overlapping_active_allocations() == []
