@@ -1,6 +1,10 @@
 """Errors of booking state changes (ARCHITECTURE.md "HTTP API" codes)."""
 
-from coresync.core.errors import DomainError
+from coresync.core.errors import (  # noqa: F401 - re-exported for callers of bookings
+    DomainError,
+    IdempotencyKeyReused,
+    IdempotencyRequestInProgress,
+)
 
 
 class InvalidTransition(DomainError):
@@ -18,19 +22,3 @@ class TooLate(DomainError):
     code = "too_late"
     status = 422
     default_message = "It is too late to change this booking."
-
-
-class IdempotencyKeyReused(DomainError):
-    """The idempotency key was used before with a different request (422)."""
-
-    code = "idempotency_key_reused"
-    status = 422
-    default_message = "This Idempotency-Key was already used for a different request."
-
-
-class IdempotencyRequestInProgress(DomainError):
-    """A request with this idempotency key is still being processed (409)."""
-
-    code = "idempotency_request_in_progress"
-    status = 409
-    default_message = "A request with this Idempotency-Key is still in progress."

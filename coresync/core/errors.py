@@ -63,3 +63,19 @@ class Forbidden(DomainError):
     code = "forbidden"
     status = 403
     default_message = "You do not have permission to do that."
+
+
+class IdempotencyKeyReused(DomainError):
+    """The idempotency key was used before with a different request (422)."""
+
+    code = "idempotency_key_reused"
+    status = 422
+    default_message = "This Idempotency-Key was already used for a different request."
+
+
+class IdempotencyRequestInProgress(DomainError):
+    """A request with this idempotency key is still being processed (409)."""
+
+    code = "idempotency_request_in_progress"
+    status = 409
+    default_message = "A request with this Idempotency-Key is still in progress."

@@ -294,9 +294,10 @@ class LocalCalendar:
     def window(self, day: date, start: time, end: time) -> Interval | None:
         """Return a local window on ``day`` as epoch minutes, or ``None`` if it is empty.
 
-        A boundary in the spring-forward gap maps past the gap; an ambiguous start takes its
-        first occurrence and an ambiguous end its second, so a window always covers every
-        instant whose wall-clock time lies inside it.
+        A boundary in the spring-forward gap maps to the jump (the first instant whose
+        wall-clock time is later); an ambiguous start takes its first occurrence and an
+        ambiguous end its second, so a window always covers every instant whose wall-clock
+        time lies inside it.
         """
         midnight = self.steady_midnight.get(day)
         if midnight is not None:
@@ -306,12 +307,34 @@ class LocalCalendar:
             if end == time.max:
                 window_end = midnight + MINUTES_PER_DAY
             return (window_start, window_end) if window_end > window_start else None
-        window_start = to_minutes(datetime.combine(day, start, tzinfo=self.tz))
+        window_start = self._boundary(day, start, fold=0)
         if end == time(0) or end == time.max:
             window_end = self._midnight(day + timedelta(days=1))
         else:
-            window_end = to_minutes(datetime.combine(day, end, tzinfo=self.tz).replace(fold=1))
+            window_end = self._boundary(day, end, fold=1)
         return (window_start, window_end) if window_end > window_start else None
+
+    def _boundary(self, day: date, wall: time, fold: int) -> int:
+        """Return the epoch minute at which clocks show ``day`` ``wall``; ``fold`` picks the
+        first (0) or second (1) occurrence of a repeated time. A time in a spring-forward gap
+        never shows: it maps to the jump."""
+        local = datetime.combine(day, wall, tzinfo=self.tz)
+        first = to_minutes(local)
+        second = to_minutes(local.replace(fold=1))
+        if second >= first:
+            return second if fold else first
+        # In a gap PEP 495 reads fold=0 with the offset before the jump and fold=1 with the
+        # offset after it, which puts the two readings on either side of the jump instead of
+        # on it: search between them for the first minute after the jump.
+        offset_after = local.replace(fold=1).utcoffset()
+        low, high = second, first
+        while low < high:
+            middle = (low + high) // 2
+            if from_minutes(middle).astimezone(self.tz).utcoffset() == offset_after:
+                high = middle
+            else:
+                low = middle + 1
+        return low
 
 
 def wall_instants(day: date, wall: time, tz: ZoneInfo) -> list[datetime]:
@@ -333,13 +356,20 @@ def _open_intervals(
     weekly: Sequence[WeeklyWindow],
     exceptions: Sequence[DayException],
 ) -> list[Interval]:
-    """Expand weekly windows over the calendar's days, minus exceptions (sorted, disjoint)."""
+    """Expand weekly windows over the calendar's days, minus exceptions (sorted, disjoint).
+
+    The day before and the day after the range are expanded too: a block may cross midnight
+    into a neighbouring day's window (a room open until 00:00 and from 00:00), and whether a
+    start is offered must not depend on the range asked (listing a week and booking one day
+    must agree).
+    """
     by_weekday: dict[int, list[WeeklyWindow]] = {}
     for window in weekly:
         by_weekday.setdefault(window.weekday, []).append(window)
     closed_days: set[date] = set()
     part_day: dict[date, list[DayException]] = {}
-    first, last = calendar.days[0], calendar.days[-1]
+    first = calendar.days[0] - timedelta(days=1)
+    last = calendar.days[-1] + timedelta(days=1)
     for exception in exceptions:
         if exception.last_date < first or exception.first_date > last:
             continue
@@ -352,7 +382,8 @@ def _open_intervals(
             part_day.setdefault(exception.first_date, []).append(exception)
     opened: list[Interval] = []
     cuts: list[Interval] = []
-    for day in calendar.days:
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
         windows = by_weekday.get(day.weekday())
         if not windows or day in closed_days:
             continue
@@ -382,6 +413,19 @@ def _fitting_ranges(
         if hi > lo:
             ranges.append((lo, hi))
     return ranges
+
+
+def _split_by_day(
+    calendar: LocalCalendar, ranges: Iterable[tuple[int, int]]
+) -> Iterable[tuple[int, int]]:
+    """Split grid index ranges where the local day changes (a free stretch may cross
+    midnight), so that each range is ranked by its own day's load."""
+    grid_day = calendar.grid_day
+    for lo, hi in ranges:
+        while lo < hi:
+            cut = bisect_right(grid_day, grid_day[lo], lo, hi)
+            yield lo, cut
+            lo = cut
 
 
 def _blocked_by_holds(
@@ -465,7 +509,7 @@ def find_slots(
             free = subtract(
                 _open_intervals(calendar, technician.weekly, technician.exceptions), merge(busy)
             )
-            for lo, hi in _fitting_ranges(calendar, free, spec):
+            for lo, hi in _split_by_day(calendar, _fitting_ranges(calendar, free, spec)):
                 key = (load.get(calendar.grid_day[lo], 0), technician.slug)
                 painted.append((key, position, lo, hi))
         if needed == 1:

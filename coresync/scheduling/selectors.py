@@ -200,8 +200,10 @@ def _run(
     engine_input = load_engine_input(
         service=request.service,
         guests=request.guests,
-        date_from=date_from,
-        date_to=date_to,
+        # The engine also reads the neighbouring days' hours and exceptions (a block may
+        # cross midnight), so that a start's answer does not depend on the range asked.
+        date_from=date_from - timedelta(days=1),
+        date_to=date_to + timedelta(days=1),
         now=now,
         tz=spa_settings.zone,
         technician_slug=request.technician_slug,

@@ -375,7 +375,8 @@ class _Exporter:
                 "service": booking.service.slug,
                 "duration": booking.duration_minutes,
             }
-            if booking.technician is not None:
+            if booking.technician is not None and booking.guests == 1:
+                # A group booking has one technician per guest; the file names none.
                 entry["technician"] = booking.technician.slug
             entry["room"] = booking.room.slug
             entry["start"] = self._local(booking.start)

@@ -833,6 +833,15 @@ def _plain(value: Any) -> Any:
 
 def _read_booking(entry: Entry, index: int) -> BookingSpec:
     canonical = json.dumps(_plain(entry.data), sort_keys=True, ensure_ascii=False)
+    guests = entry.optional("guests", read.integer(1, 20), 1)
+    if guests and guests > 1 and entry.data.get("technician") is not None:
+        # The booking service reads a named technician as "only this one", and each guest
+        # needs their own: the technicians of a group booking are chosen for it.
+        entry.error(
+            "technician",
+            "a booking for several guests gets one technician per guest, chosen when it is "
+            'made: leave "technician" out',
+        )
     return BookingSpec(
         entry=entry,
         customer=entry.required("customer", read.email),
@@ -842,7 +851,7 @@ def _read_booking(entry: Entry, index: int) -> BookingSpec:
         room=entry.optional("room", read.optional(read.slug)),
         start=entry.required("start", read.instant),
         addons=entry.optional("addons", read.list_of(read.slug, unique=True), []) or [],
-        guests=entry.optional("guests", read.integer(1, 20), 1),
+        guests=guests,
         status=entry.optional(
             "status", read.choice(IMPORTABLE_BOOKING_STATUSES, "booking status"), "confirmed"
         ),

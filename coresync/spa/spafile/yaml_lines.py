@@ -166,6 +166,17 @@ def _is_plain_safe(text: str) -> bool:
     )
 
 
+# Characters YAML does not allow raw in a double-quoted scalar, or reads as line breaks.
+_YAML_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+
+
+def _double_quoted(text: str) -> str:
+    """Quote ``text`` as a YAML double-quoted scalar: JSON's escapes are YAML's, plus the
+    few characters YAML would not read back as themselves."""
+    quoted = json.dumps(text, ensure_ascii=False)
+    return _YAML_UNPRINTABLE.sub(lambda match: f"\\u{ord(match.group()):04x}", quoted)
+
+
 def _scalar(value: Any) -> str:
     if value is None:
         return "null"
@@ -176,8 +187,7 @@ def _scalar(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, str):
-        # A JSON string is a valid YAML double-quoted scalar with the same escapes.
-        return value if _is_plain_safe(value) else json.dumps(value, ensure_ascii=False)
+        return value if _is_plain_safe(value) else _double_quoted(value)
     raise TypeError(f"cannot write {type(value).__name__} {value!r} to a spa file")
 
 

@@ -1,0 +1,27 @@
+"""The HTTP API, version 1 (ARCHITECTURE.md "HTTP API"): mounted at ``/api/v1/``."""
+
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from coresync.bookings.api import views as booking_views
+from coresync.catalog.api import views as catalog_views
+from coresync.memberships.api import views as membership_views
+from coresync.resources.api import views as resource_views
+from coresync.scheduling.api import views as scheduling_views
+
+router = SimpleRouter()
+router.register("services", catalog_views.ServiceViewSet, basename="service")
+router.register("addons", catalog_views.AddOnViewSet, basename="addon")
+router.register("rooms", resource_views.RoomViewSet, basename="room")
+router.register("technicians", resource_views.TechnicianViewSet, basename="technician")
+router.register("plans", membership_views.PlanViewSet, basename="plan")
+router.register("bookings", booking_views.BookingViewSet, basename="booking")
+
+urlpatterns = [
+    path("", include("coresync.accounts.api.urls")),
+    path("availability/", scheduling_views.AvailabilityView.as_view(), name="availability"),
+    path("calendar/", scheduling_views.CalendarView.as_view(), name="calendar"),
+    path("quotes/", booking_views.QuoteView.as_view(), name="quotes"),
+    path("staff/schedule/", booking_views.StaffScheduleView.as_view(), name="staff-schedule"),
+    path("", include(router.urls)),
+]

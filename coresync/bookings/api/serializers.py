@@ -1,0 +1,188 @@
+"""Booking serializers. Input serializers list exactly what a caller may send; price,
+status, customer, tier, reference and fees are output only (refused on input)."""
+
+from rest_framework import serializers
+
+from coresync.bookings.models import Booking
+from coresync.bookings.policy import can_cancel, can_reschedule
+from coresync.core.api.fields import AwareDateTimeField, SlugListField
+from coresync.core.money import format_amount
+from coresync.scheduling.api.serializers import PriceSerializer
+
+READ_ONLY_INPUT_FIELDS = {
+    "price",
+    "total",
+    "subtotal",
+    "tax",
+    "price_lines",
+    "status",
+    "customer",
+    "tier",
+    "customer_tier",
+    "reference",
+    "waive_fee",
+    "fee_waived",
+    "cancellation_fee",
+}
+"""Fields a booking payload may never set (ARCHITECTURE.md: 400 ``read_only_field``)."""
+
+PREFERENCE_KEYS = {
+    "pressure",
+    "temperature",
+    "room_temperature",
+    "music",
+    "aromatherapy",
+    "scene",
+    "lighting_scene",
+    "allergies",
+    "focus_areas",
+}
+
+
+def validate_preferences(value):
+    """Preferences: an object of known keys with short scalar values."""
+    if not isinstance(value, dict):
+        raise serializers.ValidationError('Give an object, e.g. {"pressure": "firm"}.')
+    unknown = sorted(set(value) - PREFERENCE_KEYS)
+    if unknown:
+        known = ", ".join(sorted(PREFERENCE_KEYS))
+        raise serializers.ValidationError(
+            f"Unknown preference(s): {', '.join(unknown)}; use {known}."
+        )
+    for key, item in value.items():
+        if not isinstance(item, str | int | float | bool) or len(str(item)) > 200:
+            raise serializers.ValidationError(f"{key}: a short text or number.")
+    return value
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    """``POST bookings/``: ``start`` must carry a UTC offset; technician/room optional (any)."""
+
+    service = serializers.SlugField()
+    start = AwareDateTimeField()
+    duration = serializers.IntegerField(required=False, min_value=1, max_value=24 * 60)
+    technician = serializers.SlugField(required=False, allow_null=True, allow_blank=True)
+    room = serializers.SlugField(required=False, allow_null=True, allow_blank=True)
+    addons = SlugListField(required=False, default=list)
+    guests = serializers.IntegerField(required=False, default=1, min_value=1, max_value=20)
+    preferences = serializers.JSONField(
+        required=False, default=dict, validators=[validate_preferences]
+    )
+    notes = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
+
+
+class QuoteRequestSerializer(serializers.Serializer):
+    """``POST quotes/``: without ``start`` no peak or room modifier applies."""
+
+    service = serializers.SlugField()
+    start = AwareDateTimeField(required=False, allow_null=True)
+    duration = serializers.IntegerField(required=False, min_value=1, max_value=24 * 60)
+    room = serializers.SlugField(required=False, allow_null=True, allow_blank=True)
+    addons = SlugListField(required=False, default=list)
+    guests = serializers.IntegerField(required=False, default=1, min_value=1, max_value=20)
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, default="", allow_blank=True, max_length=200)
+    waive_fee = serializers.BooleanField(required=False, default=False)
+
+
+class RescheduleSerializer(serializers.Serializer):
+    start = AwareDateTimeField()
+    technician = serializers.SlugField(required=False, allow_null=True, allow_blank=True)
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    """A booking as its customer, its technician or a manager sees it."""
+
+    service = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    duration = serializers.IntegerField(source="duration_minutes", read_only=True)
+    technician = serializers.SerializerMethodField()
+    technicians = serializers.SerializerMethodField()
+    room = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    addons = serializers.SerializerMethodField()
+    price = serializers.SerializerMethodField()
+    cancellation_fee = serializers.SerializerMethodField()
+    can_cancel = serializers.SerializerMethodField()
+    can_reschedule = serializers.SerializerMethodField()
+    customer = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Booking
+        fields = [
+            "reference",
+            "status",
+            "service",
+            "duration",
+            "start",
+            "end",
+            "technician",
+            "technicians",
+            "room",
+            "guests",
+            "addons",
+            "preferences",
+            "notes",
+            "tier",
+            "price",
+            "cancellation_fee",
+            "fee_waived",
+            "can_cancel",
+            "can_reschedule",
+            "hold_expires_at",
+            "customer",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def _now(self):
+        return self.context["now"]
+
+    def get_technician(self, booking: Booking) -> str | None:
+        return booking.technician.slug if booking.technician_id else None
+
+    def get_technicians(self, booking: Booking) -> list[str]:
+        return sorted(
+            allocation.technician.slug
+            for allocation in booking.allocations.all()
+            if allocation.technician_id and allocation.is_active
+        ) or ([booking.technician.slug] if booking.technician_id else [])
+
+    def get_addons(self, booking: Booking) -> list[str]:
+        return [item.addon.slug for item in booking.booking_addons.all()]
+
+    def get_price(self, booking: Booking) -> dict:
+        summary = {line["code"]: line["amount"] for line in booking.price_lines}
+        return {
+            "currency": booking.currency,
+            "lines": [
+                line
+                for line in booking.price_lines
+                if line["code"] not in ("subtotal", "tax", "total")
+            ],
+            "subtotal": summary.get("subtotal", format_amount(booking.subtotal)),
+            "tax": summary.get("tax", format_amount(booking.tax)),
+            "total": format_amount(booking.total),
+        }
+
+    def get_cancellation_fee(self, booking: Booking) -> str | None:
+        return (
+            format_amount(booking.cancellation_fee)
+            if booking.cancellation_fee is not None
+            else None
+        )
+
+    def get_can_cancel(self, booking: Booking) -> bool:
+        return can_cancel(booking, self._now())
+
+    def get_can_reschedule(self, booking: Booking) -> bool:
+        return can_reschedule(booking, self._now())
+
+    def get_customer(self, booking: Booking) -> dict | None:
+        if booking.customer_id is None:
+            return None
+        return {"email": booking.customer.email, "name": booking.customer.name}
+
+
+class QuoteSerializer(PriceSerializer):
+    """The price breakdown of ``POST quotes/``."""

@@ -1,0 +1,50 @@
+"""Serializer fields shared by the API."""
+
+from datetime import datetime
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from coresync.core.api.exceptions import TimezoneOffsetRequired
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO-8601 datetime that must carry a UTC offset (ARCHITECTURE.md: "API datetimes
+    without an offset are refused"); a naive one raises 400 ``timezone_offset_required``."""
+
+    def to_internal_value(self, value) -> datetime:
+        if isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            except ValueError:
+                parsed = None
+            if parsed is not None and parsed.tzinfo is None:
+                raise TimezoneOffsetRequired(fields={self.field_name: "Add a UTC offset."})
+            if parsed is not None:
+                return parsed
+        return super().to_internal_value(value)
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class SlugListField(serializers.Field):
+    """A list of slugs, as a JSON list or a comma-separated string."""
+
+    def to_internal_value(self, data) -> list[str]:
+        if isinstance(data, str):
+            items = [item.strip() for item in data.split(",")]
+        elif isinstance(data, list) and all(isinstance(item, str) for item in data):
+            items = [item.strip() for item in data]
+        else:
+            raise serializers.ValidationError("Give a list of slugs.")
+        items = [item for item in items if item]
+        if len(items) > 20:
+            raise serializers.ValidationError("At most 20 items.")
+        return items
+
+    def to_representation(self, value) -> list[str]:
+        return list(value)
+
+
+@extend_schema_field({"type": "string", "description": "Comma-separated slugs."})
+class CommaSeparatedSlugsField(SlugListField):
+    """:class:`SlugListField` for query strings (``?addons=a,b``)."""

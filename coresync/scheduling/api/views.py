@@ -1,0 +1,142 @@
+"""Availability and month-calendar endpoints (public; the caller's tier if signed in)."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from coresync.core.clock import local_date, now
+from coresync.memberships.selectors import get_customer_access
+from coresync.scheduling.api.serializers import (
+    AvailabilityQuerySerializer,
+    AvailabilitySerializer,
+    CalendarQuerySerializer,
+    CalendarSerializer,
+)
+from coresync.scheduling.selectors import (
+    build_availability_request,
+    get_availability,
+    month_calendar,
+)
+from coresync.spa.selectors import get_settings
+
+
+class AnonymousAvailabilityThrottle(AnonRateThrottle):
+    """120 requests a minute per IP for anonymous callers."""
+
+    scope = "anon_availability"
+
+
+def _caller_access(request, instant):
+    spa_settings = get_settings()
+    return get_customer_access(request.user, local_date(instant, spa_settings.zone), spa_settings)
+
+
+class AvailabilityView(APIView):
+    """Bookable start times for a service over a date range, for the caller's tier."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonymousAvailabilityThrottle]
+
+    @extend_schema(
+        parameters=[AvailabilityQuerySerializer],
+        responses=AvailabilitySerializer,
+    )
+    def get(self, request):
+        query = AvailabilityQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        availability_request = build_availability_request(
+            service_slug=params["service"],
+            date_from=params["date_from"],
+            date_to=params["date_to"],
+            duration=params.get("duration"),
+            addon_slugs=params["addons"],
+            guests=params["guests"],
+            technician_slug=params.get("technician") or None,
+            room_slug=params.get("room") or None,
+            room_type=params.get("room_type") or None,
+        )
+        instant = now()
+        offers = get_availability(
+            availability_request, _caller_access(request, instant), now=instant
+        )
+        tz = get_settings().zone
+        prices: dict[int, dict] = {}
+        slots = []
+        for offer in offers:
+            slot = offer.slot
+            price = prices.get(id(offer.quote))
+            if price is None:
+                price = prices[id(offer.quote)] = offer.quote.as_dict()
+            slots.append(
+                {
+                    "start": slot.start.astimezone(tz).isoformat(),
+                    "end": slot.end.astimezone(tz).isoformat(),
+                    "technician": slot.technician_slugs[0] if slot.technician_slugs else None,
+                    "technicians": list(slot.technician_slugs),
+                    "room": slot.room_slug,
+                    "price": price,
+                    "member_only": slot.member_only,
+                }
+            )
+        return Response(
+            {
+                "timezone": str(tz),
+                "service": availability_request.service.slug,
+                "duration": availability_request.minutes,
+                "slots": slots,
+            }
+        )
+
+
+class CalendarView(APIView):
+    """Each day of a month: available, members_only or unavailable, for the caller."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonymousAvailabilityThrottle]
+
+    @extend_schema(
+        parameters=[
+            CalendarQuerySerializer,
+            OpenApiParameter("month", str, description="YYYY-MM", required=True),
+        ],
+        responses=CalendarSerializer,
+    )
+    def get(self, request):
+        query = CalendarQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        year, month = (int(part) for part in params["month"].split("-"))
+        availability_request = build_availability_request(
+            service_slug=params["service"],
+            date_from=local_date(now(), get_settings().zone),
+            date_to=local_date(now(), get_settings().zone),
+            duration=params.get("duration"),
+            addon_slugs=params["addons"],
+            guests=params["guests"],
+            technician_slug=params.get("technician") or None,
+            room_type=params.get("room_type") or None,
+        )
+        instant = now()
+        access = _caller_access(request, instant)
+        days = month_calendar(availability_request, year, month, access, now=instant)
+        return Response(
+            {
+                "timezone": str(get_settings().zone),
+                "month": params["month"],
+                "service": availability_request.service.slug,
+                "tier": access.tier,
+                "days": [
+                    {
+                        "date": day.date.isoformat(),
+                        "state": day.state,
+                        "bookable": day.bookable,
+                        "today": day.is_today,
+                        "slots": day.slots,
+                    }
+                    for day in days
+                ],
+            }
+        )
