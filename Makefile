@@ -6,7 +6,7 @@ install:
 
 # Install, load the demo spa into SQLite and serve it at http://127.0.0.1:8000/
 demo: install
-	uv run python manage.py demo
+	DJANGO_DEBUG=true uv run python manage.py demo
 
 # Install and run the whole test suite (lint included). DATABASE_URL picks the database.
 test: install

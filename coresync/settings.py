@@ -32,9 +32,41 @@ def _secret(name: str, default: str | None = None) -> str:
     return env.str(name, default=default)
 
 
+# "production" turns on every HTTPS/cookie protection (manage.py check --deploy is clean);
+# "development" (the default, used by the demo and tests) serves plain HTTP on localhost.
+ENVIRONMENT = env.str("DJANGO_ENV", default="development")
+if ENVIRONMENT not in ("development", "production"):
+    raise environ.ImproperlyConfigured('DJANGO_ENV must be "development" or "production".')
+PRODUCTION = ENVIRONMENT == "production"
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = _secret("DJANGO_SECRET_KEY", default="dev-insecure-key-change-me-" + "x" * 32)
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+if PRODUCTION:
+    SECRET_KEY = _secret("DJANGO_SECRET_KEY", default="")
+    if len(SECRET_KEY) < 32:
+        raise environ.ImproperlyConfigured(
+            "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) of 32+ characters is required in production."
+        )
+    if DEBUG:
+        raise environ.ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
+else:
+    SECRET_KEY = _secret("DJANGO_SECRET_KEY", default="dev-insecure-key-change-me-" + "x" * 32)
+ALLOWED_HOSTS = env.list(
+    "DJANGO_ALLOWED_HOSTS",
+    default=[] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"],
+)
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# HTTPS and cookies (on in production; each can be overridden from the environment).
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
+SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31536000 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
