@@ -43,7 +43,8 @@ if PRODUCTION:
     SECRET_KEY = _secret("DJANGO_SECRET_KEY", default="")
     if len(SECRET_KEY) < 32:
         raise environ.ImproperlyConfigured(
-            "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) of 32+ characters is required in production."
+            "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) of 32+ characters is required "
+            "in production."
         )
     if DEBUG:
         raise environ.ImproperlyConfigured("DJANGO_DEBUG must be off in production.")

@@ -7,8 +7,9 @@ the process, and each thread checks that it reads the same frozen instant.
 
 What must hold (ARCHITECTURE.md "Double booking"): exactly as many bookings as there are
 resources, every other attempt refused with ``SlotUnavailable`` (``slot_unavailable``, 409),
-no ``IntegrityError`` or any other exception escaping ``create_booking``, and — checked in
-SQL — no two active allocations of one resource overlapping.
+no ``IntegrityError`` or any other exception escaping ``create_booking`` — nor a 500 from
+``POST /api/v1/bookings/`` — and, checked in SQL, no two active allocations of one resource
+overlapping.
 
 Why SQLite is not raced here: pytest-django's SQLite test database is in memory with a shared
 cache, where a second writer gets "database table is locked" at once (shared-cache table
@@ -25,6 +26,7 @@ from datetime import datetime
 
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
+from rest_framework.test import APIClient
 
 from conftest import local, make_customer
 from coresync.bookings.models import Allocation, Booking, BookingStatus, technician_key
@@ -262,4 +264,61 @@ def test_one_idempotency_key_sent_twenty_times_at_once_makes_one_booking(spa, cu
     assert booking.idempotency_key == "retry-storm-1"
     assert set(result.clocks) == {frozen_now}
     assert Allocation.objects.count() == 2
+    assert overlapping_active_allocations() == []
+
+
+def post_booking(user, key: str, **payload):
+    """POST /api/v1/bookings/ as ``user`` from this thread (a client of its own)."""
+    client = APIClient()
+    client.force_authenticate(user=user)
+    body = {"service": "swedish", "start": START.isoformat(), **payload}
+    return client.post("/api/v1/bookings/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+
+
+def test_fifty_http_requests_for_one_technician_get_one_201_and_409_slot_unavailable(
+    spa, frozen_now
+):
+    # Given 50 signed-in customers
+    customers = [make_customer(f"http{index}@example.com") for index in range(ATTEMPTS)]
+
+    # When each POSTs a booking for Ana at the same start, all at once
+    result = race(
+        ATTEMPTS,
+        lambda index: post_booking(customers[index], f"http-{index}", technician="ana"),
+    )
+
+    # Then one 201 and 49 409 slot_unavailable; the test client re-raises any unhandled
+    # exception, so an IntegrityError or a 500 would show up in ``unexpected``
+    responses = [outcome for outcome in result.outcomes if hasattr(outcome, "status_code")]
+    assert [o for o in result.outcomes if not hasattr(o, "status_code")] == []
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [201] + [409] * (ATTEMPTS - 1)
+    assert {
+        response.json()["error"]["code"] for response in responses if response.status_code == 409
+    } == {"slot_unavailable"}
+    created = next(response.json() for response in responses if response.status_code == 201)
+    assert (created["technician"], created["room"]) == ("ana", "suite-a")
+    assert Booking.objects.get().reference == created["reference"]
+    assert overlapping_active_allocations() == []
+
+
+def test_one_idempotency_key_posted_twenty_times_at_once_makes_one_booking(
+    spa, customer, frozen_now
+):
+    # Given one customer whose app re-sends the same POST with the same key
+    attempts = 20
+
+    # When the 20 copies arrive together
+    result = race(attempts, lambda _index: post_booking(customer, "http-retry-storm"))
+
+    # Then one booking; each copy answers with it (201, replayed) or 409 in progress
+    assert [o for o in result.outcomes if not hasattr(o, "status_code")] == []
+    booking = Booking.objects.get()
+    for response in result.outcomes:
+        if response.status_code == 201:
+            assert response.json()["reference"] == booking.reference
+        else:
+            assert response.status_code == 409
+            assert response.json()["error"]["code"] == "idempotency_request_in_progress"
+    assert [response.status_code for response in result.outcomes].count(201) >= 1
     assert overlapping_active_allocations() == []

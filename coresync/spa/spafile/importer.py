@@ -75,17 +75,19 @@ class ImportReport:
     dry_run: bool = False
 
     def summary(self) -> str:
-        """Return one line per section that changed, e.g. ``services: 3 created, 1 updated``."""
+        """Return one line per section that changed (``services: 3 created, 1 updated``), or
+        a line saying nothing changed; then the bookings skipped, and whether it was a dry
+        run."""
         lines = []
         for section in sorted(set(+self.created) | set(+self.updated) | set(+self.deleted)):
             line = f"{section}: {self.created[section]} created, {self.updated[section]} updated"
             if self.deleted[section]:
                 line += f", {self.deleted[section]} deleted"
             lines.append(line)
-        if self.bookings_skipped:
-            lines.append(f"bookings: {self.bookings_skipped} already present, skipped")
         if not lines:
             lines.append("nothing to change: the database already matches the file")
+        if self.bookings_skipped:
+            lines.append(f"bookings: {self.bookings_skipped} already present, skipped")
         if self.dry_run:
             lines.append("dry run: nothing was saved")
         return "\n".join(lines)

@@ -308,6 +308,8 @@ class SettingsSpec:
 
 @dataclass
 class PlanSpec:
+    """A ``plans`` entry; ``values`` are MembershipPlan fields."""
+
     entry: Entry = field(repr=False, compare=False)
     slug: str
     values: dict[str, Any]
@@ -315,6 +317,8 @@ class PlanSpec:
 
 @dataclass
 class CategorySpec:
+    """A ``categories`` entry; ``position`` is its index in the file."""
+
     entry: Entry = field(repr=False, compare=False)
     slug: str
     name: str
@@ -323,6 +327,9 @@ class CategorySpec:
 
 @dataclass
 class ServiceSpec:
+    """A ``services`` entry: ``values`` are Service fields, ``prices`` minutes → price,
+    ``tier_prices`` ``(tier, minutes, price)`` once plan slugs are resolved to tiers."""
+
     entry: Entry = field(repr=False, compare=False)
     slug: str
     category: str
@@ -334,6 +341,8 @@ class ServiceSpec:
 
 @dataclass
 class AddOnSpec:
+    """An ``addons`` entry; ``services`` are slugs."""
+
     entry: Entry = field(repr=False, compare=False)
     slug: str
     values: dict[str, Any]
@@ -342,6 +351,8 @@ class AddOnSpec:
 
 @dataclass
 class PeakWindowSpec:
+    """A ``peak_pricing`` entry; ``days`` are weekday numbers, Monday = 0."""
+
     days: list[int]
     start: time
     end: time
@@ -363,6 +374,8 @@ class ExceptionSpec:
 
 @dataclass
 class RoomSpec:
+    """A ``rooms`` entry with its opening hours and maintenance."""
+
     entry: Entry = field(repr=False, compare=False)
     slug: str
     values: dict[str, Any]
@@ -381,6 +394,8 @@ class ScheduleSpec:
 
 @dataclass
 class TechnicianSpec:
+    """A ``technicians`` entry with its schedules (one per validity range) and exceptions."""
+
     entry: Entry = field(repr=False, compare=False)
     slug: str
     values: dict[str, Any]
@@ -390,6 +405,8 @@ class TechnicianSpec:
 
 @dataclass
 class CustomerSpec:
+    """A ``customers`` entry; ``password`` None keeps an existing account's password."""
+
     entry: Entry = field(repr=False, compare=False)
     email: str
     name: str
@@ -403,6 +420,8 @@ class CustomerSpec:
 
 @dataclass
 class StaffSpec:
+    """A ``staff`` entry; ``technician`` is the slug of the technician it logs in as."""
+
     entry: Entry = field(repr=False, compare=False)
     email: str
     name: str
@@ -414,6 +433,8 @@ class StaffSpec:
 
 @dataclass
 class HoldSpec:
+    """A ``holds`` entry; instants are aware UTC."""
+
     entry: Entry = field(repr=False, compare=False)
     technician: str | None
     room: str | None
@@ -426,6 +447,9 @@ class HoldSpec:
 
 @dataclass
 class BookingSpec:
+    """A ``bookings`` entry; ``start`` is aware UTC, ``digest`` the SHA-256 of the entry
+    (the booking's idempotency key is ``import:<digest>``)."""
+
     entry: Entry = field(repr=False, compare=False)
     customer: str
     service: str
@@ -1110,7 +1134,8 @@ def _check_references(document: SpaDocument, known: _Known) -> None:
             elif booking.service and booking.service not in known.addon_services[addon_slug]:
                 entry.error(
                     "addons",
-                    f"add-on {addon_slug!r} is not offered with {booking.service!r}",
+                    f"add-on {describe(addon_slug)} is not offered with "
+                    f"{describe(booking.service)}",
                     path=f"[{index}]",
                 )
 

@@ -163,7 +163,7 @@ class Command(BaseCommand):
         self.stdout.write(report.summary())
         booked, skipped = book_demo_week(now)
         self.stdout.write(
-            f"Demo week: {booked} bookings made, {skipped} already there or not free."
+            f"Demo week: {booked} booked, {skipped} skipped (booked before, or no free time)."
         )
 
         url = f"http://127.0.0.1:{port}/"
