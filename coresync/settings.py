@@ -135,6 +135,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://coresync")}
 
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CoreSync Spa <hello@coresync.example>")
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 3  # seconds: a reset link works for three hours
+
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

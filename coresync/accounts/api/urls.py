@@ -8,5 +8,13 @@ urlpatterns = [
     path(
         "auth/token/refresh/", views.TokenRefreshThrottledView.as_view(), name="auth-token-refresh"
     ),
+    path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
+    path("auth/password/reset/", views.PasswordResetView.as_view(), name="auth-password-reset"),
+    path(
+        "auth/password/reset/confirm/",
+        views.PasswordResetConfirmView.as_view(),
+        name="auth-password-reset-confirm",
+    ),
     path("me/", views.MeView.as_view(), name="me"),
+    path("me/export/", views.MeExportView.as_view(), name="me-export"),
 ]
