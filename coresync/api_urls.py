@@ -22,6 +22,18 @@ urlpatterns = [
     path("availability/", scheduling_views.AvailabilityView.as_view(), name="availability"),
     path("calendar/", scheduling_views.CalendarView.as_view(), name="calendar"),
     path("quotes/", booking_views.QuoteView.as_view(), name="quotes"),
+    path("memberships/", membership_views.SubscribeView.as_view(), name="membership-subscribe"),
+    path("memberships/me/", membership_views.MyMembershipView.as_view(), name="membership-me"),
+    path(
+        "memberships/me/change/",
+        membership_views.ChangePlanView.as_view(),
+        name="membership-change",
+    ),
+    path(
+        "memberships/me/cancel/",
+        membership_views.CancelMembershipView.as_view(),
+        name="membership-cancel",
+    ),
     path("staff/schedule/", booking_views.StaffScheduleView.as_view(), name="staff-schedule"),
     path("", include(router.urls)),
 ]

@@ -19,3 +19,18 @@ class PlanSerializer(serializers.ModelSerializer):
             "benefits",
             "birthday_benefit",
         ]
+
+
+class MembershipSerializer(serializers.Serializer):
+    plan = PlanSerializer()
+    status = serializers.CharField()
+    started_on = serializers.DateField()
+    ends_on = serializers.DateField(allow_null=True)
+    current_period_start = serializers.DateField(allow_null=True)
+    current_period_end = serializers.DateField(allow_null=True)
+    credits_used = serializers.IntegerField()
+    credits_included = serializers.IntegerField(source="plan.included_credits")
+
+
+class PlanChoiceSerializer(serializers.Serializer):
+    plan = serializers.SlugField()

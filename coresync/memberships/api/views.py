@@ -1,10 +1,24 @@
 """Public membership plans."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
-from rest_framework.permissions import AllowAny
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from coresync.memberships.api.serializers import PlanSerializer
+from coresync.core.api.exceptions import reject_read_only
+from coresync.core.clock import local_date, now
+from coresync.core.errors import InvalidInput
+from coresync.memberships.api.serializers import (
+    MembershipSerializer,
+    PlanChoiceSerializer,
+    PlanSerializer,
+)
 from coresync.memberships.models import MembershipPlan
+from coresync.memberships.selectors import current_membership
+from coresync.memberships.services import cancel_membership, change_plan, subscribe
+from coresync.spa.selectors import get_settings
 
 
 class PlanViewSet(viewsets.ReadOnlyModelViewSet):
@@ -13,3 +27,60 @@ class PlanViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
     pagination_class = None
     queryset = MembershipPlan.objects.filter(is_active=True)
+
+
+def _plan(slug: str) -> MembershipPlan:
+    plan = MembershipPlan.objects.filter(slug=slug, is_active=True).first()
+    if plan is None:
+        raise InvalidInput(f'Unknown plan "{slug}".', fields={"plan": "No such plan."})
+    return plan
+
+
+def _current(request):
+    today = local_date(now(), get_settings().zone)
+    return current_membership(request.user, today)
+
+
+class MyMembershipView(APIView):
+    """``GET memberships/me/``: the caller's current membership (404 when none);
+    ``POST memberships/`` subscribes; ``…/me/change/`` and ``…/me/cancel/`` change it."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=MembershipSerializer)
+    def get(self, request):
+        membership = _current(request)
+        if membership is None:
+            raise NotFound("You have no current membership.")
+        return Response(MembershipSerializer(membership).data)
+
+
+class SubscribeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=PlanChoiceSerializer, responses={201: MembershipSerializer})
+    def post(self, request):
+        reject_read_only(request.data, {"status", "customer", "price", "monthly_price"})
+        payload = PlanChoiceSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        membership = subscribe(request.user, _plan(payload.validated_data["plan"]))
+        return Response(MembershipSerializer(membership).data, status=201)
+
+
+class ChangePlanView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=PlanChoiceSerializer, responses=MembershipSerializer)
+    def post(self, request):
+        payload = PlanChoiceSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        membership = change_plan(request.user, _plan(payload.validated_data["plan"]))
+        return Response(MembershipSerializer(membership).data)
+
+
+class CancelMembershipView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=MembershipSerializer)
+    def post(self, request):
+        return Response(MembershipSerializer(cancel_membership(request.user)).data)
