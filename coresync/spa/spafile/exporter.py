@@ -7,7 +7,7 @@ file is imported again). Importing an export changes nothing (docs/spa-file.md, 
 """
 
 from collections import defaultdict
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -272,7 +272,10 @@ class _Exporter:
             ranges: dict[tuple, list[WorkingHours]] = defaultdict(list)
             for row in technician.working_hours.all():
                 ranges[(row.valid_from, row.valid_until)].append(row)
-            ordered = sorted(ranges.items(), key=lambda item: (item[0][0] is not None, item[0][0]))
+            ordered = sorted(
+                ranges.items(),
+                key=lambda item: (item[0][0] or date.min, item[0][1] or date.max),
+            )
             if len(ordered) > 1:
                 entry["schedules"] = [
                     {

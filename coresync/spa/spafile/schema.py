@@ -13,7 +13,6 @@ add-on's services, a booking's customer…). Nothing here writes to the database
 
 import difflib
 import hashlib
-import itertools
 import json
 from collections import Counter
 from collections.abc import Callable
@@ -742,14 +741,6 @@ def _read_schedule(entry: Entry, *, hours_key: str = "weekly_hours") -> Schedule
     )
 
 
-def _check_schedules_apart(entry: Entry, schedules: list[ScheduleSpec]) -> None:
-    ordered = sorted(schedules, key=lambda schedule: schedule.valid_from or date.min)
-    for previous, following in itertools.pairwise(ordered):
-        if (following.valid_from or date.min) <= (previous.valid_until or date.max):
-            entry.error("schedules", "validity ranges overlap; each day may have one schedule")
-            return
-
-
 def _read_technician(entry: Entry, index: int) -> TechnicianSpec:
     values = {
         "name": entry.required("name", read.text(120)),
@@ -764,7 +755,6 @@ def _read_technician(entry: Entry, index: int) -> TechnicianSpec:
             if entry.has(key):
                 entry.error(key, 'give either "schedules" or weekly_hours/valid_from/valid_until')
         schedules = [_read_schedule(child) for child in entry.children("schedules", SCHEDULE_KEYS)]
-        _check_schedules_apart(entry, schedules)
     elif entry.has("weekly_hours"):
         schedules = [_read_schedule(entry)]
     else:
