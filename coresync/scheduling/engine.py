@@ -458,6 +458,7 @@ def find_slots(
     *,
     ignore_busy: bool = False,
     ignore_window: bool = False,
+    required_technician_ids: Sequence[int] = (),
 ) -> list[Slot]:
     """Return bookable starts between local dates ``date_from`` and ``date_to`` (inclusive).
 
@@ -471,6 +472,8 @@ def find_slots(
         ignore_busy: treat existing bookings and holds as absent (used to tell "taken" from
             "outside working hours" when refusing a start).
         ignore_window: skip minimum notice and advance-window checks.
+        required_technician_ids: technicians every returned slot must include (a couples
+            booking that names one technician; the others are chosen as usual).
 
     Returns:
         Slots sorted by start; at most one per grid start (the deterministic choice above).
@@ -593,10 +596,18 @@ def find_slots(
                 continue
             chosen_technicians = [technicians[chosen_position]]
         elif needed > 1:
-            pool = candidates[index] if candidates is not None else []
+            pool = sorted(candidates[index]) if candidates is not None else []
             if len(pool) < needed:
                 continue
-            chosen_technicians = [technicians[p] for _key, p in sorted(pool)[:needed]]
+            if required_technician_ids:
+                named = [p for _key, p in pool if technicians[p].id in required_technician_ids]
+                if len(named) < len(required_technician_ids):
+                    continue
+                others = [p for _key, p in pool if p not in named]
+                chosen_positions = (named + others)[:needed]
+            else:
+                chosen_positions = [p for _key, p in pool[:needed]]
+            chosen_technicians = [technicians[p] for p in chosen_positions]
         else:
             chosen_technicians = []
         room = rooms[position]

@@ -91,8 +91,8 @@ def load_engine_input(
 
     weekly: dict[tuple[str, int], list[WeeklyWindow]] = defaultdict(list)
     hours = WorkingHours.objects.filter(owned).filter(
-        Q(valid_from__isnull=True) | Q(valid_from__lte=date_to),
-        Q(valid_until__isnull=True) | Q(valid_until__gte=date_from),
+        Q(valid_from__isnull=True) | Q(valid_from__lte=date_to + timedelta(days=1)),
+        Q(valid_until__isnull=True) | Q(valid_until__gte=date_from - timedelta(days=1)),
     )
     for row in hours.values_list(
         "technician_id", "room_id", "weekday", "start", "end", "valid_from", "valid_until"
@@ -102,8 +102,11 @@ def load_engine_input(
         weekly[owner].append(WeeklyWindow(weekday, start, end, valid_from, valid_until))
 
     exceptions: dict[tuple[str, int], list[DayException]] = defaultdict(list)
-    exception_rows = AvailabilityException.objects.filter(owned, date__lte=date_to).filter(
-        Q(end_date__isnull=True, date__gte=date_from) | Q(end_date__gte=date_from)
+    # One day of margin each side: the engine also expands the neighbouring days, since a
+    # block may cross midnight into them.
+    first_day, last_day = date_from - timedelta(days=1), date_to + timedelta(days=1)
+    exception_rows = AvailabilityException.objects.filter(owned, date__lte=last_day).filter(
+        Q(end_date__isnull=True, date__gte=first_day) | Q(end_date__gte=first_day)
     )
     for technician_id, room_id, first, last, start, end in exception_rows.values_list(
         "technician_id", "room_id", "date", "end_date", "start", "end"

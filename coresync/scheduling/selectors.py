@@ -197,20 +197,25 @@ def _run(
     ignore_busy: bool = False,
     ignore_window: bool = False,
 ) -> list[Slot]:
+    group = request.guests > 1 and not request.service.self_guided
     engine_input = load_engine_input(
         service=request.service,
         guests=request.guests,
-        # The engine also reads the neighbouring days' hours and exceptions (a block may
-        # cross midnight), so that a start's answer does not depend on the range asked.
-        date_from=date_from - timedelta(days=1),
-        date_to=date_to + timedelta(days=1),
+        date_from=date_from,
+        date_to=date_to,
         now=now,
         tz=spa_settings.zone,
-        technician_slug=request.technician_slug,
+        # A group names at most one of its technicians: load them all, require that one.
+        technician_slug=None if group else request.technician_slug,
         room_slug=request.room_slug,
         room_type=request.room_type,
         exclude_booking_id=exclude_booking_id,
     )
+    required = [
+        technician.id
+        for technician in engine_input.technicians
+        if group and technician.slug == request.technician_slug
+    ]
     return find_slots(
         service_spec(request, spa_settings),
         access_rules(access, spa_settings, now),
@@ -221,6 +226,7 @@ def _run(
         engine_input.holds,
         ignore_busy=ignore_busy,
         ignore_window=ignore_window,
+        required_technician_ids=required,
     )
 
 

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 
 SETTINGS_CACHE_KEY = "spa.settings.v1"
 
@@ -56,6 +56,9 @@ class SpaSettings(models.Model):
         self.pk = 1
         super().save(*args, **kwargs)
         cache.delete(SETTINGS_CACHE_KEY)
+        # Again after commit: a reader inside this transaction may have cached the new row,
+        # which a rollback would make wrong; after commit the cache is refilled from the DB.
+        transaction.on_commit(lambda: cache.delete(SETTINGS_CACHE_KEY))
 
     @property
     def zone(self) -> ZoneInfo:

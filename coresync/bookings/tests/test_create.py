@@ -261,3 +261,23 @@ def test_group_of_guests_in_shared_room_needs_enough_places(spa, customer, froze
         create_booking(customer=customer, service="steam", start=start, guests=2)
     one = create_booking(customer=customer, service="steam", start=start, guests=1)
     assert one.allocations.get().unit == 4
+
+
+def test_couples_booking_may_name_one_of_its_technicians(spa, customer, frozen_now):
+    third = spa.ana.__class__.objects.create(slug="cleo", name="Cleo", skills=["massage"])
+    from conftest import add_hours
+
+    add_hours(third, "09:00", "17:00")
+    booking = create_booking(
+        customer=customer,
+        service="couples",
+        start=local(2026, 12, 2, 10),
+        guests=2,
+        technician="cleo",
+    )
+    technicians = set(
+        booking.allocations.filter(technician__isnull=False).values_list(
+            "technician__slug", flat=True
+        )
+    )
+    assert "cleo" in technicians and len(technicians) == 2
