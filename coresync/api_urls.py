@@ -14,6 +14,16 @@ router.register("services", catalog_views.ServiceViewSet, basename="service")
 router.register("addons", catalog_views.AddOnViewSet, basename="addon")
 router.register("rooms", resource_views.RoomViewSet, basename="room")
 router.register("technicians", resource_views.TechnicianViewSet, basename="technician")
+router.register(
+    r"technicians/(?P<technician_slug>[^/.]+)/exceptions",
+    resource_views.TechnicianExceptionViewSet,
+    basename="technician-exception",
+)
+router.register(
+    r"rooms/(?P<room_slug>[^/.]+)/maintenance",
+    resource_views.RoomMaintenanceViewSet,
+    basename="room-maintenance",
+)
 router.register("plans", membership_views.PlanViewSet, basename="plan")
 router.register("bookings", booking_views.BookingViewSet, basename="booking")
 

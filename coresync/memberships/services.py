@@ -1,20 +1,25 @@
-"""Membership changes: subscribe, change plan, cancel (SPEC §3).
+"""Membership changes: subscribe, change plan, cancel (SPEC §3); managers' plan changes:
+create, update, deactivate.
 
 Payment goes through the payment layer; until it exists the offline default applies (the
 monthly fee is paid at the spa), so a subscription is active at once.
 """
 
 import calendar
+from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from coresync.core.clock import local_date
 from coresync.core.clock import now as clock_now
+from coresync.core.validation import FieldErrors, amount, percentage, read_values
 from coresync.memberships.errors import MembershipConflict
-from coresync.memberships.models import Membership, MembershipPlan, MembershipStatus
+from coresync.memberships.models import PLAN_TIERS, Membership, MembershipPlan, MembershipStatus
 from coresync.memberships.selectors import current_membership
 from coresync.spa.selectors import get_settings
+from coresync.spa.spafile import fields as read
 
 
 def add_month(day: date) -> date:
@@ -86,3 +91,84 @@ def cancel_membership(customer, *, now: datetime | None = None) -> Membership:
         membership.ends_on = membership.current_period_end or today
         membership.save(update_fields=["ends_on"])
         return membership
+
+
+# -- plans (managers) ----------------------------------------------------------------------
+
+PLAN_REQUIRED = ("slug", "name", "tier", "advance_days", "discount_percent", "monthly_price")
+PLAN_READERS = {
+    "slug": read.slug,
+    "name": read.text(100),
+    "tier": read.choice(PLAN_TIERS, "tier"),
+    "advance_days": read.integer(0, 730),
+    "discount_percent": percentage(0, 100),
+    "priority": read.boolean,
+    "vip": read.boolean,
+    "monthly_price": amount,
+    "included_credits": read.integer(0, 1000),
+    "benefits": read.list_of(read.text(200)),
+    "birthday_benefit": read.text(200, blank=True),
+    # Cancellation overrides: None means "the spa's policy" (SPEC §4 "policy per tier").
+    "free_cancellation_hours": read.optional(read.integer(0, 24 * 365)),
+    "late_cancellation_fee_percent": read.optional(percentage(0, 100)),
+    "no_show_fee_percent": read.optional(percentage(0, 100)),
+    "is_active": read.boolean,
+}
+
+
+def create_plan(values: Mapping[str, Any]) -> MembershipPlan:
+    """Create a membership plan from its fields (API names = model field names).
+
+    Raises:
+        InvalidInput: naming each bad field (missing, malformed, out of range, slug in use).
+    """
+    return _write_plan(MembershipPlan(), values, creating=True)
+
+
+def update_plan(plan: MembershipPlan, changes: Mapping[str, Any]) -> MembershipPlan:
+    """Change the given fields of ``plan``; current memberships follow the new terms.
+
+    Raises:
+        InvalidInput: as :func:`create_plan`.
+    """
+    return _write_plan(plan, changes, creating=False)
+
+
+def _check_plan_slug_free(errors: FieldErrors, slug: str | None, pk: int | None) -> None:
+    if slug and MembershipPlan.objects.filter(slug=slug).exclude(pk=pk).exists():
+        errors.add("slug", f'"{slug}" is already used by another plan')
+
+
+def _write_plan(
+    plan: MembershipPlan, values: Mapping[str, Any], *, creating: bool
+) -> MembershipPlan:
+    errors = FieldErrors()
+    data = read_values(errors, values, PLAN_READERS, required=PLAN_REQUIRED if creating else ())
+    _check_plan_slug_free(errors, data.get("slug"), plan.pk)
+    errors.raise_if_any()
+
+    with transaction.atomic():
+        if not creating:
+            plan = MembershipPlan.objects.select_for_update().get(pk=plan.pk)
+        changed = [name for name, value in data.items() if getattr(plan, name) != value]
+        for name in changed:
+            setattr(plan, name, data[name])
+        if not creating and not changed:
+            return plan
+        try:
+            with transaction.atomic():
+                plan.save(update_fields=None if creating else changed)
+        except IntegrityError:
+            _check_plan_slug_free(errors, plan.slug, plan.pk)
+            if "slug" not in errors:
+                raise
+            errors.raise_if_any()
+    return plan
+
+
+def deactivate_plan(plan: MembershipPlan) -> MembershipPlan:
+    """Stop offering ``plan`` to new subscribers; current members keep it."""
+    with transaction.atomic():
+        MembershipPlan.objects.filter(pk=plan.pk).update(is_active=False)
+    plan.is_active = False
+    return plan

@@ -1,40 +1,92 @@
-"""Public catalog endpoints."""
+"""Catalog endpoints: public reads, manager writes (docs/api-manage.md)."""
 
 from django.db.models import Prefetch
-from rest_framework import viewsets
-from rest_framework.permissions import AllowAny
+from drf_spectacular.utils import OpenApiParameter
 
-from coresync.catalog.api.serializers import AddOnSerializer, ServiceSerializer
+from coresync.catalog.api.serializers import (
+    AddOnManageSerializer,
+    AddOnSerializer,
+    AddOnWriteSerializer,
+    ServiceManageSerializer,
+    ServiceSerializer,
+    ServiceWriteSerializer,
+)
 from coresync.catalog.models import AddOn, Service
+from coresync.catalog.services import (
+    create_addon,
+    create_service,
+    deactivate_addon,
+    deactivate_service,
+    update_addon,
+    update_service,
+)
+from coresync.core.api.manage import ManagedViewSet, manager_crud_schema
 
 
-class ServiceViewSet(viewsets.ReadOnlyModelViewSet):
+@manager_crud_schema(
+    public=ServiceSerializer,
+    manage=ServiceManageSerializer,
+    write=ServiceWriteSerializer,
+    list_parameters=[OpenApiParameter("category", str, description="Category slug.")],
+)
+class ServiceViewSet(ManagedViewSet):
     """Active services with durations and prices; filter with ``?category=SLUG``."""
 
-    permission_classes = [AllowAny]
-    serializer_class = ServiceSerializer
-    lookup_field = "slug"
-    pagination_class = None
+    public_serializer_class = ServiceSerializer
+    manage_serializer_class = ServiceManageSerializer
+    write_serializer_class = ServiceWriteSerializer
+
+    def base_queryset(self):
+        addons = (
+            AddOn.objects.all()
+            if self.is_manager_request()
+            else AddOn.objects.filter(is_active=True)
+        )
+        return Service.objects.select_related("category").prefetch_related(
+            "variants", Prefetch("addons", addons)
+        )
 
     def get_queryset(self):
-        queryset = (
-            Service.objects.filter(is_active=True)
-            .select_related("category")
-            .prefetch_related("variants", Prefetch("addons", AddOn.objects.filter(is_active=True)))
-        )
+        queryset = super().get_queryset()
         category = self.request.query_params.get("category")
         return queryset.filter(category__slug=category) if category else queryset
 
+    def create_row(self, values):
+        return create_service(values)
 
-class AddOnViewSet(viewsets.ReadOnlyModelViewSet):
+    def update_row(self, row, changes):
+        return update_service(row, changes)
+
+    def deactivate_row(self, row):
+        deactivate_service(row)
+
+
+@manager_crud_schema(
+    public=AddOnSerializer,
+    manage=AddOnManageSerializer,
+    write=AddOnWriteSerializer,
+    list_parameters=[OpenApiParameter("service", str, description="Service slug.")],
+)
+class AddOnViewSet(ManagedViewSet):
     """Active add-ons; filter with ``?service=SLUG``."""
 
-    permission_classes = [AllowAny]
-    serializer_class = AddOnSerializer
-    lookup_field = "slug"
-    pagination_class = None
+    public_serializer_class = AddOnSerializer
+    manage_serializer_class = AddOnManageSerializer
+    write_serializer_class = AddOnWriteSerializer
+
+    def base_queryset(self):
+        return AddOn.objects.prefetch_related("services")
 
     def get_queryset(self):
-        queryset = AddOn.objects.filter(is_active=True).prefetch_related("services")
+        queryset = super().get_queryset()
         service = self.request.query_params.get("service")
         return queryset.filter(services__slug=service) if service else queryset
+
+    def create_row(self, values):
+        return create_addon(values)
+
+    def update_row(self, row, changes):
+        return update_addon(row, changes)
+
+    def deactivate_row(self, row):
+        deactivate_addon(row)

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
-from coresync.memberships.models import MembershipPlan
+from coresync.core.api.manage import StrictFieldsMixin
+from coresync.memberships.models import PLAN_TIERS, MembershipPlan
 
 
 class PlanSerializer(serializers.ModelSerializer):
@@ -34,3 +35,50 @@ class MembershipSerializer(serializers.Serializer):
 
 class PlanChoiceSerializer(serializers.Serializer):
     plan = serializers.SlugField()
+
+
+# -- managers ------------------------------------------------------------------------------
+
+CANCELLATION_OVERRIDES = [
+    "free_cancellation_hours",
+    "late_cancellation_fee_percent",
+    "no_show_fee_percent",
+]
+
+
+class PlanManageSerializer(PlanSerializer):
+    """A plan as managers see it: the public fields, the cancellation overrides (null = the
+    spa's policy) and ``is_active``."""
+
+    # A plain string here: a second component with the plan-tier enum would make the
+    # generated enum names collide with BookingTierEnum (a schema warning).
+    tier = serializers.CharField()
+
+    class Meta(PlanSerializer.Meta):
+        fields = [*PlanSerializer.Meta.fields, *CANCELLATION_OVERRIDES, "is_active"]
+
+
+class PlanWriteSerializer(StrictFieldsMixin, serializers.Serializer):
+    """What a manager sends to create or change a plan (rules: memberships.services)."""
+
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    tier = serializers.CharField(help_text=f"One of {', '.join(PLAN_TIERS)}.")
+    advance_days = serializers.IntegerField(help_text="Spa-local calendar days ahead.")
+    discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+    priority = serializers.BooleanField(required=False)
+    vip = serializers.BooleanField(required=False)
+    monthly_price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    included_credits = serializers.IntegerField(required=False)
+    benefits = serializers.ListField(child=serializers.CharField(), required=False)
+    birthday_benefit = serializers.CharField(required=False, allow_blank=True)
+    free_cancellation_hours = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Null: the spa's policy."
+    )
+    late_cancellation_fee_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, required=False, allow_null=True
+    )
+    no_show_fee_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, required=False, allow_null=True
+    )
+    is_active = serializers.BooleanField(required=False)

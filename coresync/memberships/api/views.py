@@ -1,32 +1,54 @@
-"""Public membership plans."""
+"""Membership plans (public reads, manager writes) and the caller's own membership."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coresync.core.api.exceptions import reject_read_only
+from coresync.core.api.manage import ManagedViewSet, manager_crud_schema
 from coresync.core.clock import local_date, now
 from coresync.core.errors import InvalidInput
 from coresync.memberships.api.serializers import (
     MembershipSerializer,
     PlanChoiceSerializer,
+    PlanManageSerializer,
     PlanSerializer,
+    PlanWriteSerializer,
 )
 from coresync.memberships.models import MembershipPlan
 from coresync.memberships.selectors import current_membership
-from coresync.memberships.services import cancel_membership, change_plan, subscribe
+from coresync.memberships.services import (
+    cancel_membership,
+    change_plan,
+    create_plan,
+    deactivate_plan,
+    subscribe,
+    update_plan,
+)
 from coresync.spa.selectors import get_settings
 
 
-class PlanViewSet(viewsets.ReadOnlyModelViewSet):
-    permission_classes = [AllowAny]
-    serializer_class = PlanSerializer
-    lookup_field = "slug"
-    pagination_class = None
-    queryset = MembershipPlan.objects.filter(is_active=True)
+@manager_crud_schema(public=PlanSerializer, manage=PlanManageSerializer, write=PlanWriteSerializer)
+class PlanViewSet(ManagedViewSet):
+    """Plans on offer, cheapest first."""
+
+    public_serializer_class = PlanSerializer
+    manage_serializer_class = PlanManageSerializer
+    write_serializer_class = PlanWriteSerializer
+
+    def base_queryset(self):
+        return MembershipPlan.objects.all()
+
+    def create_row(self, values):
+        return create_plan(values)
+
+    def update_row(self, row, changes):
+        return update_plan(row, changes)
+
+    def deactivate_row(self, row):
+        deactivate_plan(row)
 
 
 def _plan(slug: str) -> MembershipPlan:

@@ -1,0 +1,125 @@
+"""Checking the input of a service: collect every field error, then refuse once.
+
+Services that create or change catalog and resource rows (``catalog.services``,
+``resources.services``, ``memberships.services``) read their input with the spa file's field
+readers (:mod:`coresync.spa.spafile.fields`), so the API, the admin-facing services and
+``import_spa`` accept the same values and explain a refusal in the same words. This module
+adds what those readers lack: a collector that turns their :class:`FieldError` into
+:class:`InvalidInput` naming each field, and readers for amounts and percentages that arrive
+as ``Decimal`` (the spa file's readers take YAML strings and numbers only).
+"""
+
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from coresync.core.errors import InvalidInput
+from coresync.core.money import quantize
+from coresync.spa.spafile.fields import FieldError, describe
+
+T = TypeVar("T")
+
+REQUIRED = "This field is required."
+MAX_AMOUNT = Decimal("100000000")  # DecimalField(max_digits=10, decimal_places=2)
+
+
+class FieldErrors:
+    """``{field: message}`` collected while a service checks its input; the first message
+    about a field wins."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, str] = {}
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.fields
+
+    def add(self, name: str, message: str) -> None:
+        """Report a problem with field ``name``."""
+        self.fields.setdefault(name, message)
+
+    def read(self, name: str, reader: Callable[[Any], T], value: Any) -> T | None:
+        """Return ``reader(value)``; on a :class:`FieldError` report it under ``name`` (with
+        the nested path, e.g. ``mon[0]: …``) and return ``None``."""
+        try:
+            return reader(value)
+        except FieldError as error:
+            path = error.path.lstrip(".")
+            self.add(name, f"{path}: {error.message}" if path else error.message)
+            return None
+
+    def raise_if_any(self) -> None:
+        """Raise :class:`InvalidInput` listing every field reported so far, if any."""
+        if self.fields:
+            message = "; ".join(f"{name}: {text}" for name, text in self.fields.items())
+            raise InvalidInput(message, fields=dict(self.fields))
+
+
+def read_values(
+    errors: FieldErrors,
+    values: Mapping[str, Any],
+    readers: Mapping[str, Callable[[Any], Any]],
+    *,
+    required: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Read each of ``values`` with its reader; report unknown keys and missing ``required``
+    ones. Return the values that were read without error."""
+    for name in required:
+        if name not in values:
+            errors.add(name, REQUIRED)
+    result: dict[str, Any] = {}
+    for name, value in values.items():
+        reader = readers.get(name)
+        if reader is None:
+            errors.add(name, "unknown field")
+            continue
+        parsed = errors.read(name, reader, value)
+        if name not in errors:
+            result[name] = parsed
+    return result
+
+
+def _as_decimal(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal | int):
+        return Decimal(value)
+    if isinstance(value, str):
+        try:
+            return Decimal(value.strip())
+        except ArithmeticError:
+            return None
+    return None
+
+
+def amount(value: Any) -> Decimal:
+    """A price: zero or more, at most two decimals, below 100 million; returned with two
+    decimals (``Decimal("180.00")``). ``Decimal``, whole numbers and numeric strings are
+    read; floats are refused (they are not exact)."""
+    number = _as_decimal(value)
+    if number is None or not number.is_finite():
+        raise FieldError(f'expected an amount such as "180.00"; got {describe(value)}')
+    if number.as_tuple().exponent < -2:
+        raise FieldError(f"has more than two decimals: {number}")
+    if number < 0:
+        raise FieldError(f"must be 0 or more; got {number}")
+    if number >= MAX_AMOUNT:
+        raise FieldError(f"must be less than {MAX_AMOUNT}; got {number}")
+    return quantize(number)
+
+
+def percentage(minimum: int, maximum: int) -> Callable[[Any], Decimal]:
+    """A percentage in ``[minimum, maximum]`` with at most two decimals (``Decimal`` or a
+    whole number)."""
+
+    def read(value: Any) -> Decimal:
+        number = _as_decimal(value)
+        if number is None or not number.is_finite() or number.as_tuple().exponent < -2:
+            raise FieldError(
+                f'expected a percentage with at most two decimals, e.g. "12.5"; got '
+                f"{describe(value)}"
+            )
+        if not minimum <= number <= maximum:
+            raise FieldError(f"must be between {minimum} and {maximum}; got {number}")
+        return number
+
+    return read

@@ -1,0 +1,385 @@
+"""Resource changes by managers: rooms with their opening hours and maintenance, technicians
+with their weekly schedules and exceptions (days off, holidays…).
+
+Input is a mapping of fields by their API / spa-file names (a room's ``type``, a technician's
+``user`` as an email). Hours have the spa file's shape, ``{"mon": [["09:00", "13:00"],
+["14:00", "18:00"]], …}``: spa-local wall-clock windows, end after start, not overlapping on
+a day. Every value is checked before anything is written; a refusal is one
+:class:`InvalidInput` naming each bad field. Rooms and technicians are never deleted (bookings
+keep them, ``PROTECT``): "delete" deactivates them. Exceptions and maintenance are deleted.
+"""
+
+import itertools
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from coresync.accounts.models import STAFF_ROLES, User
+from coresync.catalog.models import RoomType
+from coresync.core.validation import FieldErrors, amount, percentage, read_values
+from coresync.resources.models import (
+    AvailabilityException,
+    ExceptionKind,
+    Room,
+    Technician,
+    WorkingHours,
+)
+from coresync.spa.spafile import fields as read
+from coresync.spa.spafile.fields import HoursWindow, describe
+from coresync.spa.spafile.schema import TECHNICIAN_EXCEPTION_KINDS
+
+ROOM_REQUIRED = ("slug", "name", "type", "capacity")
+TECHNICIAN_REQUIRED = ("slug", "name")
+EXCEPTION_REQUIRED = ("date", "kind")
+MAINTENANCE_REQUIRED = ("date",)
+
+ROOM_READERS = {
+    "slug": read.slug,
+    "name": read.text(120),
+    "type": read.choice(RoomType.values, "room type"),
+    "capacity": read.integer(1, 100),
+    "features": read.list_of(read.slug, unique=True),
+    "premium_modifier_percent": percentage(-100, 500),
+    "is_active": read.boolean,
+    "hours": read.weekly_hours,
+}
+
+TECHNICIAN_READERS = {
+    "slug": read.slug,
+    "name": read.text(120),
+    "skills": read.list_of(read.slug, unique=True),
+    "hourly_rate": amount,
+    "bio": read.text(None, blank=True),
+    "is_active": read.boolean,
+    "user": read.optional(read.email),
+}
+
+SCHEDULE_READERS = {
+    "valid_from": read.optional(read.calendar_date),
+    "valid_until": read.optional(read.calendar_date),
+    "weekly_hours": read.weekly_hours,
+}
+
+EXCEPTION_READERS = {
+    "date": read.calendar_date,
+    "end_date": read.optional(read.calendar_date),
+    "kind": read.choice(TECHNICIAN_EXCEPTION_KINDS, "kind"),
+    "start": read.optional(read.clock_time),
+    "end": read.optional(read.clock_time),
+    "note": read.text(200, blank=True),
+}
+MAINTENANCE_READERS = {name: reader for name, reader in EXCEPTION_READERS.items() if name != "kind"}
+
+
+def _check_slug_free(errors: FieldErrors, model: type, slug: str | None, pk: int | None) -> None:
+    if slug and model.objects.filter(slug=slug).exclude(pk=pk).exists():
+        errors.add("slug", f'"{slug}" is already used by another {model._meta.verbose_name}')
+
+
+def _save_row(instance: Any, fields: Mapping[str, Any], *, creating: bool) -> None:
+    """Set ``fields`` on ``instance`` and save what changed; a concurrent insert of the same
+    slug becomes a field error."""
+    changed = [name for name, value in fields.items() if getattr(instance, name) != value]
+    for name in changed:
+        setattr(instance, name, fields[name])
+    if not creating and not changed:
+        return
+    try:
+        with transaction.atomic():
+            instance.save(update_fields=None if creating else changed)
+    except IntegrityError:
+        errors = FieldErrors()
+        _check_slug_free(errors, type(instance), instance.slug, instance.pk)
+        if "slug" not in errors:
+            raise
+        errors.raise_if_any()
+
+
+def _create_hours(
+    windows: Sequence[HoursWindow],
+    *,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+    **owner: Any,
+) -> None:
+    WorkingHours.objects.bulk_create(
+        WorkingHours(
+            **owner,
+            weekday=window.weekday,
+            start=window.start,
+            end=window.end,
+            valid_from=valid_from,
+            valid_until=valid_until,
+        )
+        for window in windows
+    )
+
+
+# -- rooms ---------------------------------------------------------------------------------
+
+
+def create_room(values: Mapping[str, Any]) -> Room:
+    """Create a room with its opening ``hours`` (none given: closed until set).
+
+    Raises:
+        InvalidInput: naming each bad field (missing, malformed, unknown room type, capacity
+            below 1, overlapping windows, slug in use).
+    """
+    return _write_room(Room(), values, creating=True)
+
+
+def update_room(room: Room, changes: Mapping[str, Any]) -> Room:
+    """Change the given fields of ``room``; ``hours``, when given, replaces its opening hours
+    as a whole.
+
+    Raises:
+        InvalidInput: as :func:`create_room`.
+    """
+    return _write_room(room, changes, creating=False)
+
+
+def _write_room(room: Room, values: Mapping[str, Any], *, creating: bool) -> Room:
+    errors = FieldErrors()
+    data = read_values(errors, values, ROOM_READERS, required=ROOM_REQUIRED if creating else ())
+    _check_slug_free(errors, Room, data.get("slug"), room.pk)
+    errors.raise_if_any()
+
+    fields = {name: value for name, value in data.items() if name not in ("type", "hours")}
+    if "type" in data:
+        fields["room_type"] = data["type"]
+    with transaction.atomic():
+        if not creating:
+            room = Room.objects.select_for_update().get(pk=room.pk)
+        _save_row(room, fields, creating=creating)
+        if "hours" in data:
+            WorkingHours.objects.filter(room=room).delete()
+            _create_hours(data["hours"], room=room)
+    return room
+
+
+def deactivate_room(room: Room) -> Room:
+    """Stop offering ``room`` for new bookings (kept for the bookings that use it)."""
+    with transaction.atomic():
+        Room.objects.filter(pk=room.pk).update(is_active=False)
+    room.is_active = False
+    return room
+
+
+# -- technicians ---------------------------------------------------------------------------
+
+
+def create_technician(values: Mapping[str, Any]) -> Technician:
+    """Create a technician (no hours until a schedule is set).
+
+    Raises:
+        InvalidInput: naming each bad field (missing, malformed, slug in use, ``user`` not a
+            staff login or already linked to another technician).
+    """
+    return _write_technician(Technician(), values, creating=True)
+
+
+def update_technician(technician: Technician, changes: Mapping[str, Any]) -> Technician:
+    """Change the given fields of ``technician``; ``user: null`` unlinks the login.
+
+    Raises:
+        InvalidInput: as :func:`create_technician`.
+    """
+    return _write_technician(technician, changes, creating=False)
+
+
+def _staff_login(errors: FieldErrors, email: str, technician: Technician) -> User | None:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        errors.add("user", f"no account with the email {email}")
+        return None
+    if user.role not in STAFF_ROLES:
+        errors.add("user", f"{email} is not a staff login (role {user.role})")
+        return None
+    linked = Technician.objects.filter(user=user).exclude(pk=technician.pk).first()
+    if linked is not None:
+        errors.add("user", f"{email} is already the login of technician {linked.slug}")
+        return None
+    return user
+
+
+def _write_technician(
+    technician: Technician, values: Mapping[str, Any], *, creating: bool
+) -> Technician:
+    errors = FieldErrors()
+    data = read_values(
+        errors, values, TECHNICIAN_READERS, required=TECHNICIAN_REQUIRED if creating else ()
+    )
+    fields = dict(data)
+    if data.get("user") is not None:
+        fields["user"] = _staff_login(errors, data["user"], technician)
+    _check_slug_free(errors, Technician, data.get("slug"), technician.pk)
+    errors.raise_if_any()
+
+    with transaction.atomic():
+        if not creating:
+            technician = Technician.objects.select_for_update().get(pk=technician.pk)
+        _save_row(technician, fields, creating=creating)
+    return technician
+
+
+def deactivate_technician(technician: Technician) -> Technician:
+    """Stop offering ``technician`` for new bookings (kept for their bookings)."""
+    with transaction.atomic():
+        Technician.objects.filter(pk=technician.pk).update(is_active=False)
+    technician.is_active = False
+    return technician
+
+
+def replace_technician_schedules(
+    technician: Technician, schedules: Sequence[Mapping[str, Any]]
+) -> None:
+    """Replace all of ``technician``'s weekly hours with ``schedules``.
+
+    Each schedule is ``{"valid_from": date | None, "valid_until": date | None,
+    "weekly_hours": {...}}`` (dates inclusive, ``None`` = open). Errors are named
+    ``schedules[i].field``.
+
+    1. Read each schedule: hours in the spa-file shape, at least one window,
+       ``valid_until >= valid_from``.
+    2. Refuse validity ranges that overlap: a day would have two schedules.
+    3. In one transaction, with the technician row locked: delete the old hours, write the new.
+
+    Raises:
+        InvalidInput: naming each bad schedule field.
+    """
+    errors = FieldErrors()
+    read_schedules: list[tuple[int, date | None, date | None, list[HoursWindow]]] = []
+    if not isinstance(schedules, Sequence) or isinstance(schedules, str):
+        errors.add("schedules", f"expected a list of schedules; got {describe(schedules)}")
+        errors.raise_if_any()
+    for index, schedule in enumerate(schedules):
+        prefix = f"schedules[{index}]"
+        if not isinstance(schedule, Mapping):
+            errors.add(prefix, f"expected a mapping; got {describe(schedule)}")
+            continue
+        item_errors = FieldErrors()
+        data = read_values(item_errors, schedule, SCHEDULE_READERS, required=("weekly_hours",))
+        valid_from, valid_until = data.get("valid_from"), data.get("valid_until")
+        if valid_from and valid_until and valid_until < valid_from:
+            item_errors.add("valid_until", f"{valid_until} is before valid_from {valid_from}")
+        if "weekly_hours" in data and not data["weekly_hours"]:
+            item_errors.add("weekly_hours", "give at least one window (leave the period out)")
+        for name, message in item_errors.fields.items():
+            errors.add(f"{prefix}.{name}", message)
+        if not item_errors.fields:
+            read_schedules.append((index, valid_from, valid_until, data["weekly_hours"]))
+    ordered = sorted(read_schedules, key=lambda item: item[1] or date.min)
+    for (first, _, first_until, _), (second, second_from, _, _) in itertools.pairwise(ordered):
+        if (first_until or date.max) >= (second_from or date.min):
+            errors.add(
+                f"schedules[{second}].valid_from",
+                f"overlaps schedules[{first}]: a day can follow one schedule only",
+            )
+    errors.raise_if_any()
+
+    with transaction.atomic():
+        technician = Technician.objects.select_for_update().get(pk=technician.pk)
+        WorkingHours.objects.filter(technician=technician).delete()
+        for _, valid_from, valid_until, windows in read_schedules:
+            _create_hours(
+                windows,
+                valid_from=valid_from,
+                valid_until=valid_until,
+                technician=technician,
+            )
+
+
+# -- exceptions and maintenance ------------------------------------------------------------
+
+
+def add_technician_exception(
+    technician: Technician, values: Mapping[str, Any]
+) -> AvailabilityException:
+    """Record time ``technician`` is away: whole days ``date``..``end_date`` or the part
+    ``start``-``end`` of one day, of a ``kind`` (day off, holiday, vacation, sick leave,
+    other).
+
+    Raises:
+        InvalidInput: naming each bad field.
+    """
+    return _write_exception(
+        AvailabilityException(technician=technician), values, EXCEPTION_READERS, creating=True
+    )
+
+
+def add_room_maintenance(room: Room, values: Mapping[str, Any]) -> AvailabilityException:
+    """Close ``room`` for maintenance: whole days ``date``..``end_date`` or the part
+    ``start``-``end`` of one day.
+
+    Raises:
+        InvalidInput: naming each bad field.
+    """
+    return _write_exception(
+        AvailabilityException(room=room, kind=ExceptionKind.MAINTENANCE),
+        values,
+        MAINTENANCE_READERS,
+        creating=True,
+    )
+
+
+def update_exception(
+    exception: AvailabilityException, changes: Mapping[str, Any]
+) -> AvailabilityException:
+    """Change the given fields of a technician's exception or a room's maintenance.
+
+    Raises:
+        InvalidInput: naming each bad field (``kind`` cannot be set on maintenance).
+    """
+    readers = MAINTENANCE_READERS if exception.room_id else EXCEPTION_READERS
+    return _write_exception(exception, changes, readers, creating=False)
+
+
+def delete_exception(exception: AvailabilityException) -> None:
+    """Delete a technician's exception or a room's maintenance window."""
+    with transaction.atomic():
+        AvailabilityException.objects.filter(pk=exception.pk).delete()
+
+
+def _write_exception(
+    exception: AvailabilityException,
+    values: Mapping[str, Any],
+    readers: Mapping[str, Any],
+    *,
+    creating: bool,
+) -> AvailabilityException:
+    """Check ``values`` against the exception as it would become, then save.
+
+    1. Read each field.
+    2. Rules: ``start`` and ``end`` both or neither, ``end`` after ``start``; ``end_date`` not
+       before ``date``; a part day covers one date (``end_date`` equal to ``date`` is
+       stored as none).
+    """
+    required = EXCEPTION_REQUIRED if "kind" in readers else MAINTENANCE_REQUIRED
+    errors = FieldErrors()
+    data = read_values(errors, values, readers, required=required if creating else ())
+    errors.raise_if_any()
+    merged = {
+        name: data.get(name, getattr(exception, name))
+        for name in ("date", "end_date", "start", "end")
+    }
+    day, end_date, start, end = (merged[name] for name in ("date", "end_date", "start", "end"))
+    if (start is None) != (end is None):
+        missing = "end" if end is None else "start"
+        errors.add(missing, 'give both "start" and "end" for part of a day, or neither')
+    elif start is not None and end <= start:
+        errors.add("end", f'"{end:%H:%M}" is not after start "{start:%H:%M}"')
+    if end_date is not None:
+        if end_date < day:
+            errors.add("end_date", f"{end_date} is before date {day}")
+        elif start is not None and end_date != day:
+            errors.add("end_date", "a part-day exception (start/end) covers one date only")
+    errors.raise_if_any()
+
+    fields = {**data, **merged, "end_date": None if end_date == day else end_date}
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(exception, name, value)
+        exception.save(update_fields=None if creating else list(fields))
+    return exception
