@@ -13,10 +13,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from coresync.catalog.models import AddOn, RoomType, Service, ServiceCategory, ServiceVariant
+from coresync.core import readers as read
+from coresync.core.readers import FieldError, describe, nested
 from coresync.core.validation import FieldErrors, amount, read_values
 from coresync.memberships.models import TierPrice
-from coresync.spa.spafile import fields as read
-from coresync.spa.spafile.fields import FieldError, describe, nested
 
 SERVICE_REQUIRED = ("slug", "name", "category", "durations", "room_types")
 ADDON_REQUIRED = ("slug", "name", "price")

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 UTC = ZoneInfo("UTC")
+WEEKDAY_KEYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+"""Weekday names as the spa file writes them; index = ``date.weekday()`` (Monday = 0)."""
 
 
 def now() -> datetime:

@@ -2,7 +2,7 @@
 
 Services that create or change catalog and resource rows (``catalog.services``,
 ``resources.services``, ``memberships.services``) read their input with the spa file's field
-readers (:mod:`coresync.spa.spafile.fields`), so the API, the admin-facing services and
+readers (:mod:`coresync.core.readers`), so the API, the admin-facing services and
 ``import_spa`` accept the same values and explain a refusal in the same words. This module
 adds what those readers lack: a collector that turns their :class:`FieldError` into
 :class:`InvalidInput` naming each field, and readers for amounts and percentages that arrive
@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from coresync.core.errors import InvalidInput
 from coresync.core.money import quantize
-from coresync.spa.spafile.fields import FieldError, describe
+from coresync.core.readers import FieldError, describe
 
 T = TypeVar("T")
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from coresync.core import readers as read
 from coresync.core.clock import local_date
 from coresync.core.clock import now as clock_now
 from coresync.core.validation import FieldErrors, amount, percentage, read_values
@@ -19,7 +20,6 @@ from coresync.memberships.errors import MembershipConflict
 from coresync.memberships.models import PLAN_TIERS, Membership, MembershipPlan, MembershipStatus
 from coresync.memberships.selectors import current_membership
 from coresync.spa.selectors import get_settings
-from coresync.spa.spafile import fields as read
 
 
 def add_month(day: date) -> date:

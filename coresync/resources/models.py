@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from coresync.catalog.models import RoomType
+from coresync.core.clock import WEEKDAY_KEYS
 
 
 class Weekday(models.IntegerChoices):
@@ -18,9 +19,6 @@ class Weekday(models.IntegerChoices):
     FRI = 4, "Friday"
     SAT = 5, "Saturday"
     SUN = 6, "Sunday"
-
-
-WEEKDAY_KEYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
 
 class Room(models.Model):
@@ -136,6 +134,12 @@ class ExceptionKind(models.TextChoices):
     SICK_LEAVE = "sick_leave", "Sick leave"
     MAINTENANCE = "maintenance", "Maintenance"
     OTHER = "other", "Other"
+
+
+TECHNICIAN_EXCEPTION_KINDS = [
+    kind for kind in ExceptionKind.values if kind != ExceptionKind.MAINTENANCE
+]
+"""Kinds of time off a technician may have (maintenance is for rooms)."""
 
 
 class AvailabilityException(ResourceOwned):

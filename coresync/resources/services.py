@@ -18,17 +18,17 @@ from django.db import IntegrityError, transaction
 
 from coresync.accounts.models import STAFF_ROLES, User
 from coresync.catalog.models import RoomType
+from coresync.core import readers as read
+from coresync.core.readers import HoursWindow, describe
 from coresync.core.validation import FieldErrors, amount, percentage, read_values
 from coresync.resources.models import (
+    TECHNICIAN_EXCEPTION_KINDS,
     AvailabilityException,
     ExceptionKind,
     Room,
     Technician,
     WorkingHours,
 )
-from coresync.spa.spafile import fields as read
-from coresync.spa.spafile.fields import HoursWindow, describe
-from coresync.spa.spafile.schema import TECHNICIAN_EXCEPTION_KINDS
 
 ROOM_REQUIRED = ("slug", "name", "type", "capacity")
 TECHNICIAN_REQUIRED = ("slug", "name")

@@ -6,9 +6,13 @@ from rest_framework import serializers
 
 from coresync.catalog.models import RoomType
 from coresync.core.api.manage import StrictFieldsMixin
-from coresync.resources.models import AvailabilityException, Room, Technician
+from coresync.resources.models import (
+    TECHNICIAN_EXCEPTION_KINDS,
+    AvailabilityException,
+    Room,
+    Technician,
+)
 from coresync.resources.selectors import weekly_hours
-from coresync.spa.spafile.schema import TECHNICIAN_EXCEPTION_KINDS
 
 WEEKLY_HOURS_SCHEMA = {
     "type": "object",

@@ -37,6 +37,7 @@ from coresync.catalog.models import (
 )
 from coresync.core import clock
 from coresync.core.errors import DomainError
+from coresync.core.readers import HoursWindow
 from coresync.memberships.models import Membership, MembershipPlan, MembershipStatus, TierPrice
 from coresync.resources.models import (
     AvailabilityException,
@@ -47,7 +48,6 @@ from coresync.resources.models import (
 )
 from coresync.spa.models import SETTINGS_CACHE_KEY, SpaSettings
 from coresync.spa.selectors import get_settings
-from coresync.spa.spafile.fields import HoursWindow
 from coresync.spa.spafile.schema import (
     CustomerSpec,
     ExceptionSpec,

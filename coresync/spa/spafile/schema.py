@@ -25,11 +25,16 @@ import yaml
 
 from coresync.accounts.models import STAFF_ROLES, User
 from coresync.catalog.models import AddOn, RoomType, Service, ServiceCategory
+from coresync.core import readers as read
+from coresync.core.readers import FieldError, HoursWindow, describe
 from coresync.memberships.models import PLAN_TIERS, MembershipPlan, MembershipStatus
-from coresync.resources.models import ExceptionKind, HoldLevel, Room, Technician
+from coresync.resources.models import (
+    TECHNICIAN_EXCEPTION_KINDS,
+    HoldLevel,
+    Room,
+    Technician,
+)
 from coresync.spa.models import SpaSettings
-from coresync.spa.spafile import fields as read
-from coresync.spa.spafile.fields import FieldError, HoursWindow, describe
 from coresync.spa.spafile.yaml_lines import LineDict, load_with_lines, yaml_error_line
 
 T = TypeVar("T")
@@ -152,7 +157,6 @@ BOOKING_KEYS = (
     "notes",
 )
 
-TECHNICIAN_EXCEPTION_KINDS = [kind for kind in ExceptionKind.values if kind != "maintenance"]
 IMPORTABLE_BOOKING_STATUSES = ("confirmed", "pending", "in_progress")
 
 

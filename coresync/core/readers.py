@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from coresync.resources.models import WEEKDAY_KEYS
+from coresync.core.clock import WEEKDAY_KEYS
 
 T = TypeVar("T")
 
