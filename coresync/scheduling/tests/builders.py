@@ -149,6 +149,14 @@ def dated(slots: Sequence[Slot]) -> list[str]:
     return [slot.start.astimezone(NEW_YORK).strftime("%m-%d %H:%M") for slot in slots]
 
 
+def table(slots: Sequence[Slot], *fields: str, clock=wall) -> list[tuple]:
+    """Return ``(local start, *fields)`` per slot, e.g. ``table(slots, "room_slug")``."""
+    return [
+        (start, *(getattr(slot, name) for name in fields))
+        for start, slot in zip(clock(slots), slots, strict=True)
+    ]
+
+
 def stamped(slots: Sequence[Slot]) -> list[str]:
     """Return each slot's local start in ISO 8601 with its UTC offset."""
     return [slot.start.astimezone(NEW_YORK).isoformat() for slot in slots]

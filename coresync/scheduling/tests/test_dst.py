@@ -5,6 +5,7 @@ Fall back: Sunday 2026-11-01, 02:00 EDT -> 01:00 EST (01:00-01:59 happens twice)
 """
 
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 
 import pytest
 
@@ -72,7 +73,7 @@ def test_round_the_clock_room_never_offers_the_nonexistent_spring_hour():
         "2026-03-08T03:30:00-04:00",
     ]
     # and consecutive starts are 30 elapsed minutes apart, across the jump too
-    gaps = {later.start - earlier.start for earlier, later in zip(slots, slots[1:], strict=False)}
+    gaps = {later.start - earlier.start for earlier, later in pairwise(slots)}
     assert gaps == {timedelta(minutes=30)}
 
 
@@ -112,7 +113,7 @@ def test_round_the_clock_room_offers_the_repeated_fall_hour_twice():
         datetime(2026, 11, 1, 6, 0, tzinfo=UTC),
     )
     assert {slot.local_date for slot in slots} == {FALL_BACK}
-    gaps = {later.start - earlier.start for earlier, later in zip(slots, slots[1:], strict=False)}
+    gaps = {later.start - earlier.start for earlier, later in pairwise(slots)}
     assert gaps == {timedelta(minutes=30)}
 
 
@@ -201,8 +202,11 @@ def test_advance_window_counts_local_days_across_fall_back():
 
     # then all of Wednesday 2026-11-04 is open, up to 16:00 EST, and Thursday is not
     assert sorted({slot.local_date for slot in slots}) == [
-        FALL_BACK, date(2026, 11, 2), date(2026, 11, 3), date(2026, 11, 4),
-    ]  # fmt: skip
+        FALL_BACK,
+        date(2026, 11, 2),
+        date(2026, 11, 3),
+        date(2026, 11, 4),
+    ]
     assert dated(slots)[-1] == "11-04 16:00"
     assert slots[-1].start - now == timedelta(days=3, hours=16, minutes=30)
 

@@ -17,6 +17,7 @@ from coresync.scheduling.tests.builders import (
     part_off,
     room,
     rules,
+    table,
     technician,
     wall,
 )
@@ -100,9 +101,13 @@ def test_whole_day_exception_closes_every_day_it_covers():
     slots = find_slots(HOUR, rules(NOW), [ana], [room(1, "suite")], WEDNESDAY, SATURDAY)
 
     assert dated(slots) == [
-        "12-02 09:00", "12-02 10:00", "12-02 11:00",
-        "12-05 09:00", "12-05 10:00", "12-05 11:00",
-    ]  # fmt: skip
+        "12-02 09:00",
+        "12-02 10:00",
+        "12-02 11:00",
+        "12-05 09:00",
+        "12-05 10:00",
+        "12-05 11:00",
+    ]
 
 
 def test_part_day_exception_cuts_only_its_hours_on_its_day():
@@ -111,9 +116,14 @@ def test_part_day_exception_cuts_only_its_hours_on_its_day():
     slots = find_slots(HOUR, rules(NOW), [ana], [room(1, "suite")], WEDNESDAY, THURSDAY)
 
     assert dated(slots) == [
-        "12-02 09:00", "12-02 10:00", "12-02 11:00", "12-02 14:00", "12-02 15:00", "12-02 16:00",
+        "12-02 09:00",
+        "12-02 10:00",
+        "12-02 11:00",
+        "12-02 14:00",
+        "12-02 15:00",
+        "12-02 16:00",
         *(f"12-03 {clock}" for clock in clock_times("09:00", "16:00", 60)),
-    ]  # fmt: skip
+    ]
 
 
 def test_weekly_windows_apply_only_between_valid_from_and_valid_until():
@@ -130,11 +140,17 @@ def test_weekly_windows_apply_only_between_valid_from_and_valid_until():
     slots = find_slots(HOUR, rules(NOW), [ana], [room(1, "suite")], WEDNESDAY, SATURDAY)
 
     assert dated(slots) == [
-        "12-02 09:00", "12-02 10:00", "12-02 11:00",
-        "12-03 09:00", "12-03 10:00", "12-03 11:00",
-        "12-04 13:00", "12-04 14:00",
-        "12-05 13:00", "12-05 14:00",
-    ]  # fmt: skip
+        "12-02 09:00",
+        "12-02 10:00",
+        "12-02 11:00",
+        "12-03 09:00",
+        "12-03 10:00",
+        "12-03 11:00",
+        "12-04 13:00",
+        "12-04 14:00",
+        "12-05 13:00",
+        "12-05 14:00",
+    ]
 
 
 def test_weekly_window_applies_only_on_its_weekday():
@@ -168,9 +184,14 @@ def test_room_maintenance_closes_the_room_for_its_hours():
     slots = find_slots(HOUR, rules(NOW), [technician(1, "ana")], [suite], WEDNESDAY, THURSDAY)
 
     assert dated(slots) == [
-        "12-02 09:00", "12-02 10:00", "12-02 11:00", "12-02 12:00",
-        "12-02 14:00", "12-02 15:00", "12-02 16:00",
-    ]  # fmt: skip
+        "12-02 09:00",
+        "12-02 10:00",
+        "12-02 11:00",
+        "12-02 12:00",
+        "12-02 14:00",
+        "12-02 15:00",
+        "12-02 16:00",
+    ]
 
 
 def test_shared_room_takes_the_lowest_free_place():
@@ -190,7 +211,7 @@ def test_shared_room_takes_the_lowest_free_place():
 
     slots = find_slots(spec, rules(NOW), [], [steam], WEDNESDAY, WEDNESDAY)
 
-    assert [(clock, slot.room_units) for clock, slot in zip(wall(slots), slots, strict=True)] == [
+    assert table(slots, "room_units") == [
         ("10:00", (3,)),
         ("10:30", (1,)),
         ("11:00", (1,)),
@@ -211,7 +232,7 @@ def test_group_needs_as_many_free_places_as_guests():
             service_minutes=30, interval_minutes=30, guests=guests, technicians_needed=0
         )
         slots = find_slots(spec, rules(NOW), [], [steam], WEDNESDAY, WEDNESDAY)
-        return [(clock, slot.room_units) for clock, slot in zip(wall(slots), slots, strict=True)]
+        return table(slots, "room_units")
 
     assert units(2) == [("10:30", (1, 3)), ("11:00", (1, 2)), ("11:30", (1, 2))]
     assert units(3) == [("11:00", (1, 2, 3)), ("11:30", (1, 2, 3))]
@@ -239,15 +260,16 @@ def test_exclusive_room_is_taken_whole_and_any_busy_place_blocks_it():
 
 def test_room_smaller_than_the_group_is_never_chosen():
     spec = ServiceSpec(service_minutes=60, interval_minutes=60, guests=2, technicians_needed=2)
-    rooms = [room(1, "suite", daily("09:00", "11:00")), room(2, "twin", daily("10:00", "11:00"), capacity=2)]  # fmt: skip
+    rooms = [
+        room(1, "suite", daily("09:00", "11:00")),
+        room(2, "twin", daily("10:00", "11:00"), capacity=2),
+    ]
 
     slots = find_slots(
         spec, rules(NOW), [technician(1, "ana"), technician(2, "ben")], rooms, WEDNESDAY, WEDNESDAY
     )
 
-    assert [(clock, slot.room_slug) for clock, slot in zip(wall(slots), slots, strict=True)] == [
-        ("10:00", "twin")
-    ]
+    assert table(slots, "room_slug") == [("10:00", "twin")]
 
 
 def test_least_loaded_technician_that_day_is_chosen():
@@ -257,7 +279,7 @@ def test_least_loaded_technician_that_day_is_chosen():
 
     slots = find_slots(HOUR, rules(NOW), [ana, ben], [room(1, "suite")], WEDNESDAY, THURSDAY)
 
-    chosen = {clock: slot.technician_slugs for clock, slot in zip(dated(slots), slots, strict=True)}
+    chosen = dict(table(slots, "technician_slugs", clock=dated))
     assert chosen["12-02 09:00"] == ("ben",)  # Ana is busy
     assert chosen["12-02 11:00"] == ("ben",)  # Ben has less booked time that day
     assert chosen["12-02 13:00"] == ("ana",)  # Ben is busy
@@ -283,7 +305,7 @@ def test_load_is_counted_for_the_local_day_of_each_start():
 
     slots = find_slots(HOUR, rules(NOW), [ana, ben], [room(1, "suite")], WEDNESDAY, THURSDAY)
 
-    chosen = {clock: slot.technician_slugs for clock, slot in zip(dated(slots), slots, strict=True)}
+    chosen = dict(table(slots, "technician_slugs", clock=dated))
     # Wednesday evening: Ana has 60 minutes that day, Ben none
     assert chosen["12-02 22:00"] == ("ben",)
     # Thursday 00:00: Ben has 60 minutes that day, Ana none
@@ -302,7 +324,9 @@ def test_a_start_is_offered_whatever_range_is_asked_around_it():
 
     # then Wednesday 23:30 (ending Thursday 00:30) and Thursday 00:00 (its buffer on Wednesday)
     # are offered alone or within a longer range alike: listing and booking ask different ranges
-    wednesday, thursday, both = starts(WEDNESDAY, WEDNESDAY), starts(THURSDAY, THURSDAY), starts(WEDNESDAY, THURSDAY)  # fmt: skip
+    wednesday = starts(WEDNESDAY, WEDNESDAY)
+    thursday = starts(THURSDAY, THURSDAY)
+    both = starts(WEDNESDAY, THURSDAY)
     assert {"12-02 23:30", "12-03 00:00"} <= both
     assert wednesday | thursday == both
     assert "12-02 23:30" in wednesday
@@ -318,12 +342,37 @@ def test_couples_take_the_two_least_loaded_technicians():
 
     slots = find_slots(spec, rules(NOW), [cy, ana, ben], [couples_suite], WEDNESDAY, THURSDAY)
 
-    chosen = {clock: slot.technician_slugs for clock, slot in zip(dated(slots), slots, strict=True)}
+    chosen = dict(table(slots, "technician_slugs", clock=dated))
     assert chosen["12-02 09:00"] == ("ben", "cy")
     assert chosen["12-02 12:00"] == ("ben", "cy")
     assert chosen["12-03 12:00"] == ("ana", "ben")
     assert slots[0].technician_ids == (2, 3)
     assert slots[0].room_units == (1, 2)
+
+
+def test_couples_naming_a_technician_get_that_one_and_the_least_loaded_other():
+    # given Ana has booked time on Wednesday and Cy, the named one, is busy 14:00-15:00
+    ana = technician(1, "ana", busy=[(at(WEDNESDAY, "09:00"), at(WEDNESDAY, "10:00"))])
+    ben = technician(2, "ben")
+    cy = technician(3, "cy", busy=[(at(WEDNESDAY, "14:00"), at(WEDNESDAY, "15:00"))])
+    spec = ServiceSpec(service_minutes=60, interval_minutes=60, guests=2, technicians_needed=2)
+
+    slots = find_slots(
+        spec,
+        rules(NOW),
+        [ana, ben, cy],
+        [room(1, "couples-suite", capacity=2)],
+        WEDNESDAY,
+        THURSDAY,
+        required_technician_ids=[3],
+    )
+
+    chosen = dict(table(slots, "technician_slugs", clock=dated))
+    assert chosen["12-02 09:00"] == ("cy", "ben")
+    assert chosen["12-02 12:00"] == ("cy", "ben")
+    assert "12-02 14:00" not in chosen  # Cy is busy
+    assert chosen["12-03 09:00"] == ("cy", "ana")
+    assert {slot.technician_slugs[0] for slot in slots} == {"cy"}
 
 
 def test_couples_need_two_free_technicians():
@@ -347,10 +396,7 @@ def test_room_choice_prefers_the_lower_premium_then_the_slug():
 
     slots = find_slots(HOUR, rules(NOW), [ana], [amber, zen, birch], WEDNESDAY, WEDNESDAY)
 
-    assert [
-        (clock, slot.room_slug, slot.room_id)
-        for clock, slot in zip(wall(slots), slots, strict=True)
-    ] == [  # fmt: skip
+    assert table(slots, "room_slug", "room_id") == [
         ("09:00", "birch", 3),
         ("10:00", "zen", 2),
         ("11:00", "birch", 3),
@@ -378,9 +424,17 @@ def test_minimum_notice_counts_elapsed_minutes_from_now():
 def test_past_days_and_past_times_are_never_offered():
     now = at(WEDNESDAY, "12:30")
 
-    slots = find_slots(HOUR, rules(now), [technician(1, "ana")], [room(1, "suite")], TUESDAY, THURSDAY)  # fmt: skip
+    slots = find_slots(
+        HOUR, rules(now), [technician(1, "ana")], [room(1, "suite")], TUESDAY, THURSDAY
+    )
 
-    assert dated(slots)[:5] == ["12-02 13:00", "12-02 14:00", "12-02 15:00", "12-02 16:00", "12-03 09:00"]  # fmt: skip
+    assert dated(slots)[:5] == [
+        "12-02 13:00",
+        "12-02 14:00",
+        "12-02 15:00",
+        "12-02 16:00",
+        "12-03 09:00",
+    ]
 
 
 def test_advance_window_opens_the_whole_last_local_day():
@@ -411,8 +465,13 @@ def test_starts_beyond_the_non_member_window_are_members_only():
     )
 
     assert [(slot.local_date.day, slot.member_only) for slot in slots] == [
-        (1, False), (2, False), (3, False), (4, False), (5, True), (6, True),
-    ]  # fmt: skip
+        (1, False),
+        (2, False),
+        (3, False),
+        (4, False),
+        (5, True),
+        (6, True),
+    ]
 
 
 def test_priority_hold_blocks_callers_without_priority_until_held_until():
@@ -430,18 +489,22 @@ def test_priority_hold_blocks_callers_without_priority_until_held_until():
         slots = find_slots(
             HOUR, caller_rules, [ana], [room(1, "suite")], WEDNESDAY, WEDNESDAY, [priority_hold]
         )
-        return [(clock, slot.member_only) for clock, slot in zip(wall(slots), slots, strict=True)]
+        return table(slots, "member_only")
 
     # then a non-member does not see 10:00, a priority member sees it as members-only
     assert offered(rules(NOW)) == [("09:00", False), ("11:00", False)]
     assert offered(rules(NOW, priority=True)) == [
-        ("09:00", False), ("10:00", True), ("11:00", False),
-    ]  # fmt: skip
+        ("09:00", False),
+        ("10:00", True),
+        ("11:00", False),
+    ]
     assert offered(rules(NOW, vip=True)) == [("09:00", False), ("10:00", True), ("11:00", False)]
     # and once held_until has passed anyone may book it
     assert offered(rules(at(WEDNESDAY, "00:00"))) == [
-        ("09:00", False), ("10:00", False), ("11:00", False),
-    ]  # fmt: skip
+        ("09:00", False),
+        ("10:00", False),
+        ("11:00", False),
+    ]
 
 
 def test_hold_blocks_every_start_whose_block_with_buffers_overlaps_it():
@@ -477,12 +540,14 @@ def test_vip_hold_is_only_for_vip_callers():
         slots = find_slots(
             HOUR, caller_rules, [ana], [room(1, "suite")], WEDNESDAY, WEDNESDAY, [vip_hold]
         )
-        return [(clock, slot.member_only) for clock, slot in zip(wall(slots), slots, strict=True)]
+        return table(slots, "member_only")
 
     assert offered(rules(NOW, priority=True)) == [("09:00", False), ("11:00", False)]
     assert offered(rules(NOW, priority=True, vip=True)) == [
-        ("09:00", False), ("10:00", True), ("11:00", False),
-    ]  # fmt: skip
+        ("09:00", False),
+        ("10:00", True),
+        ("11:00", False),
+    ]
 
 
 def test_hold_on_one_technician_sends_other_callers_to_another():
@@ -500,10 +565,7 @@ def test_hold_on_one_technician_sends_other_callers_to_another():
         HOUR, rules(NOW), [ana, ben], [room(1, "suite")], WEDNESDAY, WEDNESDAY, [priority_hold]
     )
 
-    assert [
-        (clock, slot.technician_slugs, slot.member_only)
-        for clock, slot in zip(wall(slots), slots, strict=True)
-    ] == [  # fmt: skip
+    assert table(slots, "technician_slugs", "member_only") == [
         ("09:00", ("ana",), False),
         ("10:00", ("ben",), False),
         ("11:00", ("ana",), False),
@@ -523,38 +585,52 @@ def test_hold_on_a_room_sends_other_callers_to_another_room():
 
     def offered(caller_rules):
         slots = find_slots(HOUR, caller_rules, [ana], rooms, WEDNESDAY, WEDNESDAY, [priority_hold])
-        return [(clock, slot.room_slug, slot.member_only) for clock, slot in zip(wall(slots), slots, strict=True)]  # fmt: skip
+        return table(slots, "room_slug", "member_only")
 
     assert offered(rules(NOW)) == [
-        ("09:00", "amber", False), ("10:00", "birch", False), ("11:00", "amber", False),
-    ]  # fmt: skip
+        ("09:00", "amber", False),
+        ("10:00", "birch", False),
+        ("11:00", "amber", False),
+    ]
     assert offered(rules(NOW, priority=True)) == [
-        ("09:00", "amber", False), ("10:00", "amber", True), ("11:00", "amber", False),
-    ]  # fmt: skip
+        ("09:00", "amber", False),
+        ("10:00", "amber", True),
+        ("11:00", "amber", False),
+    ]
 
 
 def test_global_hold_holds_every_technician_and_room():
     # given the whole spa is held for priority members Wednesday 10:00-11:00
-    spa_hold = hold(at(WEDNESDAY, "10:00"), at(WEDNESDAY, "11:00"), "priority", at(WEDNESDAY, "00:00"))  # fmt: skip
+    spa_hold = hold(
+        at(WEDNESDAY, "10:00"), at(WEDNESDAY, "11:00"), "priority", at(WEDNESDAY, "00:00")
+    )
     steam = room(1, "steam", daily("09:00", "12:00"), capacity=4, shared=True)
     self_guided = ServiceSpec(service_minutes=60, interval_minutes=60, technicians_needed=0)
     technicians = [technician(1, "ana"), technician(2, "ben")]
 
     def offered(spec, rooms, caller_rules):
         slots = find_slots(spec, caller_rules, technicians, rooms, WEDNESDAY, WEDNESDAY, [spa_hold])
-        return [(clock, slot.member_only) for clock, slot in zip(wall(slots), slots, strict=True)]
+        return table(slots, "member_only")
 
     assert offered(self_guided, [steam], rules(NOW)) == [("09:00", False), ("11:00", False)]
     assert offered(self_guided, [steam], rules(NOW, priority=True)) == [
-        ("09:00", False), ("10:00", True), ("11:00", False),
-    ]  # fmt: skip
+        ("09:00", False),
+        ("10:00", True),
+        ("11:00", False),
+    ]
     suites = [room(2, "suite", daily("09:00", "12:00"))]
     assert offered(HOUR, suites, rules(NOW)) == [("09:00", False), ("11:00", False)]
 
 
 def test_holds_do_not_flag_starts_they_do_not_touch():
     # given a priority hold on Ben, and Ana chosen for the start
-    ben_hold = hold(at(WEDNESDAY, "10:00"), at(WEDNESDAY, "11:00"), "priority", at(WEDNESDAY, "00:00"), technician_id=2)  # fmt: skip
+    ben_hold = hold(
+        at(WEDNESDAY, "10:00"),
+        at(WEDNESDAY, "11:00"),
+        "priority",
+        at(WEDNESDAY, "00:00"),
+        technician_id=2,
+    )
 
     slots = find_slots(
         HOUR,
@@ -576,7 +652,9 @@ def test_ignore_busy_lists_taken_and_held_starts():
     suite = room(1, "suite", busy_by_unit={1: [(at(WEDNESDAY, "11:00"), at(WEDNESDAY, "12:00"))]})
     vip_hold = hold(at(WEDNESDAY, "10:00"), at(WEDNESDAY, "11:00"), "vip", at(WEDNESDAY, "00:00"))
 
-    taken_into_account = find_slots(HOUR, rules(NOW), [ana], [suite], WEDNESDAY, WEDNESDAY, [vip_hold])  # fmt: skip
+    taken_into_account = find_slots(
+        HOUR, rules(NOW), [ana], [suite], WEDNESDAY, WEDNESDAY, [vip_hold]
+    )
     ignored = find_slots(
         HOUR, rules(NOW), [ana], [suite], WEDNESDAY, WEDNESDAY, [vip_hold], ignore_busy=True
     )
@@ -592,13 +670,21 @@ def test_ignore_window_lists_past_near_and_far_starts():
     caller = rules(now, notice=120, advance_days=1)
 
     respected = find_slots(HOUR, caller, [ana], [room(1, "suite")], TUESDAY, FRIDAY)
-    ignored = find_slots(HOUR, caller, [ana], [room(1, "suite")], TUESDAY, FRIDAY, ignore_window=True)  # fmt: skip
+    ignored = find_slots(
+        HOUR, caller, [ana], [room(1, "suite")], TUESDAY, FRIDAY, ignore_window=True
+    )
 
     assert dated(respected) == ["12-03 09:00", "12-03 10:00"]
     assert dated(ignored) == [
-        "12-01 09:00", "12-01 10:00", "12-02 09:00", "12-02 10:00",
-        "12-03 09:00", "12-03 10:00", "12-04 09:00", "12-04 10:00",
-    ]  # fmt: skip
+        "12-01 09:00",
+        "12-01 10:00",
+        "12-02 09:00",
+        "12-02 10:00",
+        "12-03 09:00",
+        "12-03 10:00",
+        "12-04 09:00",
+        "12-04 10:00",
+    ]
 
 
 def test_no_technician_no_room_or_no_guest_gives_no_slots():
@@ -647,8 +733,13 @@ def test_subtract_removes_cuts_anywhere_in_the_intervals():
     assert subtract(intervals, [(5, 25)]) == [(0, 5), (25, 30), (40, 50)]
     assert subtract(intervals, [(-5, 0), (10, 20), (50, 60)]) == intervals
     assert subtract(intervals, [(2, 3), (4, 6), (41, 49)]) == [
-        (0, 2), (3, 4), (6, 10), (20, 30), (40, 41), (49, 50),
-    ]  # fmt: skip
+        (0, 2),
+        (3, 4),
+        (6, 10),
+        (20, 30),
+        (40, 41),
+        (49, 50),
+    ]
     assert subtract(intervals, [(0, 50)]) == []
     assert subtract(intervals, [(15, 16)]) == intervals
     assert subtract(intervals, []) == intervals
