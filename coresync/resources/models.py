@@ -173,6 +173,12 @@ class AvailabilityException(ResourceOwned):
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("date")),
                 name="exception_date_range",
             ),
+            models.CheckConstraint(
+                condition=Q(start__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date=models.F("date")),
+                name="exception_part_day_is_one_day",
+            ),
         ]
 
     def __str__(self) -> str:
