@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 
+from coresync.bookings import events
 from coresync.bookings.errors import (
     IdempotencyKeyReused,
     InvalidTransition,
@@ -88,8 +89,9 @@ def log_action(
     to_status: str = "",
     data: dict[str, Any] | None = None,
 ) -> BookingHistory:
-    """Write one booking history row (who, when, what) — the single place changes are logged."""
-    return BookingHistory.objects.create(
+    """Write one booking history row (who, when, what) — the single place changes are logged —
+    and publish it to subscribers in the same transaction (:mod:`coresync.bookings.events`)."""
+    entry = BookingHistory.objects.create(
         booking=booking,
         action=action,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -97,6 +99,8 @@ def log_action(
         to_status=to_status,
         data=data or {},
     )
+    events.publish(booking, action, entry.data)
+    return entry
 
 
 def _guard(booking: Booking, target: str) -> None:
