@@ -193,6 +193,16 @@ def _write_allocations(
         row.save(force_insert=True)
 
 
+def _covered_by_locks(slot: Slot, locked: Slot) -> bool:
+    """Tell whether the rows locked for ``locked`` (its technicians, its room) cover ``slot``.
+
+    The lock is on the room's row, so it covers every place of the room: a re-check that
+    moves a guest to another place of the same shared room needs no new lock (comparing
+    place keys instead made contenders for a shared room give up while places were free).
+    """
+    return set(slot.technician_ids) <= set(locked.technician_ids) and slot.room_id == locked.room_id
+
+
 def _reserve(
     request: AvailabilityRequest,
     start: datetime,
@@ -220,11 +230,10 @@ def _reserve(
             with transaction.atomic():
                 slot = find_start(request, start, access, **options)
                 _lock_resources(slot)
-                _expire_stale_holds(_resource_keys(slot), now)
-                locked = set(_resource_keys(slot))
                 confirmed = find_start(request, start, access, **options)
-                if not set(_resource_keys(confirmed)) <= locked:
-                    continue  # another booking changed the best choice; choose again
+                if not _covered_by_locks(confirmed, slot):
+                    continue  # another booking took the chosen technician or room; choose again
+                _expire_stale_holds(_resource_keys(confirmed), now)
                 return write(confirmed)
         except IntegrityError as error:
             logger.info("Allocation refused by the database at %s: %s", start, error)

@@ -83,7 +83,7 @@ class Race:
         ]
 
 
-def race(attempts: int, attempt: Callable[[int], Booking]) -> Race:
+def race(attempts: int, attempt: Callable[[int], object]) -> Race:
     """Run ``attempt(index)`` in ``attempts`` threads that start together; return what each
     returned or raised."""
     barrier = threading.Barrier(attempts)
@@ -296,6 +296,7 @@ def test_fifty_http_requests_for_one_technician_get_one_201_and_409_slot_unavail
     assert {
         response.json()["error"]["code"] for response in responses if response.status_code == 409
     } == {"slot_unavailable"}
+    assert set(result.clocks) == {frozen_now}
     created = next(response.json() for response in responses if response.status_code == 201)
     assert (created["technician"], created["room"]) == ("ana", "suite-a")
     assert Booking.objects.get().reference == created["reference"]
@@ -321,4 +322,5 @@ def test_one_idempotency_key_posted_twenty_times_at_once_makes_one_booking(
             assert response.status_code == 409
             assert response.json()["error"]["code"] == "idempotency_request_in_progress"
     assert [response.status_code for response in result.outcomes].count(201) >= 1
+    assert set(result.clocks) == {frozen_now}
     assert overlapping_active_allocations() == []
