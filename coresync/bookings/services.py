@@ -22,6 +22,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from coresync.bookings import events
 from coresync.bookings.errors import (
     IdempotencyKeyReused,
+    IdempotencyRequestInProgress,
     InvalidTransition,
     TooLate,
 )
@@ -49,6 +50,7 @@ from coresync.memberships.selectors import CustomerAccess, get_customer_access
 from coresync.resources.models import Room, Technician
 from coresync.scheduling.engine import Slot
 from coresync.scheduling.errors import SlotUnavailable
+from coresync.scheduling.loader import candidate_rooms, candidate_technicians
 from coresync.scheduling.selectors import (
     AvailabilityRequest,
     build_availability_request,
@@ -60,7 +62,6 @@ from coresync.spa.services import issue_reference
 
 logger = logging.getLogger(__name__)
 
-LOCK_ATTEMPTS = 3
 LOCK_TIMEOUT = "5s"
 
 ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -126,18 +127,25 @@ def _booking_tier(access: CustomerAccess, slot: Slot) -> str:
     return BookingTier.NON_MEMBER
 
 
-def _lock_resources(slot: Slot) -> None:
-    """Lock the slot's technicians and room rows, technicians first, each by primary key."""
+def _lock_candidates(request: AvailabilityRequest) -> None:
+    """Lock every technician and room that could serve ``request``: technicians first, then
+    rooms, each in primary-key order, so concurrent bookings queue in one order and never
+    deadlock. Availability read after these locks sees every booking committed before."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+    group = request.guests > 1
+    technicians = candidate_technicians(request.service, None if group else request.technician_slug)
     list(
         Technician.objects.select_for_update()
-        .filter(pk__in=slot.technician_ids)
+        .filter(pk__in=[technician.pk for technician in technicians])
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    list(Room.objects.select_for_update().filter(pk=slot.room_id).values_list("pk", flat=True))
+    rooms = candidate_rooms(
+        request.service, request.guests, room_slug=request.room_slug, room_type=request.room_type
+    )
+    list(rooms.select_for_update().order_by("pk").values_list("pk", flat=True))
 
 
 def _expire_stale_holds(resource_keys: Sequence[str], now: datetime) -> None:
@@ -193,14 +201,8 @@ def _write_allocations(
         row.save(force_insert=True)
 
 
-def _covered_by_locks(slot: Slot, locked: Slot) -> bool:
-    """Tell whether the rows locked for ``locked`` (its technicians, its room) cover ``slot``.
-
-    The lock is on the room's row, so it covers every place of the room: a re-check that
-    moves a guest to another place of the same shared room needs no new lock (comparing
-    place keys instead made contenders for a shared room give up while places were free).
-    """
-    return set(slot.technician_ids) <= set(locked.technician_ids) and slot.room_id == locked.room_id
+class _DuplicateIdempotencyKey(Exception):
+    """A concurrent request with the same idempotency key committed its booking first."""
 
 
 def _reserve(
@@ -213,39 +215,45 @@ def _reserve(
     enforce_booking_window: bool,
     write,
 ):
-    """Find the slot for ``start``, lock its resources, re-check under the lock and call
-    ``write(slot)`` in the same transaction. Retried when another booking moved the choice.
+    """Lock the candidate resources, find the slot for ``start`` under the locks and call
+    ``write(slot)`` in the same transaction.
 
     Raises:
         SlotUnavailable: taken (also on an exclusion-constraint violation or a lock timeout).
         OutsideBookingWindow, OutsideWorkingHours, InvalidInput: from :func:`find_start`.
     """
-    options = {
-        "now": now,
-        "exclude_booking_id": exclude_booking_id,
-        "enforce_booking_window": enforce_booking_window,
-    }
-    for _attempt in range(LOCK_ATTEMPTS):
-        try:
-            with transaction.atomic():
-                slot = find_start(request, start, access, **options)
-                _lock_resources(slot)
-                confirmed = find_start(request, start, access, **options)
-                if not _covered_by_locks(confirmed, slot):
-                    continue  # another booking took the chosen technician or room; choose again
-                _expire_stale_holds(_resource_keys(confirmed), now)
-                return write(confirmed)
-        except IntegrityError as error:
-            logger.info("Allocation refused by the database at %s: %s", start, error)
+    try:
+        with transaction.atomic():
+            _lock_candidates(request)
+            slot = find_start(
+                request,
+                start,
+                access,
+                now=now,
+                exclude_booking_id=exclude_booking_id,
+                enforce_booking_window=enforce_booking_window,
+            )
+            _expire_stale_holds(_resource_keys(slot), now)
+            return write(slot)
+    except IntegrityError as error:
+        if _is_exclusion_violation(error):
+            logger.info("Allocation refused by the exclusion constraint at %s", start)
             raise SlotUnavailable(start=start) from error
-        except OperationalError as error:
-            # A lock timeout (PostgreSQL) or "database is locked" (SQLite): busy, try again.
-            logger.warning("Booking lock not acquired at %s: %s", start, error)
-            raise SlotUnavailable(
-                "That time is being booked by someone else right now. Please try again.",
-                start=start,
-            ) from error
-    raise SlotUnavailable(start=start)
+        if "idempotency_key" in str(error):
+            raise _DuplicateIdempotencyKey from error
+        raise
+    except OperationalError as error:
+        # A lock timeout (PostgreSQL) or "database is locked" (SQLite): busy, try again.
+        logger.warning("Booking lock not acquired at %s: %s", start, error)
+        raise SlotUnavailable(
+            "That time is being booked by someone else right now. Please try again.",
+            start=start,
+        ) from error
+
+
+def _is_exclusion_violation(error: IntegrityError) -> bool:
+    """Tell whether ``error`` is PostgreSQL's exclusion_violation (SQLSTATE 23P01)."""
+    return getattr(error.__cause__, "sqlstate", None) == "23P01"
 
 
 def create_booking(
@@ -394,12 +402,13 @@ def create_booking(
             enforce_booking_window=enforce_booking_window,
             write=write,
         )
-    except SlotUnavailable:
-        if idempotency_key:
-            # A concurrent request with the same key may have won the race.
-            replayed = _replay(customer, idempotency_key, fingerprint)
-            if replayed is not None:
-                return replayed
+    except (SlotUnavailable, _DuplicateIdempotencyKey) as error:
+        # A concurrent request with the same key may have won the race.
+        replayed = _replay(customer, idempotency_key, fingerprint) if idempotency_key else None
+        if replayed is not None:
+            return replayed
+        if isinstance(error, _DuplicateIdempotencyKey):
+            raise IdempotencyRequestInProgress(key=idempotency_key) from error
         raise
     booking.was_replayed = False
     return booking

@@ -1,15 +1,17 @@
 """Load the availability engine's input from the database with a fixed number of queries.
 
 Whatever the date range, :func:`load_engine_input` issues six queries: technicians, rooms,
-working hours, exceptions, allocations, holds (ARCHITECTURE.md: "a small, fixed number of
-queries per request whatever the range").
+working hours, exceptions, allocations, holds — five for a self-guided service, which needs
+no technicians (ARCHITECTURE.md: "a small, fixed number of queries per request whatever the
+range").
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q
+from django.db import NotSupportedError
+from django.db.models import BigIntegerField, F, Func, Q
 
 from coresync.bookings.models import Allocation
 from coresync.catalog.models import Service
@@ -28,6 +30,58 @@ from coresync.scheduling.engine import (
     TechnicianData,
     WeeklyWindow,
 )
+
+
+class EpochMinutes(Func):
+    """Whole minutes since the Unix epoch (UTC) of a datetime column, computed by the
+    database: reading thousands of ``timestamptz`` values through the driver costs more than
+    the engine itself (psycopg's Python timestamp loader). ``ceiling`` rounds up (ends)."""
+
+    output_field = BigIntegerField()
+
+    def __init__(self, expression: str, *, ceiling: bool = False) -> None:
+        super().__init__(F(expression))
+        self.ceiling = ceiling
+
+    def as_postgresql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        rounding = "CEIL" if self.ceiling else "FLOOR"
+        return f"{rounding}(EXTRACT(EPOCH FROM {column}) / 60)::bigint", params
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # Django keeps aware datetimes in SQLite as UTC text ("YYYY-MM-DD HH:MM:SS[.ffffff]").
+        column, params = compiler.compile(self.source_expressions[0])
+        # "%%s" is strftime's seconds-since-epoch; doubled because "%s" marks a parameter.
+        seconds = f"CAST(strftime('%%s', {column}) AS INTEGER)"
+        if self.ceiling:
+            return f"(({seconds} + 59) / 60)", params
+        return f"({seconds} / 60)", params
+
+    def as_sql(self, compiler, connection, **extra):
+        raise NotSupportedError(f"EpochMinutes is not implemented for {connection.vendor}.")
+
+
+def candidate_technicians(service: Service, technician_slug: str | None = None) -> list[Technician]:
+    """Return the active technicians who can perform ``service`` (none if self-guided),
+    optionally only the one with ``technician_slug``; one query. Skills are a short JSON
+    list, filtered in Python so SQLite and PostgreSQL agree."""
+    if service.self_guided:
+        return []
+    rows = Technician.objects.filter(is_active=True)
+    if technician_slug:
+        rows = rows.filter(slug=technician_slug)
+    return [row for row in rows.only("id", "slug", "skills") if service.skill in (row.skills or [])]
+
+
+def candidate_rooms(
+    service: Service, guests: int, *, room_slug: str | None = None, room_type: str | None = None
+):
+    """Return a queryset of the active rooms allowed for ``service`` that hold ``guests``."""
+    room_types = list(service.room_types or [])
+    if room_type:
+        room_types = [kind for kind in room_types if kind == room_type]
+    rooms = Room.objects.filter(is_active=True, room_type__in=room_types, capacity__gte=guests)
+    return rooms.filter(slug=room_slug) if room_slug else rooms
 
 
 @dataclass
@@ -63,27 +117,14 @@ def load_engine_input(
         exclude_booking_id: a booking whose own allocations are ignored (reschedule).
 
     Returns:
-        An :class:`EngineInput`; empty lists where nothing qualifies. Always 6 queries.
+        An :class:`EngineInput`; empty lists where nothing qualifies. Six queries whatever
+        the range (five for a self-guided service: no technicians to load).
     """
     range_start = local_midnight_utc(date_from - timedelta(days=1), tz)
     range_end = local_midnight_utc(date_to + timedelta(days=2), tz)
 
-    technician_rows = Technician.objects.filter(is_active=True)
-    if technician_slug:
-        technician_rows = technician_rows.filter(slug=technician_slug)
-    technicians = [
-        row
-        for row in technician_rows.only("id", "slug", "skills")
-        if not service.self_guided and service.skill in (row.skills or [])
-    ]
-
-    room_types = list(service.room_types or [])
-    if room_type:
-        room_types = [kind for kind in room_types if kind == room_type]
-    room_rows = Room.objects.filter(is_active=True, room_type__in=room_types, capacity__gte=guests)
-    if room_slug:
-        room_rows = room_rows.filter(slug=room_slug)
-    rooms = list(room_rows)
+    technicians = candidate_technicians(service, technician_slug)
+    rooms = list(candidate_rooms(service, guests, room_slug=room_slug, room_type=room_type))
 
     technician_ids = [row.id for row in technicians]
     room_ids = [row.id for row in rooms]
@@ -125,13 +166,14 @@ def load_engine_input(
     )
     if exclude_booking_id is not None:
         allocations = allocations.exclude(booking_id=exclude_booking_id)
-    for technician_id, room_id, unit, starts_at, ends_at in allocations.values_list(
-        "technician_id", "room_id", "unit", "starts_at", "ends_at"
-    ):
+    rows = allocations.annotate(
+        start_minute=EpochMinutes("starts_at"), end_minute=EpochMinutes("ends_at", ceiling=True)
+    ).values_list("technician_id", "room_id", "unit", "start_minute", "end_minute")
+    for technician_id, room_id, unit, start_minute, end_minute in rows:
         if technician_id:
-            technician_busy[technician_id].append((starts_at, ends_at))
+            technician_busy[technician_id].append((start_minute, end_minute))
         else:
-            room_busy[room_id][unit or 1].append((starts_at, ends_at))
+            room_busy[room_id][unit or 1].append((start_minute, end_minute))
 
     holds = [
         HoldData(
