@@ -38,6 +38,7 @@ from coresync.scheduling.engine import (  # noqa: E402 - pure Python, needs no D
     TechnicianData,
     WeeklyWindow,
     find_slots,
+    to_minutes,
 )
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/coresync_bench"
@@ -166,7 +167,7 @@ def engine_resources(
     date_from: date,
     date_to: date,
 ) -> tuple[list[TechnicianData], list[RoomData]]:
-    """Build the engine's input as the loader would: busy intervals (UTC datetimes, buffers
+    """Build the engine's input as the loader would: busy intervals (epoch minutes, buffers
     included) overlapping the range widened by a day on each side."""
     low = datetime.combine(date_from - timedelta(days=1), time(0), tzinfo=SPA_ZONE)
     high = datetime.combine(date_to + timedelta(days=2), time(0), tzinfo=SPA_ZONE)
@@ -175,7 +176,9 @@ def engine_resources(
     for booking in planned:
         if booking.start < high and booking.busy_until > low:
             # UTC datetimes with datetime.UTC, as Django's PostgreSQL backend returns them.
-            interval = (booking.start.astimezone(UTC), booking.busy_until.astimezone(UTC))
+            # The loader hands the engine epoch minutes (computed in SQL), so the engine-only
+            # numbers are for the same input.
+            interval = (to_minutes(booking.start), to_minutes(booking.busy_until))
             technician_busy[booking.technician].append(interval)
             room_busy[booking.room].append(interval)
     return (

@@ -226,6 +226,16 @@ def subtract(intervals: Sequence[Interval], cuts: Sequence[Interval]) -> list[In
     return result
 
 
+def _intervals_in_minutes(
+    intervals: Sequence[tuple[datetime | int, datetime | int]],
+) -> list[Interval]:
+    """Return ``intervals`` as epoch-minute pairs; the loader already gives minutes, so that
+    common case is a plain copy."""
+    if not intervals or isinstance(intervals[0][0], int):
+        return list(intervals)
+    return [_as_minutes(interval) for interval in intervals]
+
+
 def _as_minutes(interval: tuple[datetime | int, datetime | int]) -> Interval:
     start, end = interval
     if isinstance(start, datetime):
@@ -489,6 +499,17 @@ def find_slots(
     if last_day < first_day or spec.guests < 1:
         return []
     calendar = LocalCalendar(first_day, last_day, tz, spec.interval_minutes)
+    expanded: dict[tuple, list[Interval]] = {}
+
+    def open_intervals(
+        weekly: Sequence[WeeklyWindow], exceptions: Sequence[DayException]
+    ) -> list[Interval]:
+        """Expand a schedule once per call: staff and rooms often share the same hours."""
+        key = (tuple(weekly), tuple(exceptions))
+        if key not in expanded:
+            expanded[key] = _open_intervals(calendar, weekly, exceptions)
+        return expanded[key]
+
     grid = calendar.grid
     size = len(grid)
     if not size:
@@ -502,16 +523,14 @@ def find_slots(
     if needed:
         painted: list[tuple[tuple[int, str], int, int, int]] = []
         for position, technician in enumerate(technicians):
-            busy = [] if ignore_busy else [_as_minutes(interval) for interval in technician.busy]
+            busy = [] if ignore_busy else _intervals_in_minutes(technician.busy)
             load: dict[int, int] = {}
             for start, end in busy:
                 day_index = calendar.day_index_of(start)
                 load[day_index] = load.get(day_index, 0) + end - start
             if not ignore_busy:
                 busy.extend(_blocked_by_holds(holds, rules, technician.id, None))
-            free = subtract(
-                _open_intervals(calendar, technician.weekly, technician.exceptions), merge(busy)
-            )
+            free = subtract(open_intervals(technician.weekly, technician.exceptions), merge(busy))
             for lo, hi in _split_by_day(calendar, _fitting_ranges(calendar, free, spec)):
                 key = (load.get(calendar.grid_day[lo], 0), technician.slug)
                 painted.append((key, position, lo, hi))
@@ -535,7 +554,7 @@ def find_slots(
         room = rooms[position]
         if room.capacity < spec.guests:
             continue
-        opened = _open_intervals(calendar, room.weekly, room.exceptions)
+        opened = open_intervals(room.weekly, room.exceptions)
         held = [] if ignore_busy else merge(_blocked_by_holds(holds, rules, None, room.id))
         if room.shared:
             units = range(1, room.capacity + 1)
@@ -543,7 +562,7 @@ def find_slots(
             unit_paint: list[tuple[int, ...] | None] = [None] * size
             for unit in reversed(units):
                 busy = [] if ignore_busy else room.busy_by_unit.get(unit, ())
-                free = subtract(opened, merge([*map(_as_minutes, busy), *held]))
+                free = subtract(opened, merge([*_intervals_in_minutes(busy), *held]))
                 for lo, hi in _fitting_ranges(calendar, free, spec):
                     if spec.guests == 1:
                         unit_paint[lo:hi] = [(unit,)] * (hi - lo)
@@ -563,9 +582,9 @@ def find_slots(
                 []
                 if ignore_busy
                 else [
-                    _as_minutes(interval)
+                    interval
                     for unit_busy in room.busy_by_unit.values()
-                    for interval in unit_busy
+                    for interval in _intervals_in_minutes(unit_busy)
                 ]
             )
             free = subtract(opened, merge([*busy, *held]))
