@@ -15,7 +15,7 @@ The order of lines, each rounded to cents half up:
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -86,6 +86,7 @@ class PriceList:
     tier_prices: dict[str, Decimal] = field(default_factory=dict)
     premium_discount_percent: Decimal | None = None
     _cache: dict = field(default_factory=dict, repr=False)
+    _peak_cache: dict = field(default_factory=dict, repr=False)
 
     def quote(self, start: datetime, guests: int, room_modifier_percent: Decimal) -> Quote:
         """Price a booking starting at aware ``start`` for ``guests`` in a room whose premium
@@ -98,13 +99,24 @@ class PriceList:
         return cached
 
     def peak_percent(self, start: datetime) -> Decimal:
-        """Return the peak modifier percent that applies at ``start`` (0 if none)."""
+        """Return the peak modifier percent that applies at ``start`` (0 if none); the
+        highest when peak windows overlap. Cached per local weekday and time of day."""
+        if not self.peak_windows:
+            return Decimal("0")
         local = start.astimezone(self.tz)
-        wall = local.time().replace(tzinfo=None)
-        percent = Decimal("0")
-        for window in self.peak_windows:
-            if local.weekday() in window.days and window.start <= wall < window.end:
-                percent = max(percent, window.modifier_percent)
+        key = (local.weekday(), local.hour, local.minute)
+        percent = self._peak_cache.get(key)
+        if percent is None:
+            wall = time(local.hour, local.minute)
+            percent = max(
+                (
+                    window.modifier_percent
+                    for window in self.peak_windows
+                    if key[0] in window.days and window.start <= wall < window.end
+                ),
+                default=Decimal("0"),
+            )
+            self._peak_cache[key] = percent
         return percent
 
     def _tier_amount(self, guests: int) -> tuple[QuoteLine | None, Decimal]:

@@ -217,7 +217,8 @@ def subtract(intervals: Sequence[Interval], cuts: Sequence[Interval]) -> list[In
             cut_start, cut_end = cuts[probe]
             if cut_start > cursor:
                 result.append((cursor, cut_start))
-            cursor = max(cursor, cut_end)
+            if cut_end > cursor:
+                cursor = cut_end
             if cursor >= end:
                 break
             probe += 1
