@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "coresync.core",
     "coresync.accounts",
     "coresync.spa",
@@ -89,6 +90,9 @@ INSTALLED_APPS = [
     "coresync.memberships",
     "coresync.scheduling",
     "coresync.bookings",
+    "coresync.payments",
+    "coresync.notifications",
+    "coresync.calendars",
     "coresync.web",
 ]
 
@@ -196,6 +200,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI and ReDoc are served from the drf-spectacular-sidecar package: no CDN at run time.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {
@@ -204,3 +212,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# --- Payments (issue 4: coresync/payments) -------------------------------------------------
+
+# --- Notifications, outbox, email, Celery (issue 4: coresync/notifications) -----------------
+
+# --- Calendars and ICS feeds (issue 4: coresync/calendars) ----------------------------------
+
+# --- Website (issue 5: coresync/web) ---------------------------------------------------------
