@@ -1,5 +1,5 @@
 # The two commands of the README, and a few for developers.
-.PHONY: demo test lint format bench install
+.PHONY: demo test lint format bench install schema schemathesis load
 
 install:
 	@bash scripts/bootstrap.sh
@@ -24,3 +24,18 @@ format: install
 
 bench: install
 	uv run python bench/run.py
+
+# Regenerate the committed OpenAPI schema (a test fails when it is out of date). The
+# PostgreSQL URL only selects the backend (integer bounds); no connection is made.
+schema: install
+	DATABASE_URL=postgres://schema@127.0.0.1:5432/unused \
+	  uv run python manage.py spectacular --validate --fail-on-warn --file docs/api/openapi.yaml
+
+# Fuzz the live API (uvicorn, fresh PostgreSQL database coresync_schemathesis, demo spa)
+# against its OpenAPI schema, as a customer and as a manager. CI runs it.
+schemathesis: install
+	bash scripts/schemathesis.sh
+
+# Load test: uvicorn with 4 workers on PostgreSQL (coresync_load), 50 users for 60 s.
+load: install
+	uv run python bench/load.py

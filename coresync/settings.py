@@ -214,9 +214,139 @@ LOGGING = {
 }
 
 # --- Payments (issue 4: coresync/payments) -------------------------------------------------
+# PAYMENT_PROVIDER: "onsite" (pay at the spa; the offline default) or "stripe". With Stripe,
+# STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (or their *_FILE) are required at start-up.
+PAYMENT_PROVIDER = env.str("PAYMENT_PROVIDER", default="onsite")
+if PAYMENT_PROVIDER not in ("onsite", "stripe"):
+    raise environ.ImproperlyConfigured('PAYMENT_PROVIDER must be "onsite" or "stripe".')
+STRIPE_SECRET_KEY = _secret("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = _secret("STRIPE_WEBHOOK_SECRET", default="")
+if PAYMENT_PROVIDER == "stripe" and not (STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET):
+    raise environ.ImproperlyConfigured(
+        "PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET."
+    )
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+# Percent of a booking's total paid online when booking (100 = in full; less = a deposit,
+# the rest paid at the spa).
+PAYMENT_DEPOSIT_PERCENT = env.int("PAYMENT_DEPOSIT_PERCENT", default=100)
+if not 1 <= PAYMENT_DEPOSIT_PERCENT <= 100:
+    raise environ.ImproperlyConfigured("PAYMENT_DEPOSIT_PERCENT must be between 1 and 100.")
+# The booking returned by POST bookings/ (with its payment) shares the booking's enums.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "BookingStatusEnum": "coresync.bookings.models.BookingStatus",
+        "BookingTierEnum": "coresync.bookings.models.BookingTier",
+    }
+)
 
 # --- Notifications, outbox, email, Celery (issue 4: coresync/notifications) -----------------
+# See docs/notifications.md. Email goes out through Django's mail API: EMAIL_URL picks the
+# backend (consolemail:// default, smtp://user:pass@host:587/?tls=True, filemail:///path);
+# ANYMAIL_ESP (e.g. "postmark", "sendgrid", "mailgun", "amazon_ses") switches to that
+# django-anymail backend, configured by ANYMAIL_<ESP>_<SETTING> variables (or *_FILE), e.g.
+# ANYMAIL_POSTMARK_SERVER_TOKEN.
+ANYMAIL_ESP = env.str("ANYMAIL_ESP", default="")
+if ANYMAIL_ESP:
+    import importlib.util as _importlib_util
+
+    if not ANYMAIL_ESP.isidentifier() or (
+        _importlib_util.find_spec(f"anymail.backends.{ANYMAIL_ESP}") is None
+    ):
+        raise environ.ImproperlyConfigured(f'ANYMAIL_ESP "{ANYMAIL_ESP}" is not an Anymail ESP.')
+    EMAIL_BACKEND = f"anymail.backends.{ANYMAIL_ESP}.EmailBackend"
+    ANYMAIL = {
+        name.removeprefix("ANYMAIL_").removesuffix("_FILE"): _secret(name.removesuffix("_FILE"))
+        for name in sorted(env.ENVIRON)
+        if name.startswith(f"ANYMAIL_{ANYMAIL_ESP.upper()}_")
+    }
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=15)  # seconds, per SMTP/ESP call
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+
+# Outbox dispatcher: attempts before a message is "dead"; exponential backoff with jitter
+# (base·2^(n-1) seconds capped at the maximum, then drawn from [half, all] of it); the lease a
+# worker holds on a claimed row; how long done rows are kept.
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=12)
+OUTBOX_BACKOFF_BASE_SECONDS = env.float("OUTBOX_BACKOFF_BASE_SECONDS", default=30.0)
+OUTBOX_BACKOFF_MAX_SECONDS = env.float("OUTBOX_BACKOFF_MAX_SECONDS", default=3600.0)
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=300)
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=30)
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
+if OUTBOX_MAX_ATTEMPTS < 1 or OUTBOX_LEASE_SECONDS < 1 or OUTBOX_BACKOFF_BASE_SECONDS <= 0:
+    raise environ.ImproperlyConfigured("OUTBOX_* values must be positive.")
+
+# What the emails say about the place (the spa's name comes from its settings row).
+SPA_ADDRESS = env.str("SPA_ADDRESS", default="12 Crosby Street, New York, NY 10013")
+SPA_PHONE = env.str("SPA_PHONE", default="+1 212 555 0142")
+SPA_DIRECTIONS = env.str(
+    "SPA_DIRECTIONS",
+    default="Two blocks from Spring St (6) and Prince St (R/W); the entrance is the black "
+    "door next to the gallery, ring the bell marked CoreSync.",
+)
+SPA_PARKING = env.str(
+    "SPA_PARKING",
+    default="Garage at 55 Howard Street (5 minutes' walk); we validate 3 hours. "
+    "Street parking is scarce.",
+)
+SPA_WHAT_TO_BRING = env.str(
+    "SPA_WHAT_TO_BRING",
+    default="Just yourself: robes, slippers and toiletries are provided. Please arrive "
+    "15 minutes early and tell us about allergies or injuries.",
+)
+SPA_MAP_URL = env.str("SPA_MAP_URL", default="https://maps.google.com/?q=12+Crosby+Street+NYC")
+REVIEW_URL = env.str("REVIEW_URL", default="https://g.page/r/coresync-spa/review")
+
+# SMS and push providers (log-only by default: they write a NotificationLog row and send
+# nothing). A dotted path to a coresync.notifications.channels.Channel subclass.
+NOTIFICATION_SMS_CHANNEL = env.str(
+    "NOTIFICATION_SMS_CHANNEL", default="coresync.notifications.channels.LogOnlySMSChannel"
+)
+NOTIFICATION_PUSH_CHANNEL = env.str(
+    "NOTIFICATION_PUSH_CHANNEL", default="coresync.notifications.channels.LogOnlyPushChannel"
+)
+
+# Celery (coresync/celery.py): Redis broker; the beat schedule is in coresync.celery.
+# With no worker running, `manage.py dispatch_outbox` does the same work in-process.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 10 * 60  # seconds; beats the outbox lease so a stuck run is killed
+CELERY_TASK_SOFT_TIME_LIMIT = 9 * 60
+CELERY_TIMEZONE = TIME_ZONE  # crontab entries (nightly cleanup) read in spa local time
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+OUTBOX_DISPATCH_INTERVAL_SECONDS = env.int("OUTBOX_DISPATCH_INTERVAL_SECONDS", default=30)
 
 # --- Calendars and ICS feeds (issue 4: coresync/calendars) ----------------------------------
+# The right-hand side of every event UID (``booking-CS-2026-000123@<domain>``): set it once to a
+# domain the spa controls and never change it, or calendars will show each booking twice.
+CALENDAR_UID_DOMAIN = env.str("CALENDAR_UID_DOMAIN", default="coresync.example")
+# How often subscribed calendars should re-read a feed (REFRESH-INTERVAL / X-PUBLISHED-TTL),
+# and how long HTTP caches may keep one (Cache-Control max-age); both in minutes.
+CALENDAR_FEED_REFRESH_MINUTES = env.int("CALENDAR_FEED_REFRESH_MINUTES", default=60)
+CALENDAR_FEED_CACHE_MINUTES = env.int("CALENDAR_FEED_CACHE_MINUTES", default=5)
+# Name the feed "kind" enum in the OpenAPI schema (another "kind" — time off — exists).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["CalendarFeedKindEnum"] = (
+    "coresync.calendars.models.FeedKind"
+)
 
 # --- Website (issue 5: coresync/web) ---------------------------------------------------------
+# See docs/website.md. Text comes from gettext catalogs (coresync/web/locale); a language is
+# added by listing it here and adding its catalog, never by editing templates.
+LANGUAGES = [("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "coresync" / "web" / "locale"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.common.CommonMiddleware"),
+    "django.middleware.locale.LocaleMiddleware",
+)
+MIDDLEWARE.append("django_htmx.middleware.HtmxMiddleware")
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("coresync.web.context_processors.site")
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:account"
+LOGOUT_REDIRECT_URL = "web:home"
+# Sign-in attempts per client address (and per email) in WEB_LOGIN_WINDOW_SECONDS (SPEC §11).
+WEB_LOGIN_ATTEMPTS = env.int("WEB_LOGIN_ATTEMPTS", default=10)
+WEB_LOGIN_WINDOW_SECONDS = env.int("WEB_LOGIN_WINDOW_SECONDS", default=300)

@@ -5,16 +5,21 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from coresync.core.api.views import api_not_found
-from coresync.web import views as web_views
+from coresync.web.views import errors as web_errors
 
 admin.site.site_header = "CoreSync administration"
 admin.site.site_title = "CoreSync"
 
 urlpatterns = [
-    path("", web_views.home, name="home"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("coresync.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("calendars/", include("coresync.calendars.urls")),
     path("api/<path:rest>", api_not_found),
+    # The guest website last: its paths are the site's (docs/website.md).
+    path("", include("coresync.web.urls")),
 ]
+
+handler404 = web_errors.page_not_found
+handler500 = web_errors.server_error

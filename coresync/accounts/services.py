@@ -144,3 +144,47 @@ def delete_account(user: User) -> None:
         user.set_unusable_password()
         user.save()
         Booking.objects.filter(customer=user).update(notes="", preferences={})
+
+
+def update_profile(
+    user: User,
+    *,
+    name: str,
+    phone: str = "",
+    marketing_consent: bool = False,
+    preferences: dict[str, str] | None = None,
+    notification_preferences: dict[str, bool] | None = None,
+) -> User:
+    """Save the details a customer edits on their account page (the site's profile form).
+
+    ``preferences`` replaces the spa preferences (pressure, temperature, music, aromatherapy,
+    scene); ``notification_preferences`` sets each channel's opt-in (``email``/``sms``/
+    ``push``). Role, email and staff flags are never touched here.
+
+    Raises:
+        InvalidInput: an empty or over-long name.
+    """
+    name = (name or "").strip()
+    if not name or len(name) > 150:
+        raise InvalidInput(
+            "Enter your name (up to 150 characters).",
+            fields={"name": "Enter your name (up to 150 characters)."},
+        )
+    user.name = name
+    user.phone = (phone or "").strip()[:32]
+    user.marketing_consent = bool(marketing_consent)
+    user.preferences = dict(preferences or {})
+    user.notification_preferences = {
+        **(user.notification_preferences or {}),
+        **(notification_preferences or {}),
+    }
+    user.save(
+        update_fields=[
+            "name",
+            "phone",
+            "marketing_consent",
+            "preferences",
+            "notification_preferences",
+        ]
+    )
+    return user

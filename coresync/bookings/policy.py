@@ -36,8 +36,13 @@ class CancellationPolicy:
 def policy_for(booking: Booking) -> CancellationPolicy:
     """Return the policy that applies to ``booking``: the spa's, with any overrides of the
     plan the customer had when booking."""
+    return policy_for_plan(booking.membership.plan if booking.membership_id else None)
+
+
+def policy_for_plan(plan) -> CancellationPolicy:
+    """Return the policy a booking made under ``plan`` (a ``MembershipPlan``, or ``None`` for
+    a non-member) would have: the spa's, with the plan's overrides."""
     spa_settings = get_settings()
-    plan = booking.membership.plan if booking.membership_id else None
 
     def pick(plan_value, spa_value):
         return spa_value if plan_value is None else plan_value

@@ -19,6 +19,7 @@ from coresync.core.validation import FieldErrors, amount, percentage, read_value
 from coresync.memberships.errors import MembershipConflict
 from coresync.memberships.models import PLAN_TIERS, Membership, MembershipPlan, MembershipStatus
 from coresync.memberships.selectors import current_membership
+from coresync.notifications.services import send_membership_welcome
 from coresync.spa.selectors import get_settings
 
 
@@ -47,7 +48,7 @@ def subscribe(customer, plan: MembershipPlan, *, now: datetime | None = None) ->
         type(customer).objects.select_for_update().filter(pk=customer.pk).first()
         if current_membership(customer, today) is not None:
             raise MembershipConflict("You already have a membership; change its plan instead.")
-        return Membership.objects.create(
+        membership = Membership.objects.create(
             customer=customer,
             plan=plan,
             status=MembershipStatus.ACTIVE,
@@ -55,6 +56,8 @@ def subscribe(customer, plan: MembershipPlan, *, now: datetime | None = None) ->
             current_period_start=today,
             current_period_end=add_month(today),
         )
+        send_membership_welcome(membership)  # welcome email + PDF card, through the outbox
+        return membership
 
 
 def change_plan(customer, plan: MembershipPlan, *, now: datetime | None = None) -> Membership:

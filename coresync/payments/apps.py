@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class PaymentsConfig(AppConfig):
     name = "coresync.payments"
     label = "payments"
+    verbose_name = "Payments"
+
+    def ready(self) -> None:
+        from coresync.bookings import events
+        from coresync.payments import jobs  # noqa: F401 - registers the outbox handlers
+        from coresync.payments.subscribers import settle_on_booking_change
+
+        events.subscribe(settle_on_booking_change)

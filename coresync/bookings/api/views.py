@@ -34,6 +34,9 @@ from coresync.core.api.idempotency import require_key, run_idempotent
 from coresync.core.api.permissions import IsStaffRole, is_staff_member
 from coresync.core.clock import local_midnight_utc, now
 from coresync.core.errors import InvalidInput
+from coresync.payments.api.serializers import BookingCreatedSerializer
+from coresync.payments.providers import get_provider
+from coresync.payments.services import start_booking_payment
 from coresync.spa.selectors import get_settings
 
 
@@ -126,7 +129,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     @extend_schema(
         request=BookingCreateSerializer,
-        responses={201: BookingSerializer, 200: BookingSerializer},
+        responses={201: BookingCreatedSerializer, 200: BookingCreatedSerializer},
         parameters=[
             OpenApiParameter(
                 "Idempotency-Key",
@@ -146,7 +149,10 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = payload.validated_data
 
         def handle() -> Response:
+            # Paid online (Stripe): the booking is created pending, holding its slot, and
+            # committed; only then is the PaymentIntent created, with no lock held.
             booking = create_booking(
+                awaiting_payment=get_provider().collects_online,
                 customer=request.user,
                 service=data["service"],
                 start=data["start"],
@@ -160,8 +166,11 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 idempotency_key=key,
                 actor=request.user,
             )
+            payment_start = start_booking_payment(booking)
             booking = self.get_queryset().get(pk=booking.pk)
-            return Response(self.get_serializer(booking).data, status=status.HTTP_201_CREATED)
+            booking.payment_start = payment_start
+            body = BookingCreatedSerializer(booking, context=self.get_serializer_context()).data
+            return Response(body, status=status.HTTP_201_CREATED)
 
         return run_idempotent(request, "bookings.create", handle, key)
 

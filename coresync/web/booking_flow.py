@@ -1,0 +1,843 @@
+"""The booking page's state (SPEC §4; docs/website.md "Booking flow").
+
+Every choice lives in the page's query string (``/book/?service=swedish&duration=60&date=…``),
+so a reload, the back button or a sign-in in the middle restores the same choices. This module
+reads those parameters, checks them in order with the availability engine — the same
+functions the API and ``create_booking`` use — and says which step is open:
+
+1. ``treatment``: service, duration, guests (the engine needs them to find times);
+2. ``date``: a day of the two-month calendar;
+3. ``time``: a start on that day;
+4. ``technician``: "any" or one who is free then (skipped for self-guided services);
+5. ``details``: preferences and add-ons, with the live quote;
+6. ``confirm``.
+
+A choice that no longer holds (a time taken meanwhile, an add-on that makes the service too
+long for that start, a technician who does not perform the new service) is dropped with a
+message on its step, and the steps after it close. Nothing here decides a business rule: it
+composes selectors and reports what they say.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from functools import cached_property
+from urllib.parse import urlencode
+
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from coresync.bookings.policy import CancellationPolicy, policy_for_plan
+from coresync.catalog.models import AddOn, Service, ServiceCategory
+from coresync.core.clock import local_date
+from coresync.core.clock import now as clock_now
+from coresync.core.errors import InvalidInput
+from coresync.memberships.selectors import CustomerAccess, get_customer_access
+from coresync.resources.models import Technician
+from coresync.scheduling.loader import candidate_technicians
+from coresync.scheduling.selectors import (
+    AvailabilityRequest,
+    CalendarDay,
+    SlotOffer,
+    build_availability_request,
+    get_availability,
+    month_calendar,
+    widest_plan_access,
+)
+from coresync.spa.models import SpaSettings
+from coresync.spa.selectors import get_settings
+from coresync.web.choices import PREFERENCE_FIELDS
+
+STEPS = ("treatment", "date", "time", "technician", "details", "confirm")
+ANY_TECHNICIAN = "any"
+
+# Which later choices a step's form leaves out, because they depend on it.
+DROPPED_BY = {
+    "date": ("start", "technician"),
+    "time": ("technician",),
+}
+STATE_ORDER = ("service", "duration", "guests", "month", "date", "start", "technician", "addons")
+
+
+def add_months(day: date, months: int) -> date:
+    """Return the first day of the month ``months`` after ``day``'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def parse_month(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(f"{value}-01") if value else None
+    except ValueError:
+        return None
+
+
+def parse_start(value: str | None) -> datetime | None:
+    """Return an aware datetime from ISO-8601 with an offset, or ``None``."""
+    try:
+        start = datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    if start is None or start.utcoffset() is None:
+        return None
+    return start
+
+
+@dataclass
+class MonthView:
+    """One month of the calendar: Sunday-first weeks of days (``None`` pads)."""
+
+    first: date
+    weeks: list[list["DayCell | None"]]
+
+
+@dataclass(frozen=True)
+class DayCell:
+    """A calendar day ready to render: its ISO date, state and a spoken label."""
+
+    day: CalendarDay
+    iso: str
+    label: str
+    selected: bool
+    focus: bool
+
+    @property
+    def css(self) -> str:
+        classes = ["day", f"day--{self.day.state}"]
+        if self.day.bookable:
+            classes.append("day--bookable")
+        if self.day.is_today:
+            classes.append("day--today")
+        if self.selected:
+            classes.append("day--selected")
+        return " ".join(classes)
+
+
+def day_label(day: CalendarDay) -> str:
+    """Return what a screen reader says for a calendar day."""
+    if day.state == "available":
+        state = _("available")
+    elif day.state == "members_only":
+        state = _("members only, available to you") if day.bookable else _("members only")
+    else:
+        state = _("unavailable")
+    label = f"{formats.date_format(day.date, 'l, F j')}: {state}"
+    if day.is_today:
+        label += ", " + _("today")
+    return label
+
+
+@dataclass
+class CalendarView:
+    """Two months of days; ``focus_date`` is the day keyboard focus enters on (the selected
+    day, else today, else the first bookable day)."""
+
+    months: list[MonthView]
+    weekdays: list[tuple[str, str]]
+    selected: date | None
+    focus_date: date | None
+
+
+@dataclass
+class TimeGroup:
+    label: str
+    offers: list[SlotOffer]
+
+
+@dataclass
+class TechnicianChoice:
+    technician: Technician
+    offer: SlotOffer
+
+
+@dataclass
+class StepView:
+    """One step as the template shows it."""
+
+    key: str
+    number: int
+    title: str
+    state: str
+    summary: str
+    change_url: str
+    hidden_fields: list[tuple[str, str]]
+    messages: list[str]
+
+
+@dataclass
+class BookingFlow:
+    """What the guest chose so far, checked, and what the open steps need to show."""
+
+    now: datetime
+    today: date
+    spa: SpaSettings
+    access: CustomerAccess
+    categories: list[ServiceCategory] = field(default_factory=list)
+    service: Service | None = None
+    durations: list[int] = field(default_factory=list)
+    duration: int | None = None
+    guests: int = 1
+    month: date | None = None
+    day: date | None = None
+    start: datetime | None = None
+    technician: str | None = None
+    technician_row: Technician | None = None
+    available_addons: list[AddOn] = field(default_factory=list)
+    addons: list[AddOn] = field(default_factory=list)
+    preferences: dict[str, str] = field(default_factory=dict)
+    saved_preferences: dict[str, str] = field(default_factory=dict)
+    day_offers: list[SlotOffer] = field(default_factory=list)
+    offer: SlotOffer | None = None
+    edit: str | None = None
+    messages: dict[str, list[str]] = field(default_factory=dict)
+    members_only_notice: bool = False
+    # Filled for open steps only (see :func:`load_open_steps`).
+    calendar: "CalendarView | None" = None
+    time_groups: list[TimeGroup] = field(default_factory=list)
+    technician_choices: list[TechnicianChoice] = field(default_factory=list)
+    request: AvailabilityRequest | None = None
+
+    # -- state ------------------------------------------------------------------------------
+
+    @property
+    def needs_technician(self) -> bool:
+        return self.service is not None and not self.service.self_guided
+
+    def is_complete(self, step: str) -> bool:
+        return {
+            "treatment": self.service is not None,
+            "date": self.day is not None,
+            "time": self.start is not None,
+            "technician": self.technician is not None,
+            "details": self.offer is not None,
+            "confirm": False,
+        }[step]
+
+    @property
+    def current(self) -> str:
+        """The first step not yet complete (``details`` once everything is chosen)."""
+        for step in STEPS[:4]:
+            if not self.is_complete(step):
+                return step
+        return "details"
+
+    @property
+    def ready(self) -> bool:
+        """Everything is chosen and the engine still offers it: the quote and confirm show."""
+        return self.offer is not None
+
+    @property
+    def visible_steps(self) -> list[str]:
+        self_guided = self.service is not None and self.service.self_guided
+        return [step for step in STEPS if step != "technician" or not self_guided]
+
+    def step_number(self, step: str) -> int:
+        return self.visible_steps.index(step) + 1
+
+    def step_state(self, step: str) -> str:
+        """``open``, ``done`` (a summary with "Change") or ``hidden``."""
+        if self.edit:
+            if step == self.edit:
+                return "open"
+            if STEPS.index(step) < STEPS.index(self.edit):
+                return "done"
+            return "done" if step != "confirm" and self.is_complete(step) else "hidden"
+        current = self.current
+        if step == current or (step == "confirm" and self.ready):
+            return "open"
+        if STEPS.index(step) < STEPS.index(current):
+            return "done"
+        return "hidden"
+
+    @property
+    def open_step(self) -> str:
+        """The step that gets focus and is announced after a change."""
+        return self.edit or self.current
+
+    def month_shown(self) -> date:
+        """The first of the two months shown: the chosen one, else the selected day's, else
+        this month; kept between this month and the last month anyone could book."""
+        first_allowed = self.today.replace(day=1)
+        wanted = self.month or (self.day.replace(day=1) if self.day else first_allowed)
+        return min(max(wanted, first_allowed), last_first_month(self.today, self.access))
+
+    @cached_property
+    def steps(self) -> list[StepView]:
+        """Return the visible steps, numbered, with their state and summary."""
+        return [
+            StepView(
+                key=step,
+                number=self.step_number(step),
+                title=self.step_title(step),
+                state=self.step_state(step),
+                summary=self.summary(step),
+                change_url=self.change_url(step),
+                hidden_fields=self.hidden_fields(step),
+                messages=self.messages.get(step, []),
+            )
+            for step in self.visible_steps
+        ]
+
+    def summary(self, step: str) -> str:
+        """Return the one-line answer of a completed step."""
+        if not self.is_complete(step):
+            return ""
+        if step == "treatment":
+            text = _("%(service)s, %(minutes)s min") % {
+                "service": self.service.name,
+                "minutes": self.duration,
+            }
+            if self.guests > 1:
+                text += ", " + ngettext("%(count)s guest", "%(count)s guests", self.guests) % {
+                    "count": self.guests
+                }
+            return text
+        if step == "date":
+            return formats.date_format(self.day, "l, F j, Y")
+        if step == "time":
+            start = formats.time_format(self.local_start, "g:i A")
+            if self.offer is None:
+                return start
+            return f"{start} – {formats.time_format(self.local_end, 'g:i A')}"
+        if step == "technician":
+            if self.technician == ANY_TECHNICIAN:
+                return _("Any available therapist")
+            return self.technician_row.name
+        if step == "details":
+            parts = [addon.name for addon in self.addons] or [_("No add-ons")]
+            return "; ".join(parts + self.preference_summary())
+        return ""
+
+    @property
+    def policy(self) -> CancellationPolicy:
+        """The cancellation policy that would apply to this booking (the guest's plan's)."""
+        return policy_for_plan(self.access.plan)
+
+    @property
+    def free_until(self) -> datetime | None:
+        return self.policy.free_until(self.start) if self.start else None
+
+    @property
+    def free_cancellation_passed(self) -> bool:
+        return self.free_until is not None and self.free_until <= self.now
+
+    def add_message(self, step: str, text: str) -> None:
+        self.messages.setdefault(step, []).append(text)
+
+    # -- parameters -------------------------------------------------------------------------
+
+    def state_pairs(self) -> list[tuple[str, str]]:
+        """Return the choices as query parameters, in flow order."""
+        pairs: list[tuple[str, str]] = []
+        if self.service:
+            pairs += [
+                ("service", self.service.slug),
+                ("duration", str(self.duration)),
+                ("guests", str(self.guests)),
+            ]
+        if self.month:
+            pairs.append(("month", self.month.strftime("%Y-%m")))
+        if self.day:
+            pairs.append(("date", self.day.isoformat()))
+        if self.start:
+            pairs.append(("start", self.local_start.isoformat()))
+        if self.technician:
+            pairs.append(("technician", self.technician))
+        pairs += [("addons", addon.slug) for addon in self.addons]
+        for field_ in PREFERENCE_FIELDS:
+            value = self.preferences.get(field_.name, "")
+            # An empty value is kept when it clears a saved preference for this booking.
+            if value or self.saved_preferences.get(field_.name):
+                pairs.append((field_.name, value))
+        return pairs
+
+    def hidden_fields(self, step: str) -> list[tuple[str, str]]:
+        """Return the hidden inputs of ``step``'s form: every other choice, minus those the
+        step's answer makes stale."""
+        own = {
+            "treatment": ("service", "duration", "guests"),
+            "date": ("date",),
+            "time": ("start",),
+            "technician": ("technician",),
+            "details": ("addons", *[f.name for f in PREFERENCE_FIELDS]),
+            "month": ("month",),
+            "options": ("duration", "guests"),
+            "confirm": (),
+        }[step]
+        dropped = DROPPED_BY.get(step, ())
+        return [(name, value) for name, value in self.state_pairs() if name not in own + dropped]
+
+    def url(self, **changes) -> str:
+        """Return the booking page URL of the current choices with ``changes`` applied
+        (``edit="date"`` opens a completed step again)."""
+        pairs = [(name, value) for name, value in self.state_pairs() if name not in changes]
+        pairs += [(name, value) for name, value in changes.items() if value]
+        return f"{reverse('web:book')}?{urlencode(pairs)}"
+
+    def month_url(self, offset: int) -> str | None:
+        """Return the URL showing the calendar ``offset`` months later (earlier if negative),
+        or ``None`` past the first or last month that can be shown."""
+        first = add_months(self.month_shown(), offset)
+        if first < self.today.replace(day=1) or first > last_first_month(self.today, self.access):
+            return None
+        return self.url(month=first.strftime("%Y-%m"), edit=self.edit or "")
+
+    @property
+    def prev_month_url(self) -> str | None:
+        return self.month_url(-1)
+
+    @property
+    def next_month_url(self) -> str | None:
+        return self.month_url(1)
+
+    @property
+    def options_hidden(self) -> list[tuple[str, str]]:
+        """Hidden inputs of the duration/guests form under the chosen treatment."""
+        return self.hidden_fields("options")
+
+    @property
+    def preference_fields(self) -> list[dict]:
+        return [
+            {
+                "name": field_.name,
+                "label": field_.label,
+                "options": field_.options,
+                "value": self.preferences.get(field_.name, ""),
+            }
+            for field_ in PREFERENCE_FIELDS
+        ]
+
+    def change_url(self, step: str) -> str:
+        return self.url(edit=step)
+
+    @property
+    def page_url(self) -> str:
+        return self.url()
+
+    # -- display helpers --------------------------------------------------------------------
+
+    @property
+    def local_start(self) -> datetime:
+        return self.start.astimezone(self.spa.zone)
+
+    @property
+    def local_end(self) -> datetime | None:
+        return self.offer.slot.end.astimezone(self.spa.zone) if self.offer else None
+
+    @property
+    def guest_options(self) -> list[int]:
+        return list(range(1, self.service.max_guests + 1)) if self.service else [1]
+
+    @property
+    def quote(self):
+        return self.offer.quote if self.offer else None
+
+    def preference_summary(self) -> list[str]:
+        return [
+            f"{field_.label}: {field_.label_of(self.preferences[field_.name])}"
+            for field_ in PREFERENCE_FIELDS
+            if self.preferences.get(field_.name)
+        ]
+
+    def step_title(self, step: str) -> str:
+        return {
+            "treatment": _("Treatment"),
+            "date": _("Date"),
+            "time": _("Time"),
+            "technician": _("Therapist"),
+            "details": _("Preferences and add-ons"),
+            "confirm": _("Review and confirm"),
+        }[step]
+
+    @cached_property
+    def announcement(self) -> str:
+        """A sentence for the live region after a change: the step now open."""
+        step = self.open_step
+        text = _("Step %(number)s of %(total)s: %(title)s.") % {
+            "number": self.step_number(step),
+            "total": len(self.visible_steps),
+            "title": self.step_title(step),
+        }
+        if self.ready and self.quote and not self.edit:
+            text += " " + _("Total %(total)s.") % {"total": f"${self.quote.total}"}
+        for messages in self.messages.values():
+            text += " " + " ".join(messages)
+        return text
+
+
+def _categories() -> list[ServiceCategory]:
+    services = Service.objects.filter(is_active=True).prefetch_related("variants")
+    categories = ServiceCategory.objects.prefetch_related(
+        Prefetch("services", queryset=services, to_attr="active_services")
+    )
+    return [category for category in categories if category.active_services]
+
+
+def read_flow(params, user, *, now: datetime | None = None) -> BookingFlow:
+    """Read the booking choices in ``params`` (a QueryDict) for ``user`` and check them.
+
+    Each choice is checked against the ones before it; an invalid one is dropped with a
+    message on its step. Then the data of the open steps is loaded.
+    """
+    now = now or clock_now()
+    spa = get_settings()
+    today = local_date(now, spa.zone)
+    access = get_customer_access(user, today, spa)
+    flow = BookingFlow(now=now, today=today, spa=spa, access=access, categories=_categories())
+    flow.saved_preferences = dict(getattr(user, "preferences", None) or {})
+    flow.preferences = _preferences(params, user)
+    edit = params.get("edit")
+    _read_treatment(flow, params)
+    if flow.service is not None:
+        _read_date(flow, params)
+        _read_start(flow, params)
+        _read_technician(flow, params)
+    if edit in STEPS and edit != "confirm" and flow.is_complete(edit):
+        flow.edit = edit
+    load_open_steps(flow)
+    return flow
+
+
+def _preferences(params, user) -> dict[str, str]:
+    """The guest's saved preferences, overridden by those in ``params`` ("" = none)."""
+    saved = getattr(user, "preferences", None) or {}
+    chosen = {}
+    for field_ in PREFERENCE_FIELDS:
+        value = params[field_.name] if field_.name in params else saved.get(field_.name, "")
+        if value in field_.values:
+            chosen[field_.name] = value
+    return chosen
+
+
+def _read_treatment(flow: BookingFlow, params) -> None:
+    slug = params.get("service")
+    if not slug:
+        return
+    service = next(
+        (
+            service
+            for category in flow.categories
+            for service in category.active_services
+            if service.slug == slug
+        ),
+        None,
+    )
+    if service is None:
+        flow.add_message("treatment", _("That treatment is not offered. Please choose another."))
+        return
+    durations = sorted(variant.minutes for variant in service.variants.all())
+    if not durations:
+        flow.add_message("treatment", _("That treatment cannot be booked online."))
+        return
+    try:
+        duration = int(params.get("duration") or durations[0])
+    except ValueError:
+        duration = durations[0]
+    if duration not in durations:
+        duration = durations[0]
+    try:
+        guests = int(params.get("guests") or 1)
+    except ValueError:
+        guests = 1
+    guests = min(max(guests, 1), service.max_guests)
+    flow.available_addons = list(service.addons.filter(is_active=True).order_by("name"))
+    wanted = set(params.getlist("addons"))
+    flow.addons = [addon for addon in flow.available_addons if addon.slug in wanted]
+    try:
+        flow.request = build_availability_request(
+            service_slug=service.slug,
+            date_from=flow.today,
+            date_to=flow.today,
+            duration=duration,
+            addon_slugs=[addon.slug for addon in flow.addons],
+            guests=guests,
+        )
+    except InvalidInput as error:
+        flow.add_message("treatment", error.message)
+        return
+    flow.service, flow.durations, flow.duration, flow.guests = service, durations, duration, guests
+    month = parse_month(params.get("month"))
+    flow.month = month
+
+
+def _day_request(flow: BookingFlow, day: date, technician: str | None = None):
+    return replace(flow.request, date_from=day, date_to=day, technician_slug=technician)
+
+
+def _read_date(flow: BookingFlow, params) -> None:
+    day = parse_date(params.get("date"))
+    if day is None:
+        return
+    label = formats.date_format(day, "l, F j")
+    if day < flow.today:
+        flow.add_message(
+            "date", _("%(day)s has passed. Please choose another day.") % {"day": label}
+        )
+        return
+    offers = get_availability(_day_request(flow, day), flow.access, now=flow.now)
+    if offers:
+        flow.day, flow.day_offers = day, offers
+        return
+    days_ahead = (day - flow.today).days
+    if days_ahead > flow.access.advance_days:
+        widest = widest_plan_access()
+        if not flow.access.is_member and widest and days_ahead <= widest.advance_days:
+            flow.members_only_notice = True
+            flow.add_message(
+                "date",
+                ngettext(
+                    "%(day)s is in the members' priority period. Without a membership you "
+                    "can book up to %(days)s day ahead; members book up to %(member_days)s "
+                    "days ahead.",
+                    "%(day)s is in the members' priority period. Without a membership you "
+                    "can book up to %(days)s days ahead; members book up to %(member_days)s "
+                    "days ahead.",
+                    flow.access.advance_days,
+                )
+                % {
+                    "day": label,
+                    "days": flow.access.advance_days,
+                    "member_days": widest.advance_days,
+                },
+            )
+        else:
+            flow.add_message(
+                "date",
+                _("%(day)s is beyond your booking window of %(days)s days.")
+                % {"day": label, "days": flow.access.advance_days},
+            )
+        return
+    flow.add_message(
+        "date",
+        _("There are no free times on %(day)s for %(service)s. Please choose a highlighted day.")
+        % {"day": label, "service": flow.service.name},
+    )
+
+
+def _read_start(flow: BookingFlow, params) -> None:
+    start = parse_start(params.get("start"))
+    if flow.day is None or start is None:
+        return
+    if local_date(start, flow.spa.zone) != flow.day:
+        return
+    if any(offer.slot.start == start for offer in flow.day_offers):
+        flow.start = start
+        return
+    flow.add_message(
+        "time",
+        _(
+            "Sorry, %(time)s is no longer available: someone may have just booked it. "
+            "Please choose another time; these are still free."
+        )
+        % {"time": formats.time_format(start.astimezone(flow.spa.zone), "g:i A")},
+    )
+
+
+def offer_at(offers: list[SlotOffer], start: datetime) -> SlotOffer | None:
+    return next((offer for offer in offers if offer.slot.start == start), None)
+
+
+def _read_technician(flow: BookingFlow, params) -> None:
+    if flow.start is None:
+        return
+    chosen = params.get("technician")
+    if not flow.needs_technician:
+        flow.technician = ANY_TECHNICIAN
+        flow.offer = offer_at(flow.day_offers, flow.start)
+        return
+    if not chosen:
+        return
+    if chosen == ANY_TECHNICIAN:
+        flow.technician = ANY_TECHNICIAN
+        flow.offer = offer_at(flow.day_offers, flow.start)
+        return
+    row = Technician.objects.filter(slug=chosen, is_active=True).first()
+    offer = None
+    if row is not None and flow.service.skill in (row.skills or []):
+        offers = get_availability(_day_request(flow, flow.day, row.slug), flow.access, now=flow.now)
+        offer = offer_at(offers, flow.start)
+    if offer is None:
+        flow.add_message(
+            "technician",
+            _(
+                "Sorry, %(name)s is not free at %(time)s for this treatment: someone may have "
+                "just booked that time. Choose another therapist."
+            )
+            % {
+                "name": row.name if row else chosen,
+                "time": formats.time_format(flow.local_start, "g:i A"),
+            },
+        )
+        return
+    flow.technician, flow.technician_row, flow.offer = row.slug, row, offer
+
+
+def load_open_steps(flow: BookingFlow) -> None:
+    """Load what the open steps display: the calendar, the times, the therapists."""
+    if flow.step_state("date") == "open":
+        flow.calendar = calendar_view(
+            flow.request, flow.access, flow.month_shown(), flow.now, selected=flow.day
+        )
+    if flow.step_state("time") == "open":
+        flow.time_groups = group_times(flow.day_offers, flow.spa)
+    if flow.step_state("technician") == "open":
+        flow.technician_choices = technicians_at(flow)
+
+
+def last_first_month(today: date, access: CustomerAccess) -> date:
+    """The latest month the two-month calendar may start at: the month before the last day
+    that the caller — or, for a non-member, a member — could book."""
+    widest = widest_plan_access()
+    horizon = max(access.advance_days, widest.advance_days if widest else 0)
+    last_day = date.fromordinal(today.toordinal() + horizon)
+    return max(add_months(last_day, -1), today.replace(day=1))
+
+
+def calendar_months(
+    request: AvailabilityRequest, access: CustomerAccess, first: date, now: datetime
+) -> list[MonthView]:
+    """Return two months from ``first`` with each day's state for ``access``."""
+    months = []
+    for offset in (0, 1):
+        month_first = add_months(first, offset)
+        days = month_calendar(request, month_first.year, month_first.month, access, now=now)
+        # Sunday-first weeks, as on American calendars.
+        lead = (month_first.weekday() + 1) % 7
+        cells: list[CalendarDay | None] = [None] * lead + list(days)
+        cells += [None] * (-len(cells) % 7)
+        weeks = [cells[index : index + 7] for index in range(0, len(cells), 7)]
+        months.append(MonthView(first=month_first, weeks=weeks))
+    return months
+
+
+def calendar_view(
+    request: AvailabilityRequest,
+    access: CustomerAccess,
+    first: date,
+    now: datetime,
+    *,
+    selected: date | None = None,
+) -> CalendarView:
+    """Return the two-month calendar from ``first`` for ``access``, ``selected`` marked."""
+    months = calendar_months(request, access, first, now)
+    days = [day for month in months for week in month.weeks for day in week if day]
+    dates = {day.date for day in days}
+    today = next((day.date for day in days if day.is_today), None)
+    bookable = next((day.date for day in days if day.bookable), None)
+    focus = next(
+        (candidate for candidate in (selected, today, bookable) if candidate in dates),
+        days[0].date if days else None,
+    )
+    for month in months:
+        month.weeks = [
+            [
+                DayCell(
+                    day=day,
+                    iso=day.date.isoformat(),
+                    label=day_label(day),
+                    selected=day.date == selected,
+                    focus=day.date == focus,
+                )
+                if day
+                else None
+                for day in week
+            ]
+            for week in month.weeks
+        ]
+    return CalendarView(months, weekday_names(), selected, focus)
+
+
+def group_times(offers: list[SlotOffer], spa: SpaSettings) -> list[TimeGroup]:
+    """Group a day's offers into morning, afternoon and evening (local time)."""
+    groups = [
+        TimeGroup(_("Morning"), []),
+        TimeGroup(_("Afternoon"), []),
+        TimeGroup(_("Evening"), []),
+    ]
+    for offer in offers:
+        hour = offer.slot.start.astimezone(spa.zone).hour
+        groups[0 if hour < 12 else 1 if hour < 17 else 2].offers.append(offer)
+    return [group for group in groups if group.offers]
+
+
+def technicians_at(flow: BookingFlow) -> list[TechnicianChoice]:
+    """Return the therapists free at the chosen start, each with the offer they would serve
+    (one engine run per qualified therapist, over that one day)."""
+    ids = [row.pk for row in candidate_technicians(flow.service)]
+    choices = []
+    for row in Technician.objects.filter(pk__in=ids).order_by("name"):
+        offers = get_availability(_day_request(flow, flow.day, row.slug), flow.access, now=flow.now)
+        offer = offer_at(offers, flow.start)
+        if offer is not None:
+            choices.append(TechnicianChoice(row, offer))
+    return choices
+
+
+def month_label(first: date) -> str:
+    return formats.date_format(first, "F Y")
+
+
+def weekday_names() -> list[tuple[str, str]]:
+    """(short, full) weekday names, Sunday first, translated."""
+    days = [date(2026, 11, 1 + offset) for offset in range(7)]  # 2026-11-01 is a Sunday
+    return [(formats.date_format(day, "D")[:2], formats.date_format(day, "l")) for day in days]
+
+
+@dataclass
+class RescheduleOptions:
+    """The calendar and, once a day is chosen, its times for moving ``booking``."""
+
+    calendar: CalendarView
+    chosen_day: date | None
+    time_groups: list[TimeGroup]
+    prev_url: str | None
+    next_url: str | None
+
+
+def reschedule_options(booking, params, user, *, now: datetime) -> RescheduleOptions:
+    """Return what the reschedule page shows for ``booking``: the same service, duration,
+    add-ons and guests, on the calendar of the customer's current tier."""
+    spa = get_settings()
+    today = local_date(now, spa.zone)
+    access = get_customer_access(user, today, spa)
+    chosen_day = parse_date(params.get("date"))
+    if chosen_day is not None and chosen_day < today:
+        chosen_day = None
+    request = build_availability_request(
+        service_slug=booking.service.slug,
+        date_from=chosen_day or today,
+        date_to=chosen_day or today,
+        duration=booking.duration_minutes,
+        addon_slugs=[item.addon.slug for item in booking.booking_addons.all()],
+        guests=booking.guests,
+    )
+    first_allowed = today.replace(day=1)
+    last_allowed = last_first_month(today, access)
+    wanted = parse_month(params.get("month")) or (chosen_day or today).replace(day=1)
+    first = min(max(wanted, first_allowed), last_allowed)
+    times = []
+    if chosen_day is not None:
+        times = group_times(get_availability(request, access, now=now), spa)
+    base = reverse("web:reschedule", args=[booking.reference])
+
+    def month_link(month: date) -> str | None:
+        if not first_allowed <= month <= last_allowed:
+            return None
+        return f"{base}?{urlencode({'month': month.strftime('%Y-%m')})}"
+
+    return RescheduleOptions(
+        calendar=calendar_view(request, access, first, now, selected=chosen_day),
+        chosen_day=chosen_day,
+        time_groups=times,
+        prev_url=month_link(add_months(first, -1)),
+        next_url=month_link(add_months(first, 1)),
+    )

@@ -1,0 +1,102 @@
+"""Forms of the guest site: sign in, sign up, password reset, profile and preferences,
+account deletion. They parse and label input; the services decide."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from coresync.web.choices import NOTIFICATION_CHANNELS, PREFERENCE_FIELDS
+
+
+class LoginForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class SignupForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    email = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        help_text=_("At least 8 characters, not only digits, not a common password."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+class PasswordResetRequestForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+
+class SetPasswordForm(forms.Form):
+    new_password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password, to confirm"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class ProfileForm(forms.Form):
+    """Name, phone, spa preferences, notification channels and marketing consent."""
+
+    name = forms.CharField(
+        label=_("Name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    marketing_consent = forms.BooleanField(
+        label=_("Send me news and offers from the spa"), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field_ in PREFERENCE_FIELDS:
+            self.fields[f"pref_{field_.name}"] = forms.ChoiceField(
+                label=field_.label,
+                required=False,
+                choices=[("", _("No preference")), *field_.options],
+            )
+        for channel, label in NOTIFICATION_CHANNELS:
+            self.fields[f"notify_{channel}"] = forms.BooleanField(label=label, required=False)
+
+    def preference_fields(self):
+        return [self[f"pref_{field_.name}"] for field_ in PREFERENCE_FIELDS]
+
+    def channel_fields(self):
+        return [self[f"notify_{channel}"] for channel, _label in NOTIFICATION_CHANNELS]
+
+    def preferences(self) -> dict[str, str]:
+        return {
+            field_.name: self.cleaned_data[f"pref_{field_.name}"]
+            for field_ in PREFERENCE_FIELDS
+            if self.cleaned_data.get(f"pref_{field_.name}")
+        }
+
+    def notification_preferences(self) -> dict[str, bool]:
+        return {
+            channel: bool(self.cleaned_data.get(f"notify_{channel}"))
+            for channel, _label in NOTIFICATION_CHANNELS
+        }

@@ -1,0 +1,167 @@
+/* CoreSync guest site: small progressive enhancements. Everything works without this file
+   (plain links and forms); with it and htmx, booking steps open without a full reload. */
+(function () {
+  "use strict";
+
+  var root = document.documentElement;
+  root.classList.remove("no-js");
+  root.classList.add("js");
+
+  var lastTrigger = "";
+
+  function flow() {
+    return document.getElementById("flow");
+  }
+
+  /* Tell screen readers which step is open, and move focus to it after a choice made
+     with a button or link (not after a change of a select or checkbox, which keeps focus
+     where it was: htmx restores it by id). */
+  function announce(moveFocus) {
+    var element = flow();
+    var status = document.getElementById("flow-status");
+    if (!element) return;
+    if (status) {
+      status.textContent = "";
+      window.setTimeout(function () {
+        status.textContent = element.getAttribute("data-announce") || "";
+      }, 50);
+    }
+    if (moveFocus) {
+      var heading = document.getElementById("step-" + element.getAttribute("data-open-step") + "-title");
+      if (heading) {
+        heading.focus({ preventScroll: true });
+        var reduce = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+        heading.scrollIntoView({ block: "start", behavior: reduce ? "auto" : "smooth" });
+      }
+    }
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var config = event.detail.requestConfig || {};
+    var triggering = config.triggeringEvent;
+    lastTrigger = triggering ? triggering.type : "";
+    var element = flow();
+    if (element && element.contains(event.detail.elt)) element.setAttribute("aria-busy", "true");
+  });
+
+  document.addEventListener("htmx:afterRequest", function () {
+    var element = flow();
+    if (element) element.setAttribute("aria-busy", "false");
+  });
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.target && event.detail.target.id === "flow") {
+      announce(lastTrigger !== "change");
+      bindCalendars(document);
+    } else {
+      var heading = event.detail.target && event.detail.target.querySelector("[tabindex='-1']");
+      if (heading) heading.focus();
+    }
+  });
+
+  /* A failed request (network down, server error): say so, keep the page as it is. */
+  document.addEventListener("htmx:sendError", showRequestError);
+  document.addEventListener("htmx:responseError", function (event) {
+    if (event.detail.xhr && event.detail.xhr.status === 409) return;
+    showRequestError();
+  });
+
+  function showRequestError() {
+    var status = document.getElementById("flow-status");
+    if (status) status.textContent = status.getAttribute("data-error") || "The connection failed. Please try again.";
+    var element = flow();
+    if (element) element.setAttribute("aria-busy", "false");
+  }
+
+  /* Calendar: one tab stop; arrows move a day or a week, Home/End to the week's ends,
+     Page Up/Down a month; Enter or Space chooses (native button). */
+  function isoDate(date) {
+    var month = String(date.getUTCMonth() + 1).padStart(2, "0");
+    var day = String(date.getUTCDate()).padStart(2, "0");
+    return date.getUTCFullYear() + "-" + month + "-" + day;
+  }
+
+  function shifted(iso, days, months) {
+    var parts = iso.split("-").map(Number);
+    var date = new Date(Date.UTC(parts[0], parts[1] - 1 + (months || 0), 1));
+    var last = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).getUTCDate();
+    date.setUTCDate(Math.min(parts[2], last));
+    date.setUTCDate(date.getUTCDate() + (days || 0));
+    return isoDate(date);
+  }
+
+  function onCalendarKey(event) {
+    var button = event.target.closest("button[data-date]");
+    if (!button) return;
+    var iso = button.getAttribute("data-date");
+    var weekday = new Date(iso + "T00:00:00Z").getUTCDay();
+    var target = null;
+    switch (event.key) {
+      case "ArrowRight": target = shifted(iso, 1); break;
+      case "ArrowLeft": target = shifted(iso, -1); break;
+      case "ArrowDown": target = shifted(iso, 7); break;
+      case "ArrowUp": target = shifted(iso, -7); break;
+      case "Home": target = shifted(iso, -weekday); break;
+      case "End": target = shifted(iso, 6 - weekday); break;
+      case "PageDown": target = shifted(iso, 0, 1); break;
+      case "PageUp": target = shifted(iso, 0, -1); break;
+      default: return;
+    }
+    event.preventDefault();
+    var calendar = button.closest("[data-calendar]");
+    var next = calendar.querySelector('button[data-date="' + target + '"]');
+    if (!next) return;
+    button.setAttribute("tabindex", "-1");
+    next.setAttribute("tabindex", "0");
+    next.focus();
+  }
+
+  function onCalendarClick(event) {
+    var button = event.target.closest("button[data-date]");
+    if (button && button.getAttribute("data-state") === "unavailable") {
+      event.preventDefault(); /* nothing to choose on that day */
+    }
+  }
+
+  function bindCalendars(scope) {
+    scope.querySelectorAll("[data-calendar]").forEach(function (calendar) {
+      if (calendar.dataset.bound) return;
+      calendar.dataset.bound = "1";
+      calendar.addEventListener("keydown", onCalendarKey);
+      calendar.addEventListener("click", onCalendarClick);
+    });
+  }
+
+  /* Confirm: one press books once (the idempotency key makes a second press harmless). */
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches("[data-confirm-form]")) return;
+    if (form.dataset.submitted) { event.preventDefault(); return; }
+    form.dataset.submitted = "1";
+    var button = form.querySelector("button[type=submit]");
+    if (button) {
+      button.setAttribute("aria-busy", "true");
+      button.textContent = button.getAttribute("data-busy-label") || button.textContent;
+    }
+  });
+
+  /* Coming back to a page from the back-forward cache: the confirm button works again. */
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("[data-confirm-form]").forEach(function (form) {
+      delete form.dataset.submitted;
+      var button = form.querySelector("button[type=submit]");
+      if (button) button.removeAttribute("aria-busy");
+    });
+  });
+
+  function ready() {
+    bindCalendars(document);
+    var element = flow();
+    /* After a full-page answer to "Confirm" (a time just taken), go to the step that says why. */
+    if (element && element.hasAttribute("data-has-messages")) announce(true);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
+  else ready();
+})();

@@ -1,0 +1,48 @@
+"""Template filters of the guest site: money and percentages from ``Decimal``."""
+
+from decimal import Decimal
+
+from django import template
+from django.utils.formats import number_format
+
+from django.utils import timezone
+
+from coresync.core.money import quantize
+from coresync.spa.selectors import get_settings
+
+register = template.Library()
+
+
+class SpaTimezoneNode(template.Node):
+    def __init__(self, nodelist):
+        self.nodelist = nodelist
+
+    def render(self, context) -> str:
+        with timezone.override(get_settings().zone):
+            return self.nodelist.render(context)
+
+
+@register.tag
+def spa_timezone(parser, token):
+    """Render the enclosed block with times in the spa's zone (SPEC: spa-local wall clock):
+    ``{% spa_timezone %}…{% endspa_timezone %}``."""
+    nodelist = parser.parse(("endspa_timezone",))
+    parser.delete_first_token()
+    return SpaTimezoneNode(nodelist)
+
+
+@register.filter
+def money(amount) -> str:
+    """Format an amount in dollars: ``Decimal("-60")`` → ``−$60.00``, thousands grouped."""
+    if amount in (None, ""):
+        return ""
+    value = quantize(Decimal(str(amount)))
+    text = "$" + number_format(abs(value), decimal_pos=2, use_l10n=True, force_grouping=True)
+    return f"−{text}" if value < 0 else text
+
+
+@register.filter
+def percent(fraction) -> str:
+    """Format a fraction as a percentage without trailing zeros: ``0.08875`` → ``8.875%``."""
+    value = (Decimal(str(fraction)) * 100).normalize()
+    return f"{value:f}%"

@@ -1,0 +1,201 @@
+"""Every page in a real browser: screenshots at 375 px and 1280 px into ``screenshots/``, no
+horizontal scroll at 375×812 or 320 px, 44 px targets and 16 px inputs on phones, reduced
+motion respected, and no serious or critical axe-core violations."""
+
+from pathlib import Path
+
+import pytest
+from django.template.loader import render_to_string
+from playwright.sync_api import expect
+
+from conftest import local
+from coresync.bookings.services import create_booking
+from coresync.web.tests.e2e.conftest import DESKTOP, MOBILE, has_horizontal_scroll, screenshot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js"
+READY = (
+    "/book/?service=swedish&duration=60&guests=1&date=2026-12-02"
+    "&start=2026-12-02T10%3A00%3A00-05%3A00&technician=any&addons=hot-stones"
+)
+PUBLIC_PAGES = {
+    "home": "/",
+    "mens-suite": "/mens-suite/",
+    "private-spa": "/private-spa/",
+    "services": "/services/",
+    "service-detail": "/services/swedish/",
+    "technologies": "/technologies/",
+    "membership": "/membership/",
+    "contact": "/contact/",
+    "legal-privacy": "/legal/privacy/",
+    "legal-terms": "/legal/terms/",
+    "legal-cancellation": "/legal/cancellation/",
+    "login": "/account/login/",
+    "signup": "/account/signup/",
+    "password-reset": "/account/password/reset/",
+    "not-found": "/no-such-page/",
+    "book-1-treatment": "/book/",
+    "book-2-date": "/book/?service=swedish",
+    "book-3-time": "/book/?service=swedish&date=2026-12-02",
+    "book-4-therapist": "/book/?service=swedish&date=2026-12-02"
+    "&start=2026-12-02T10%3A00%3A00-05%3A00",
+    "book-5-details": READY,
+}
+
+
+@pytest.fixture
+def member_with_booking(premium_member, ticking_clock):
+    create_booking(customer=premium_member, service="swedish", start=local(2026, 12, 4, 11))
+    return premium_member
+
+
+def member_pages(booking_reference: str) -> dict[str, str]:
+    return {
+        "account": "/account/",
+        "account-cancel": f"/account/bookings/{booking_reference}/cancel/",
+        "account-reschedule": f"/account/bookings/{booking_reference}/reschedule/?date=2026-12-07",
+        "account-preferences": "/account/preferences/",
+        "account-delete": "/account/delete/",
+        "book-signed-in": READY,
+        "membership-member": "/membership/",
+    }
+
+
+def visit_all(open_page, user, viewport):
+    """Yield ``(name, page)`` for every page of the site at ``viewport``."""
+    page = open_page("/", viewport=viewport)
+    for name, path in PUBLIC_PAGES.items():
+        page.goto(page.url.split("/", 3)[0] + "//" + page.url.split("/", 3)[2] + path)
+        yield name, page
+    signed_in = open_page("/", user=user, viewport=viewport)
+    reference = user.bookings.get().reference
+    base = signed_in.url.rstrip("/")
+    for name, path in member_pages(reference).items():
+        signed_in.goto(base + path)
+        yield name, signed_in
+    # The 500 page is rendered without a request; show it at the site's origin.
+    signed_in.goto(base + "/")
+    signed_in.set_content(render_to_string("500.html", {"spa": {"name": "CoreSync Spa"}}))
+    yield "server-error", signed_in
+
+
+def test_every_page_on_a_phone_no_horizontal_scroll_at_375_or_320_px(
+    open_page, member_with_booking
+):
+    """Screenshot each page at 375×812, then check it at 320 px wide too."""
+    wide = []
+    for name, page in visit_all(open_page, member_with_booking, MOBILE):
+        expect(page.locator("h1").first).to_be_visible()
+        screenshot(page, name)
+        if has_horizontal_scroll(page):
+            wide.append(f"{name} at 375")
+        page.set_viewport_size({"width": 320, "height": 640})
+        if has_horizontal_scroll(page):
+            wide.append(f"{name} at 320")
+        page.set_viewport_size(MOBILE)
+    assert wide == []
+
+
+def test_every_page_on_a_desktop(open_page, member_with_booking):
+    wide = []
+    for name, page in visit_all(open_page, member_with_booking, DESKTOP):
+        expect(page.locator("h1").first).to_be_visible()
+        screenshot(page, name)
+        if has_horizontal_scroll(page):
+            wide.append(name)
+    assert wide == []
+
+
+SMALL_TARGETS_JS = """(scope) => {
+  const selector = "a, button, select, input:not([type=hidden]), textarea, summary, "
+    + "label.check, label.segmented__label";
+  const out = [];
+  document.querySelectorAll(scope).forEach((root) => {
+    root.querySelectorAll(selector).forEach((el) => {
+      const box = el.getBoundingClientRect();
+      if (!box.width || !box.height) return;
+      // A radio button's or checkbox's target is its label.
+      if (el.matches("input[type=radio], input[type=checkbox]")) return;
+      const inline = getComputedStyle(el).display === "inline";
+      if (el.matches("a") && el.closest("p, li, dd, .lead") && inline) return;
+      if (box.height < 43.5 || box.width < 43.5) {
+        const name = el.id || el.textContent.trim().slice(0, 30);
+        out.push(`${name} ${Math.round(box.width)}x${Math.round(box.height)}`);
+      }
+    });
+  });
+  return out;
+}"""
+
+
+def small_targets(page, scope: str = "main, header") -> list[str]:
+    """Return the visible links, buttons, selects and inputs in ``scope`` smaller than
+    44×44 px (inline links inside sentences excepted, as WCAG 2.5.8 does)."""
+    return page.evaluate(SMALL_TARGETS_JS, scope)
+
+
+def test_touch_targets_and_input_sizes_on_a_phone(open_page, customer):
+    page = open_page(READY, user=customer, viewport=MOBILE)
+    expect(page.locator("#confirm-booking")).to_be_visible()
+    assert small_targets(page) == []
+    font_sizes = page.evaluate(
+        "[...document.querySelectorAll('select, input, textarea')]"
+        ".filter((el) => el.type !== 'hidden')"
+        ".map((el) => parseFloat(getComputedStyle(el).fontSize))"
+    )
+    assert font_sizes and min(font_sizes) >= 16
+    page.goto(page.url.split("/book/")[0] + "/book/?service=swedish")
+    assert small_targets(page, "#step-date") == []
+    narrow = open_page("/book/?service=swedish", viewport={"width": 320, "height": 640})
+    assert small_targets(narrow, ".calendar__months") == []
+
+
+def test_reduced_motion_is_respected(open_page):
+    page = open_page("/book/?service=swedish", reduced_motion="reduce")
+    duration = page.evaluate(
+        "getComputedStyle(document.querySelector('.step--open')).animationDuration"
+    )
+    assert float(duration.removesuffix("s")) < 0.001
+
+
+def test_safe_area_insets_are_used(open_page):
+    page = open_page("/")
+    padding = page.evaluate(
+        "getComputedStyle(document.documentElement).getPropertyValue('--safe-left')"
+    )
+    assert "safe-area-inset-left" in padding or padding.strip() == "0px"
+    content = page.evaluate("document.querySelector('meta[name=viewport]').content")
+    assert "viewport-fit=cover" in content
+
+
+def serious_axe_violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['nodes'][0]['target']}"
+        for violation in result["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+
+
+AXE_PAGES = ["/", "/book/", "/book/?service=swedish", "/book/?service=swedish&date=2026-12-02"]
+
+
+def test_no_serious_or_critical_accessibility_violations(open_page, member_with_booking):
+    """axe-core on the home page, every booking step (signed out, then signed in with the
+    quote and confirm open) and My account."""
+    found = {}
+    page = open_page("/")
+    base = page.url.rstrip("/")
+    signed_in = open_page("/", user=member_with_booking)
+    visits = [(page, path) for path in AXE_PAGES] + [
+        (signed_in, READY),
+        (signed_in, "/account/"),
+    ]
+    for browser_page, path in visits:
+        browser_page.goto(base + path)
+        violations = serious_axe_violations(browser_page)
+        if violations:
+            found[path] = violations
+    assert found == {}

@@ -1,0 +1,207 @@
+"""The booking page without a browser: each step opens after the one before, choices that no
+longer hold are dropped with a message, and confirming books through ``create_booking``."""
+
+from decimal import Decimal
+from urllib.parse import urlencode
+
+import pytest
+
+from conftest import local, make_customer
+from coresync.bookings.models import Booking, BookingStatus
+from coresync.bookings.services import create_booking
+
+pytestmark = pytest.mark.django_db
+
+START = local(2026, 12, 2, 10)  # the day after the frozen "now" (Tue 2026-12-01 08:00)
+
+
+def book_url(**params) -> str:
+    pairs = []
+    for name, value in params.items():
+        for item in value if isinstance(value, list) else [value]:
+            pairs.append((name, item))
+    return "/book/?" + urlencode(pairs)
+
+
+def ready_params(**overrides) -> dict:
+    params = {
+        "service": "swedish",
+        "duration": "60",
+        "guests": "1",
+        "date": "2026-12-02",
+        "start": START.isoformat(),
+        "technician": "any",
+    }
+    params.update(overrides)
+    return params
+
+
+def test_the_treatment_step_lists_services_without_prices(client, spa, frozen_now):
+    page = client.get("/book/").content.decode()
+    assert 'name="service" value="swedish"' in page
+    assert "Steam Room" in page
+    assert "$100.00" not in page and "100.00" not in page
+    assert 'id="step-date"' not in page
+
+
+def test_choosing_a_service_opens_the_two_month_calendar(client, spa, frozen_now):
+    page = client.get(book_url(service="swedish")).content.decode()
+    assert 'id="step-date"' in page
+    assert "December 2026" in page and "January 2027" in page
+    assert 'data-date="2026-12-02" data-state="available"' in page
+    # Ten days out is in the priority period: members only for a guest, not bookable.
+    assert 'data-date="2026-12-11" data-state="members_only"' in page
+    assert "Join to book them" in page
+
+
+def test_a_guest_picking_a_members_only_day_is_told_why_and_stays_on_the_date(
+    client, spa, frozen_now
+):
+    page = client.get(book_url(service="swedish", date="2026-12-11")).content.decode()
+    assert "members&#x27; priority period" in page
+    assert "Without a membership you can book up to 3 days ahead" in page
+    assert 'id="step-time"' not in page
+    assert 'href="/membership/"' in page
+
+
+def test_a_day_opens_its_times_and_a_time_opens_the_therapists(client, spa, frozen_now):
+    page = client.get(book_url(service="swedish", date="2026-12-02")).content.decode()
+    assert f'value="{START.isoformat()}"' in page  # 10:00 local, offset included
+    page = client.get(
+        book_url(service="swedish", date="2026-12-02", start=START.isoformat())
+    ).content.decode()
+    assert 'value="any"' in page and 'value="ana"' in page and 'value="ben"' in page
+
+
+def test_with_every_choice_made_the_quote_and_confirm_show(client, spa, customer, frozen_now):
+    client.force_login(customer)
+    page = client.get(book_url(**ready_params(addons="hot-stones"))).content.decode()
+    assert 'id="step-confirm"' in page
+    assert "Hot Stones" in page
+    # 100.00 + 35.00 = 135.00, tax 8.875% = 11.98, total 146.98
+    assert "$146.98" in page
+    assert 'id="confirm-booking"' in page
+
+
+def test_a_premium_member_sees_the_discount_line(client, spa, premium_member, frozen_now):
+    client.force_login(premium_member)
+    params = ready_params(date="2027-01-15", start=local(2027, 1, 15, 10).isoformat())
+    page = client.get(book_url(**params, addons="cbd-oil")).content.decode()
+    assert "Premium discount (40%)" in page
+    assert "−$40.00" in page
+    # 100 - 40 + 25 = 85.00, tax 7.54, total 92.54
+    assert "$92.54" in page
+
+
+def test_htmx_requests_get_only_the_flow_and_history_restores_get_the_page(client, spa, frozen_now):
+    partial = client.get(book_url(service="swedish"), headers={"HX-Request": "true"})
+    assert partial.content.decode().lstrip().startswith('<div id="flow"')
+    restore = client.get(
+        book_url(service="swedish"),
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+    assert "<!doctype html>" in restore.content.decode()
+
+
+def test_an_add_on_that_makes_the_time_too_long_drops_the_time_with_a_message(
+    client, spa, frozen_now
+):
+    # 16:00 + 60 + 15 min hot stones + 15 min buffer ends 17:30, after the 17:00 shift end.
+    late = local(2026, 12, 2, 16)
+    page = client.get(
+        book_url(**ready_params(start=late.isoformat(), addons="hot-stones"))
+    ).content.decode()
+    assert "4:00 PM is no longer available" in page
+    assert 'id="step-time"' in page and 'id="confirm-booking"' not in page
+
+
+def test_a_technician_who_is_busy_then_is_refused(client, spa, frozen_now):
+    other = make_customer("other@example.com")
+    create_booking(customer=other, service="swedish", start=START, technician="ana")
+    page = client.get(book_url(**ready_params(technician="ana"))).content.decode()
+    assert "Sorry, Ana is not free at 10:00 AM" in page
+    assert 'value="ben"' in page and 'value="ana"' not in page
+
+
+def test_an_anonymous_guest_confirming_is_sent_to_sign_in_with_the_choices(client, spa, frozen_now):
+    page = client.get(book_url(**ready_params())).content.decode()
+    assert "Sign in or create an account to confirm" in page
+    response = client.post("/book/confirm/", ready_params())
+    assert response.status_code == 302
+    assert response["Location"].startswith("/account/login/?next=%2Fbook%2F%3Fservice%3Dswedish")
+
+
+def test_confirming_books_once_even_if_sent_twice(client, spa, customer, frozen_now):
+    client.force_login(customer)
+    form = {**ready_params(pressure="firm"), "idempotency_key": "k-1", "notes": "Bad knee"}
+    first = client.post("/book/confirm/", form)
+    second = client.post("/book/confirm/", form)
+    booking = Booking.objects.get()
+    assert first["Location"] == second["Location"] == f"/book/done/{booking.reference}/"
+    assert booking.status == BookingStatus.CONFIRMED
+    assert booking.preferences == {"pressure": "firm"}
+    assert booking.notes == "Bad knee"
+    assert booking.total == Decimal("108.88")
+    done = client.get(first["Location"]).content.decode()
+    assert booking.reference in done and "Your booking is confirmed" in done
+
+
+def test_a_slot_taken_before_confirm_shows_a_clear_message_and_fresh_times(
+    client, spa, customer, frozen_now
+):
+    rival = make_customer("rival@example.com")
+    # Both therapists are booked at 10:00 by someone else meanwhile.
+    create_booking(customer=rival, service="swedish", start=START)
+    create_booking(customer=rival, service="swedish", start=START)
+    client.force_login(customer)
+    response = client.post("/book/confirm/", {**ready_params(), "idempotency_key": "k-2"})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "Sorry, 10:00 AM is no longer available" in page
+    assert 'id="step-time"' in page
+    assert local(2026, 12, 2, 11, 30).isoformat() in page  # still free: offered again
+    assert Booking.objects.filter(customer=customer).count() == 0
+
+
+def test_a_self_guided_service_has_no_therapist_step(client, spa, customer, frozen_now):
+    client.force_login(customer)
+    params = ready_params(service="steam", duration="30", technician="")
+    page = client.get(book_url(**params)).content.decode()
+    assert "Therapist" not in page
+    assert 'id="confirm-booking"' in page
+
+
+def test_a_couples_booking_carries_two_guests(client, spa, customer, frozen_now):
+    client.force_login(customer)
+    params = ready_params(service="couples", guests="2")
+    page = client.get(book_url(**params)).content.decode()
+    assert "2 guests" in page
+    response = client.post("/book/confirm/", {**params, "idempotency_key": "k-3"})
+    booking = Booking.objects.get()
+    assert response.status_code == 302 and booking.guests == 2
+    assert booking.room == spa.couples_suite
+
+
+def test_saved_preferences_are_the_defaults_and_can_be_cleared(client, spa, customer, frozen_now):
+    customer.preferences = {"music": "jazz", "pressure": "light"}
+    customer.save()
+    client.force_login(customer)
+    page = client.get(book_url(**ready_params())).content.decode()
+    assert '<option value="jazz" selected>' in page
+    page = client.get(book_url(**ready_params(music=""))).content.decode()
+    assert '<option value="jazz" selected>' not in page
+    assert '<option value="light" selected>' in page
+    assert '<input type="hidden" name="music" value="">' in page  # kept cleared at confirm
+    client.post("/book/confirm/", {**ready_params(music=""), "idempotency_key": "k-4"})
+    assert Booking.objects.get().preferences == {"pressure": "light"}
+
+
+def test_unknown_or_broken_parameters_never_fail(client, spa, frozen_now):
+    for params in (
+        {"service": "nope"},
+        {"service": "swedish", "duration": "abc", "guests": "x", "date": "2026-13-45"},
+        {"service": "swedish", "date": "2026-12-02", "start": "10:00"},
+        {"service": "swedish", "month": "2099-01"},
+        {"service": "swedish", "date": "2026-11-01"},
+    ):
+        assert client.get(book_url(**params)).status_code == 200

@@ -1,0 +1,91 @@
+"""Marketing, information and error pages: they render, show no service prices (SPEC §1),
+show membership prices and the real cancellation policy, and stay within the page budget."""
+
+import gzip
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.test import RequestFactory
+
+from coresync.web.views.errors import server_error
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    "/",
+    "/mens-suite/",
+    "/private-spa/",
+    "/services/",
+    "/services/swedish/",
+    "/technologies/",
+    "/membership/",
+    "/contact/",
+    "/legal/privacy/",
+    "/legal/terms/",
+    "/legal/cancellation/",
+    "/account/login/",
+    "/account/signup/",
+    "/account/password/reset/",
+    "/book/",
+    "/book/?service=swedish",
+]
+BUDGET_BYTES = 200 * 1024
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_renders_without_service_prices(client, spa, frozen_now, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<main" in page and 'lang="en"' in page
+    assert "$100.00" not in page and "$140.00" not in page  # Swedish massage prices
+
+
+def test_the_membership_page_compares_tiers_with_prices(client, spa, frozen_now):
+    page = client.get("/membership/").content.decode()
+    for text in ("$149.00", "$249.00", "$599.00", "30 days", "60 days", "90 days", "40%"):
+        assert text in page
+    assert "Yes, and VIP-only slots" in page
+    assert 'name="plan" value="premium"' in page
+
+
+def test_the_cancellation_policy_shows_the_spas_values_and_plan_overrides(client, spa):
+    plan = spa.plans["premium"]
+    plan.free_cancellation_hours = 12
+    plan.save()
+    page = client.get("/legal/cancellation/").content.decode()
+    assert "Free cancellation until 24 hours before your start time." in page
+    assert "late-cancellation fee of 50% of the booking" in page
+    assert "no-show fee of 100% of the total" in page
+    assert "Premium members" in page and "Free cancellation until 12 hours before." in page
+
+
+def test_the_services_detail_page_404s_for_an_unknown_service(client, spa):
+    response = client.get("/services/nope/")
+    assert response.status_code == 404
+    assert "This page is not here" in response.content.decode()
+
+
+def test_the_500_page_renders_without_the_database(spa):
+    response = server_error(RequestFactory().get("/"))
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.content.decode()
+
+
+def _asset_urls(page: str) -> list[str]:
+    return re.findall(r'(?:href|src)="(/static/[^"]+\.(?:css|js))"', page)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_each_page_stays_under_200_kb_compressed(client, spa, frozen_now, path):
+    page = client.get(path).content
+    total = len(gzip.compress(page))
+    assets = _asset_urls(page.decode())
+    assert any(url.endswith("htmx.min.js") for url in assets)
+    for url in assets:
+        found = finders.find(url.removeprefix("/static/"))
+        assert found, url
+        with open(found, "rb") as asset:
+            total += len(gzip.compress(asset.read()))
+    assert total < BUDGET_BYTES

@@ -1,0 +1,48 @@
+"""The guest website's paths (docs/website.md "Pages")."""
+
+from django.templatetags.static import static
+from django.urls import path
+from django.views.generic import RedirectView
+
+from coresync.web.views import account, auth, booking, pages
+
+app_name = "web"
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("favicon.ico", RedirectView.as_view(url=static("web/icon.svg"), permanent=True)),
+    path("mens-suite/", pages.mens_suite, name="mens_suite"),
+    path("private-spa/", pages.private_spa, name="private_spa"),
+    path("services/", pages.services, name="services"),
+    path("services/<slug:slug>/", pages.service_detail, name="service"),
+    path("technologies/", pages.technologies, name="technologies"),
+    path("membership/", pages.membership, name="membership"),
+    path("membership/join/", account.membership_join, name="membership_join"),
+    path("membership/cancel/", account.membership_cancel, name="membership_cancel"),
+    path("contact/", pages.contact, name="contact"),
+    path("legal/privacy/", pages.privacy, name="privacy"),
+    path("legal/terms/", pages.terms, name="terms"),
+    path("legal/cancellation/", pages.cancellation_policy, name="cancellation"),
+    path("book/", booking.book, name="book"),
+    path("book/confirm/", booking.confirm, name="book_confirm"),
+    path("book/done/<str:reference>/", booking.done, name="book_done"),
+    path("account/", account.overview, name="account"),
+    path("account/login/", auth.login_view, name="login"),
+    path("account/signup/", auth.signup, name="signup"),
+    path("account/logout/", auth.logout_view, name="logout"),
+    path("account/password/reset/", auth.password_reset, name="password_reset"),
+    path(
+        "account/password/reset/<str:uid>/<str:token>/",
+        auth.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path("account/preferences/", account.preferences, name="preferences"),
+    path("account/data/export/", account.export_data, name="export"),
+    path("account/delete/", account.delete, name="delete_account"),
+    path("account/bookings/<str:reference>/cancel/", account.cancel_booking_view, name="cancel"),
+    path(
+        "account/bookings/<str:reference>/reschedule/",
+        account.reschedule_booking_view,
+        name="reschedule",
+    ),
+]

@@ -1,0 +1,86 @@
+"""The booking page (SPEC §4): one page whose steps open one after another.
+
+``GET /book/`` renders the whole page, or only the flow (``#flow``) for htmx requests; every
+choice is a GET of the same URL with one more parameter, so the address bar always holds the
+choices (reload, back button, sign-in in between). ``POST /book/confirm/`` books.
+"""
+
+import uuid
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from coresync.bookings.services import create_booking
+from coresync.core.errors import DomainError
+from coresync.scheduling.errors import SlotUnavailable
+from coresync.web.booking_flow import ANY_TECHNICIAN, BookingFlow, read_flow
+from coresync.web.selectors import customer_booking
+
+
+def _render_flow(request: HttpRequest, flow: BookingFlow, status: int = 200) -> HttpResponse:
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "web/book/_flow.html" if partial else "web/book/page.html"
+    context = {"flow": flow, "idempotency_key": uuid.uuid4().hex}
+    return render(request, template, context, status=status)
+
+
+@require_GET
+def book(request: HttpRequest) -> HttpResponse:
+    """Show the booking page with the choices in the query string checked."""
+    return _render_flow(request, read_flow(request.GET, request.user))
+
+
+@require_POST
+def confirm(request: HttpRequest) -> HttpResponse:
+    """Book the chosen slot for the signed-in guest; on a conflict show fresh options.
+
+    The form carries an idempotency key made when the page was rendered, so a double
+    submission books once and shows the same booking.
+    """
+    flow = read_flow(request.POST, request.user)
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('web:login')}?{urlencode({'next': flow.page_url})}")
+    if not flow.ready:
+        # A choice no longer holds (the step says which); nothing was booked.
+        return _render_flow(request, flow, status=409)
+    try:
+        booking = create_booking(
+            customer=request.user,
+            service=flow.service,
+            start=flow.start,
+            duration_minutes=flow.duration,
+            addon_slugs=[addon.slug for addon in flow.addons],
+            guests=flow.guests,
+            technician=None if flow.technician == ANY_TECHNICIAN else flow.technician,
+            preferences=flow.preferences,
+            notes=request.POST.get("notes", "")[:1000],
+            idempotency_key=request.POST.get("idempotency_key", "")[:200] or None,
+            actor=request.user,
+        )
+    except SlotUnavailable:
+        flow = read_flow(request.POST, request.user)
+        if flow.ready:  # the lock was busy rather than the slot taken
+            flow.add_message(
+                "confirm",
+                _("Someone else is booking that time right now. Please try again in a moment."),
+            )
+        return _render_flow(request, flow, status=409)
+    except DomainError as error:
+        flow.add_message("confirm", error.message)
+        return _render_flow(request, flow, status=error.status)
+    return redirect("web:book_done", reference=booking.reference)
+
+
+@require_GET
+@login_required
+def done(request: HttpRequest, reference: str) -> HttpResponse:
+    """The confirmation page of a booking the guest just made."""
+    booking = customer_booking(request.user, reference)
+    if booking is None:
+        raise Http404("No such booking.")
+    return render(request, "web/book/done.html", {"booking": booking})

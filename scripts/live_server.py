@@ -1,0 +1,175 @@
+"""Run CoreSync for real on loopback: a fresh PostgreSQL database with the demo spa, served by
+uvicorn on a free port. Shared by ``scripts/schemathesis.py`` and ``bench/load.py``.
+
+Nothing here is imported by the application.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+DEMO_SPA_FILE = REPOSITORY / "coresync" / "spa" / "demo" / "spa.yaml"
+DEMO_PASSWORD = "demo-pass-123"  # every demo login's password (coresync/spa/demo/spa.yaml)
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def recreate_postgres_database(database_url: str) -> None:
+    """Drop and create the database named by ``database_url`` (PostgreSQL only)."""
+    import psycopg
+
+    parsed = urlparse(database_url)
+    if parsed.scheme not in ("postgres", "postgresql"):
+        raise SystemExit(f"Expected a postgres:// URL, got {database_url!r}")
+    name = unquote(parsed.path.lstrip("/"))
+    if not name.replace("_", "").isalnum():
+        raise SystemExit(f"Refusing an unusual database name: {name!r}")
+    with psycopg.connect(
+        host=parsed.hostname or "127.0.0.1",
+        port=parsed.port or 5432,
+        user=unquote(parsed.username or "postgres"),
+        password=unquote(parsed.password) if parsed.password else None,
+        dbname="postgres",
+        autocommit=True,
+    ) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def server_environment(database_url: str, **extra: str) -> dict[str, str]:
+    """Return the process environment for ``manage.py`` and uvicorn: ``database_url``, the
+    development settings, and ``extra``."""
+    environment = dict(os.environ)
+    environment.update(
+        {
+            "DATABASE_URL": database_url,
+            "DJANGO_ENV": "development",
+            "DJANGO_DEBUG": "false",
+            "LOG_LEVEL": environment.get("LOG_LEVEL", "WARNING"),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    environment.update(extra)
+    return environment
+
+
+def manage(environment: dict[str, str], *args: str) -> None:
+    """Run ``manage.py args`` and fail loudly with its output if it fails."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPOSITORY,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+
+
+def prepare_demo_database(environment: dict[str, str], spa_file: Path = DEMO_SPA_FILE) -> None:
+    """Migrate the (empty) database and import the demo spa into it."""
+    manage(environment, "migrate", "--noinput")
+    manage(environment, "import_spa", str(spa_file))
+
+
+@contextmanager
+def serve(
+    environment: dict[str, str], *, workers: int = 1, log_path: Path | None = None
+) -> Iterator[str]:
+    """Serve the app with uvicorn on a free loopback port; yield its base URL.
+
+    The server is stopped (SIGTERM, then SIGKILL after 20 s) when the block exits.
+    """
+    port = free_port()
+    log_path = log_path or REPOSITORY / "var" / f"uvicorn-{port}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "coresync.asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=REPOSITORY,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_ready(base_url, process, log_path)
+            yield base_url
+        finally:
+            _stop(process)
+
+
+def wait_until_ready(
+    base_url: str, process: subprocess.Popen, log_path: Path, timeout: float = 90
+) -> None:
+    """Wait until the server answers ``/api/v1/plans/``; fail with its log if it died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"uvicorn exited with {process.returncode}:\n{log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/api/v1/plans/", timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"uvicorn did not answer within {timeout:.0f} s:\n{log_path.read_text()}")
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def obtain_access_token(base_url: str, email: str, password: str = DEMO_PASSWORD) -> str:
+    """Sign in through ``POST /api/v1/auth/token/``; return the access JWT."""
+    request = urllib.request.Request(
+        f"{base_url}/api/v1/auth/token/",
+        data=json.dumps({"email": email, "password": password}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())["access"]
