@@ -48,6 +48,7 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY / "scripts"))
 
 from live_server import (  # noqa: E402 - the helper lives in scripts/
+    LiveServer,
     prepare_demo_database,
     recreate_postgres_database,
     serve,
@@ -99,6 +100,7 @@ class Run:
     elapsed: float = 0.0
     machine_cpu: float = 0.0
     client_cpu: float = 0.0
+    server_cpu: float = 0.0
     users: int = 0
     think: str = ""
     endpoints: dict[str, Endpoint] = field(default_factory=lambda: defaultdict(Endpoint))
@@ -263,11 +265,11 @@ async def register_one(client: httpx.AsyncClient, batch: str, number: int) -> Lo
     return LoadUser(email=email, token=token, plan=plan)
 
 
-async def drive(base_url: str, arguments: argparse.Namespace, cpu: MachineCpu) -> Run:
+async def drive(server: LiveServer, arguments: argparse.Namespace, cpu: MachineCpu) -> Run:
     limits = httpx.Limits(
         max_connections=arguments.users, max_keepalive_connections=arguments.users
     )
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=server.base_url, limits=limits, timeout=60) as client:
         users = await register_load_users(client, arguments.users)
         catalog = (await client.get("/api/v1/services/")).json()
         services = [service["slug"] for service in catalog]
@@ -277,6 +279,7 @@ async def drive(base_url: str, arguments: argparse.Namespace, cpu: MachineCpu) -
         )
         machine_before = cpu.machine_busy()
         client_before = cpu.own(resource.RUSAGE_SELF)
+        server_before = server.cpu_seconds()
         started = time.monotonic()
         await asyncio.gather(
             *(
@@ -289,6 +292,7 @@ async def drive(base_url: str, arguments: argparse.Namespace, cpu: MachineCpu) -
         run.elapsed = time.monotonic() - started
         run.machine_cpu = cpu.machine_busy() - machine_before
         run.client_cpu = cpu.own(resource.RUSAGE_SELF) - client_before
+        run.server_cpu = server.cpu_seconds() - server_before
         return run
 
 
@@ -338,14 +342,16 @@ def report(run: Run) -> list[str]:
     return missed
 
 
-def print_cpu(run: Run, server_cpu: float) -> None:
+def print_cpu(run: Run) -> None:
     cores = os.cpu_count() or 1
     available = run.elapsed * cores
-    rest = run.machine_cpu - server_cpu - run.client_cpu
+    rest = run.machine_cpu - run.server_cpu - run.client_cpu
+    answers = sum(len(endpoint.latencies_ms) for endpoint in run.endpoints.values())
     print(
         f"\n== CPU during the run ({cores} cores × {run.elapsed:.0f} s = {available:.0f} s): "
-        f"machine busy {run.machine_cpu:.0f} s = uvicorn workers ~{server_cpu:.0f} s + "
-        f"load client {run.client_cpu:.0f} s + PostgreSQL and other processes {rest:.0f} s"
+        f"machine busy {run.machine_cpu:.0f} s = uvicorn {run.server_cpu:.0f} s "
+        f"({run.server_cpu / max(answers, 1) * 1000:.0f} ms a request) + load client "
+        f"{run.client_cpu:.0f} s + PostgreSQL and other processes {rest:.0f} s"
     )
 
 
@@ -429,19 +435,17 @@ def main() -> int:
     )
     cpu = MachineCpu()
     log_path = REPOSITORY / "var" / "load" / "server.log"
-    server_cpu_before = cpu.own(resource.RUSAGE_CHILDREN)
-    with serve(environment, workers=arguments.workers, log_path=log_path) as base_url:
+    with serve(environment, workers=arguments.workers, log_path=log_path) as server:
         print(
-            f"== uvicorn, {arguments.workers} workers, at {base_url}; {arguments.users} users, "
+            f"== uvicorn, {arguments.workers} workers, at {server.base_url}; "
+            f"{arguments.users} users, "
             f"think time {arguments.think_time:g} s on average, for {arguments.duration:g} s "
             f"or {arguments.max_requests} requests"
         )
-        run = asyncio.run(drive(base_url, arguments, cpu))
-    # The workers' CPU, counted when uvicorn exits (registration included: a slight excess).
-    server_cpu = cpu.own(resource.RUSAGE_CHILDREN) - server_cpu_before
+        run = asyncio.run(drive(server, arguments, cpu))
     run.users, run.think = arguments.users, f"{arguments.think_time:g} s"
     missed = report(run)
-    print_cpu(run, server_cpu)
+    print_cpu(run)
     cores = os.cpu_count() or 1
     one, five, _ = os.getloadavg()
     shared = " (more than the cores: other work shared the machine)" if five > cores else ""

@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -91,11 +92,33 @@ def prepare_demo_database(environment: dict[str, str], spa_file: Path = DEMO_SPA
     manage(environment, "import_spa", str(spa_file))
 
 
+@dataclass
+class LiveServer:
+    base_url: str
+    process: subprocess.Popen
+
+    def cpu_seconds(self) -> float:
+        """Return the CPU time (user + system) used so far by uvicorn and its workers."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        pids = [self.process.pid]
+        for pid in pids:
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+                children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            except OSError:  # the process has just ended
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+            pids.extend(int(child) for child in children)
+        return total / ticks
+
+
 @contextmanager
 def serve(
     environment: dict[str, str], *, workers: int = 1, log_path: Path | None = None
-) -> Iterator[str]:
-    """Serve the app with uvicorn on a free loopback port; yield its base URL.
+) -> Iterator[LiveServer]:
+    """Serve the app with uvicorn on a free loopback port; yield it (``.base_url``).
 
     The server is stopped (SIGTERM, then SIGKILL after 20 s) when the block exits.
     """
@@ -129,7 +152,7 @@ def serve(
         base_url = f"http://127.0.0.1:{port}"
         try:
             wait_until_ready(base_url, process, log_path)
-            yield base_url
+            yield LiveServer(base_url, process)
         finally:
             _stop(process)
 

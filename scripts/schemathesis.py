@@ -189,7 +189,8 @@ def main() -> int:
     REPORTS.mkdir(parents=True, exist_ok=True)
 
     failures = []
-    with serve(environment, workers=2, log_path=REPORTS / "server.log") as base_url:
+    with serve(environment, workers=2, log_path=REPORTS / "server.log") as server:
+        base_url = server.base_url
         print(f"== Serving {base_url} (log: {REPORTS / 'server.log'})")
         tokens = {
             persona: obtain_access_token(base_url, email) for persona, email in PERSONAS.items()

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from coresync.bookings import services as bookings_services
 from coresync.notifications import outbox, services
@@ -95,14 +95,21 @@ def run_forever(
     schedule = [job for job in periodic_jobs() if job.job != "dispatch_outbox"] if periodic else []
     next_run = {job.name: time.monotonic() for job in schedule}
     while not stop.is_set():
-        close_old_connections()
+        _drop_stale_connections()
         _run_safely("outbox-dispatch", dispatch_outbox, report)
         for job in schedule:
             if time.monotonic() >= next_run[job.name]:
                 _run_safely(job.name, globals()[job.job], report)
                 next_run[job.name] = time.monotonic() + job.every.total_seconds()
         stop.wait(interval)
-    close_old_connections()
+    _drop_stale_connections()
+
+
+def _drop_stale_connections() -> None:
+    """Close database connections that are broken or past ``CONN_MAX_AGE``, as Django does
+    between requests — unless a caller's transaction is open (a test, an embedding process)."""
+    if not connection.in_atomic_block:
+        close_old_connections()
 
 
 def _run_safely(name: str, function: Callable[[], int], report) -> None:

@@ -121,6 +121,7 @@ def celery(broker, smtp_server, tmp_path):
         "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": BROKER_URL,
         "EMAIL_URL": f"smtp://127.0.0.1:{server.port}",
+        "ANYMAIL_ESP": "",  # the real SMTP server of this test, whatever the shell says
         "OUTBOX_BATCH_SIZE": "5",
         "OUTBOX_DISPATCH_INTERVAL_SECONDS": "1",
         "PYTHONUNBUFFERED": "1",

@@ -3,9 +3,8 @@
 from decimal import Decimal
 
 from django import template
-from django.utils.formats import number_format
-
 from django.utils import timezone
+from django.utils.formats import number_format
 
 from coresync.core.money import quantize
 from coresync.spa.selectors import get_settings

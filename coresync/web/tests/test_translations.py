@@ -29,7 +29,7 @@ CATALOG = Path(__file__).resolve().parents[1] / "locale" / "en" / "LC_MESSAGES" 
 def read_po(path: Path) -> list[dict]:
     """Return the entries of a .po file: ``{"msgid", "msgid_plural"?, "msgstr"…}``."""
     entries, entry, key = [], {}, None
-    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         line = line.strip()
         if not line or line.startswith("#"):
             if "msgid" in entry:
