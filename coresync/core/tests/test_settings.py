@@ -11,7 +11,10 @@ ROOT = Path(settings.BASE_DIR)
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    environment = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    # A clean environment: no database override, nor flags other tests set in this process
+    # (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy warns about).
+    leaked = {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_DEBUG"}
+    environment = {key: value for key, value in os.environ.items() if key not in leaked}
     environment.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
