@@ -178,7 +178,8 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=True, methods=["post"])
     def cancel(self, request, reference=None):
         """Cancel under the policy; the answer carries ``cancellation_fee``."""
-        if request.data.get("waive_fee") and not request.user.is_manager:
+        body = request.data if isinstance(request.data, dict) else {}
+        if body.get("waive_fee") and not request.user.is_manager:
             reject_read_only(request.data, {"waive_fee"})
         payload = CancelSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -235,13 +236,22 @@ class ScheduleQuerySerializer(serializers.Serializer):
     technician = serializers.SlugField(required=False)
 
 
+class StaffScheduleSerializer(serializers.Serializer):
+    """A day's schedule: the local date, the zone, when the day starts, and its bookings."""
+
+    date = serializers.DateField()
+    timezone = serializers.CharField()
+    day_starts = serializers.DateTimeField()
+    bookings = BookingSerializer(many=True)
+
+
 class StaffScheduleView(APIView):
     """A day's bookings: a technician's own; front desk and managers everyone's
     (``?technician=SLUG`` narrows)."""
 
     permission_classes = [IsStaffRole]
 
-    @extend_schema(parameters=[ScheduleQuerySerializer], responses=BookingSerializer(many=True))
+    @extend_schema(parameters=[ScheduleQuerySerializer], responses=StaffScheduleSerializer)
     def get(self, request):
         query = ScheduleQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -261,3 +261,11 @@ def test_calendar_states(api, spa, frozen_now):
     assert states["2026-12-04"] == ("available", True, False)
     assert states["2026-12-05"] == ("members_only", False, False)
     assert len(days) == 31
+
+
+def test_cancel_with_a_non_object_body_is_400_not_500(api, spa, customer, frozen_now):
+    login(api, customer)
+    reference = book(api).json()["reference"]
+    response = api.post(f"/api/v1/bookings/{reference}/cancel/", [None, None], format="json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid"
