@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from coresync.core import readers as read
@@ -45,7 +46,7 @@ def subscribe(customer, plan: MembershipPlan, *, now: datetime | None = None) ->
         raise MembershipConflict("This plan is not offered.")
     with transaction.atomic():
         # Lock the customer row so two concurrent subscriptions cannot both pass the check.
-        type(customer).objects.select_for_update().filter(pk=customer.pk).first()
+        get_user_model().objects.select_for_update().filter(pk=customer.pk).first()
         if current_membership(customer, today) is not None:
             raise MembershipConflict("You already have a membership; change its plan instead.")
         membership = Membership.objects.create(

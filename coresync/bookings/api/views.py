@@ -9,7 +9,6 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from coresync.accounts.models import Role
@@ -22,6 +21,7 @@ from coresync.bookings.api.serializers import (
     QuoteSerializer,
     RescheduleSerializer,
 )
+from coresync.bookings.api.throttles import BookingCreateThrottle
 from coresync.bookings.models import Allocation, Booking, BookingAddOn
 from coresync.bookings.services import (
     cancel_booking,
@@ -38,17 +38,6 @@ from coresync.payments.api.serializers import BookingCreatedSerializer
 from coresync.payments.providers import get_provider
 from coresync.payments.services import start_booking_payment
 from coresync.spa.selectors import get_settings
-
-
-class BookingCreateThrottle(UserRateThrottle):
-    """30 booking creations an hour per user; other booking actions are not counted here."""
-
-    scope = "booking_create"
-
-    def allow_request(self, request, view) -> bool:
-        if getattr(view, "action", None) != "create":
-            return True
-        return super().allow_request(request, view)
 
 
 def bookings_visible_to(user) -> QuerySet[Booking]:

@@ -205,3 +205,40 @@ def test_unknown_or_broken_parameters_never_fail(client, spa, frozen_now):
         {"service": "swedish", "date": "2026-11-01"},
     ):
         assert client.get(book_url(**params)).status_code == 200
+
+
+def test_confirming_shares_the_hourly_booking_budget_with_the_api(
+    client, spa, customer, frozen_now
+):
+    # Given a customer who has used 29 of their 30 attempts an hour through the API
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(customer)
+    for number in range(29):
+        api.post(
+            "/api/v1/bookings/",
+            {"service": "swedish", "start": "2026-12-02T10:00:00-05:00"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=f"api-{number}",
+        )
+    booked_before = Booking.objects.filter(customer=customer).count()
+    client.force_login(customer)
+
+    # When they confirm twice on the site
+    free = local(2026, 12, 2, 11, 30).isoformat()
+    thirtieth = client.post(
+        "/book/confirm/", {**ready_params(start=free), "idempotency_key": "web-1"}
+    )
+    later = local(2026, 12, 2, 14).isoformat()
+    thirty_first = client.post(
+        "/book/confirm/", {**ready_params(start=later), "idempotency_key": "web-2"}
+    )
+
+    # Then the 30th books and the 31st is refused with a clear message and Retry-After
+    assert thirtieth.status_code == 302
+    assert thirty_first.status_code == 429
+    assert thirty_first["Retry-After"] == "3600"
+    assert "Please try again in 60 minutes" in thirty_first.content.decode()
+    assert Booking.objects.filter(customer=customer).count() == booked_before + 1
+    assert not Booking.objects.filter(customer=customer, start=local(2026, 12, 2, 14)).exists()

@@ -5,7 +5,7 @@ import json
 from datetime import datetime
 
 from django.contrib import messages
-from django.contrib.auth import get_user, logout
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
@@ -195,8 +195,7 @@ def membership_join(request: HttpRequest) -> HttpResponse:
         return redirect(
             f"{reverse('web:signup')}?next={reverse('web:membership')}%23plan-{plan.slug}"
         )
-    # The services lock the customer's row by its class: pass the user, not the lazy proxy.
-    customer = get_user(request)
+    customer = request.user
     access, _today = _access(customer, now())
     try:
         if access.is_member:

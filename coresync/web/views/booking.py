@@ -13,8 +13,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from coresync.bookings.api.throttles import booking_create_retry_after
 from coresync.bookings.services import create_booking
 from coresync.core.errors import DomainError
 from coresync.scheduling.errors import SlotUnavailable
@@ -48,6 +50,23 @@ def confirm(request: HttpRequest) -> HttpResponse:
     if not flow.ready:
         # A choice no longer holds (the step says which); nothing was booked.
         return _render_flow(request, flow, status=409)
+    retry_after = booking_create_retry_after(request)
+    if retry_after is not None:
+        minutes = max(1, -(-retry_after // 60))
+        flow.add_message(
+            "confirm",
+            ngettext(
+                "You have made many bookings in a short time. Please try again in %(minutes)d"
+                " minute.",
+                "You have made many bookings in a short time. Please try again in %(minutes)d"
+                " minutes.",
+                minutes,
+            )
+            % {"minutes": minutes},
+        )
+        response = _render_flow(request, flow, status=429)
+        response["Retry-After"] = str(retry_after)
+        return response
     try:
         booking = create_booking(
             customer=request.user,
