@@ -6,8 +6,9 @@ capacity 4) open 09:00-21:00; Swedish massage 60/90 min (buffer 15 after), a cou
 a self-guided steam session; the three plans of SPEC §3.
 """
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -211,3 +212,41 @@ def manager(db):
 def _fast_password_hashing(settings):
     """Hash test passwords with MD5: PBKDF2's deliberate slowness is not under test here."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def _openapi_schema():
+    """The committed OpenAPI document (docs/api/openapi.yaml), loaded once."""
+    import schemathesis
+
+    return schemathesis.openapi.from_path(str(Path(__file__).parent / "docs/api/openapi.yaml"))
+
+
+@pytest.fixture(autouse=True)
+def _api_responses_match_the_schema(monkeypatch, _openapi_schema):
+    """Check every ``/api/v1/`` answer a test receives against the committed OpenAPI schema,
+    so that a response the schema does not describe (a null where it promises a string, a
+    missing field) fails the test that produced it, not only the live fuzzing."""
+    import httpx
+    from rest_framework.test import APIClient
+
+    original = APIClient.request
+
+    def request(self, **request):
+        response = original(self, **request)
+        path = request.get("PATH_INFO", "")
+        if path.startswith("/api/v1/") and response.get("Content-Type") == "application/json":
+            operation = _openapi_schema.find_operation_by_path(request["REQUEST_METHOD"], path)
+            if operation is not None:
+                copy = httpx.Response(
+                    response.status_code,
+                    headers={"Content-Type": "application/json"},
+                    content=response.content,
+                    request=httpx.Request(request["REQUEST_METHOD"], f"http://testserver{path}"),
+                )
+                copy.read()
+                copy.elapsed = timedelta(0)
+                operation.validate_response(copy)
+        return response
+
+    monkeypatch.setattr(APIClient, "request", request)

@@ -30,6 +30,7 @@ from coresync.bookings.services import (
     reschedule_booking,
 )
 from coresync.core.api.exceptions import reject_read_only
+from coresync.core.api.fields import CalendarDateField
 from coresync.core.api.idempotency import require_key, run_idempotent
 from coresync.core.api.permissions import IsStaffRole, is_staff_member
 from coresync.core.clock import local_midnight_utc, now
@@ -63,8 +64,8 @@ def bookings_visible_to(user) -> QuerySet[Booking]:
 class BookingListQuerySerializer(serializers.Serializer):
     when = serializers.ChoiceField(choices=["upcoming", "past"], required=False)
     status = serializers.CharField(required=False, max_length=20)
-    date_from = serializers.DateField(required=False, input_formats=["%Y-%m-%d"])
-    date_to = serializers.DateField(required=False, input_formats=["%Y-%m-%d"])
+    date_from = CalendarDateField(required=False)
+    date_to = CalendarDateField(required=False)
     technician = serializers.SlugField(required=False)
     customer = serializers.CharField(required=False, max_length=254)
 
@@ -221,7 +222,7 @@ class QuoteView(APIView):
 
 
 class ScheduleQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(input_formats=["%Y-%m-%d"])
+    date = CalendarDateField()
     technician = serializers.SlugField(required=False)
 
 

@@ -25,8 +25,9 @@ class FeedSerializer(serializers.ModelSerializer):
     into Google Calendar ("From URL"), Outlook ("Subscribe from web") or Apple Calendar
     ("New Calendar Subscription"); ``webcal_url`` opens the subscription dialog directly."""
 
-    technician = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    room = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    # null unless the feed is a technician's (``technician``) or a room's (``room``).
+    technician = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    room = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     url = serializers.SerializerMethodField()
     webcal_url = serializers.SerializerMethodField()
 

@@ -1,8 +1,8 @@
 """Catalog endpoints: public reads, manager writes (docs/api-manage.md)."""
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import OpenApiParameter
 
+from coresync.catalog.api.filters import AddOnFilter, ServiceFilter
 from coresync.catalog.api.serializers import (
     AddOnManageSerializer,
     AddOnSerializer,
@@ -27,7 +27,6 @@ from coresync.core.api.manage import ManagedViewSet, manager_crud_schema
     public=ServiceSerializer,
     manage=ServiceManageSerializer,
     write=ServiceWriteSerializer,
-    list_parameters=[OpenApiParameter("category", str, description="Category slug.")],
 )
 class ServiceViewSet(ManagedViewSet):
     """Active services with durations and prices; filter with ``?category=SLUG``."""
@@ -35,6 +34,7 @@ class ServiceViewSet(ManagedViewSet):
     public_serializer_class = ServiceSerializer
     manage_serializer_class = ServiceManageSerializer
     write_serializer_class = ServiceWriteSerializer
+    filterset_class = ServiceFilter
 
     def base_queryset(self):
         addons = (
@@ -45,11 +45,6 @@ class ServiceViewSet(ManagedViewSet):
         return Service.objects.select_related("category").prefetch_related(
             "variants", Prefetch("addons", addons)
         )
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        category = self.request.query_params.get("category")
-        return queryset.filter(category__slug=category) if category else queryset
 
     def create_row(self, values):
         return create_service(values)
@@ -65,7 +60,6 @@ class ServiceViewSet(ManagedViewSet):
     public=AddOnSerializer,
     manage=AddOnManageSerializer,
     write=AddOnWriteSerializer,
-    list_parameters=[OpenApiParameter("service", str, description="Service slug.")],
 )
 class AddOnViewSet(ManagedViewSet):
     """Active add-ons; filter with ``?service=SLUG``."""
@@ -73,14 +67,10 @@ class AddOnViewSet(ManagedViewSet):
     public_serializer_class = AddOnSerializer
     manage_serializer_class = AddOnManageSerializer
     write_serializer_class = AddOnWriteSerializer
+    filterset_class = AddOnFilter
 
     def base_queryset(self):
         return AddOn.objects.prefetch_related("services")
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        service = self.request.query_params.get("service")
-        return queryset.filter(services__slug=service) if service else queryset
 
     def create_row(self, values):
         return create_addon(values)

@@ -1,6 +1,6 @@
 """Serializer fields shared by the API."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -23,6 +23,32 @@ class AwareDateTimeField(serializers.DateTimeField):
             if parsed is not None:
                 return parsed
         return super().to_internal_value(value)
+
+
+FIRST_CALENDAR_DATE = date(1900, 1, 1)
+LAST_CALENDAR_DATE = date(2199, 12, 31)
+
+
+class CalendarDateField(serializers.DateField):
+    """A spa calendar day as ``YYYY-MM-DD``, between 1900-01-01 and 2199-12-31.
+
+    The bounds keep days inside the time zone database's modern rules: before 1883 New York
+    ran on local mean time (UTC-04:56:02), an offset that RFC 3339 datetimes cannot carry.
+    """
+
+    default_error_messages = {
+        "out_of_range": "Give a date between {first} and {last}.",
+    }
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("input_formats", ["%Y-%m-%d"])
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value) -> date:
+        day = super().to_internal_value(value)
+        if not FIRST_CALENDAR_DATE <= day <= LAST_CALENDAR_DATE:
+            self.fail("out_of_range", first=FIRST_CALENDAR_DATE, last=LAST_CALENDAR_DATE)
+        return day
 
 
 @extend_schema_field({"type": "array", "items": {"type": "string"}})

@@ -87,7 +87,6 @@ def manager_crud_schema(
     public: type[serializers.Serializer],
     manage: type[serializers.Serializer],
     write: type[serializers.Serializer],
-    list_parameters: Sequence[OpenApiParameter] = (),
 ):
     """Return a class decorator documenting a :class:`ManagedViewSet`: reads with the public
     serializer (the view's docstring, plus a note for managers), writes with ``write`` in and
@@ -102,7 +101,7 @@ def manager_crud_schema(
         return extend_schema_view(
             list=extend_schema(
                 responses=public(many=True),
-                parameters=[*list_parameters, INCLUDE_INACTIVE],
+                parameters=[INCLUDE_INACTIVE],
                 description=read_note,
             ),
             retrieve=extend_schema(responses=public, description=read_note),

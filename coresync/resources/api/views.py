@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from coresync.core.api.manage import ManagedViewSet, manager_crud_schema, validate_items
 from coresync.core.api.permissions import IsManager
+from coresync.resources.api.filters import RoomFilter, TechnicianFilter
 from coresync.resources.api.serializers import (
     ExceptionSerializer,
     MaintenanceSerializer,
@@ -41,7 +42,6 @@ from coresync.resources.services import (
     public=RoomSerializer,
     manage=RoomManageSerializer,
     write=RoomWriteSerializer,
-    list_parameters=[OpenApiParameter("type", str, description="Room type.")],
 )
 class RoomViewSet(ManagedViewSet):
     """Active rooms; filter with ``?type=TYPE``."""
@@ -49,14 +49,10 @@ class RoomViewSet(ManagedViewSet):
     public_serializer_class = RoomSerializer
     manage_serializer_class = RoomManageSerializer
     write_serializer_class = RoomWriteSerializer
+    filterset_class = RoomFilter
 
     def base_queryset(self):
         return Room.objects.prefetch_related("opening_hours")
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        room_type = self.request.query_params.get("type")
-        return queryset.filter(room_type=room_type) if room_type else queryset
 
     def create_row(self, values):
         return create_room(values)
@@ -72,7 +68,6 @@ class RoomViewSet(ManagedViewSet):
     public=TechnicianSerializer,
     manage=TechnicianManageSerializer,
     write=TechnicianWriteSerializer,
-    list_parameters=[OpenApiParameter("skill", str, description="Skill slug.")],
 )
 class TechnicianViewSet(ManagedViewSet):
     """Active technicians; filter with ``?skill=SLUG``."""
@@ -80,17 +75,11 @@ class TechnicianViewSet(ManagedViewSet):
     public_serializer_class = TechnicianSerializer
     manage_serializer_class = TechnicianManageSerializer
     write_serializer_class = TechnicianWriteSerializer
+    filterset_class = TechnicianFilter
     manager_actions = ("schedules",)
 
     def base_queryset(self):
         return Technician.objects.select_related("user")
-
-    def filter_queryset(self, queryset):
-        skill = self.request.query_params.get("skill")
-        if skill and self.action == "list":
-            # Skills are a short JSON list; filter in Python so SQLite and PostgreSQL agree.
-            return [technician for technician in queryset if skill in (technician.skills or [])]
-        return super().filter_queryset(queryset)
 
     def create_row(self, values):
         return create_technician(values)
@@ -112,7 +101,7 @@ class TechnicianViewSet(ManagedViewSet):
         responses=ScheduleSerializer(many=True),
         description="Managers only: replace all the technician's weekly hours.",
     )
-    @action(detail=True, methods=["get", "put"], pagination_class=None)
+    @action(detail=True, methods=["get", "put"], pagination_class=None, filter_backends=[])
     def schedules(self, request, slug=None):
         technician = self.get_object()
         if request.method == "PUT":

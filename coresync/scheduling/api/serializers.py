@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from coresync.core.api.fields import CommaSeparatedSlugsField
+from coresync.core.api.fields import CalendarDateField, CommaSeparatedSlugsField
 
 
 class AvailabilityQuerySerializer(serializers.Serializer):
@@ -10,8 +10,8 @@ class AvailabilityQuerySerializer(serializers.Serializer):
     ``duration`` defaults to the service's shortest; ``addons`` is comma-separated."""
 
     service = serializers.SlugField()
-    date_from = serializers.DateField(input_formats=["%Y-%m-%d"])
-    date_to = serializers.DateField(input_formats=["%Y-%m-%d"])
+    date_from = CalendarDateField()
+    date_to = CalendarDateField()
     technician = serializers.SlugField(required=False, allow_blank=True)
     room = serializers.SlugField(required=False, allow_blank=True)
     room_type = serializers.CharField(required=False, allow_blank=True, max_length=20)
@@ -23,7 +23,7 @@ class AvailabilityQuerySerializer(serializers.Serializer):
 class CalendarQuerySerializer(serializers.Serializer):
     """``GET calendar/`` parameters: ``month`` as ``YYYY-MM``."""
 
-    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$")
+    month = serializers.RegexField(r"^(19\d\d|2[01]\d\d)-(0[1-9]|1[0-2])$")
     service = serializers.SlugField()
     technician = serializers.SlugField(required=False, allow_blank=True)
     room_type = serializers.CharField(required=False, allow_blank=True, max_length=20)
