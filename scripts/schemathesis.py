@@ -5,12 +5,16 @@
    behaviour, not rate limits; JWTs live long enough for the whole run).
 3. Sort the operations by role: one request per operation as the customer (a Base member);
    those answering 403 need a staff role.
-4. Run ``schemathesis run …/api/schema/`` with the checks ``not_a_server_error`` and
+4. Collect the spa's real identifiers through the API (slugs, booking references, exception,
+   maintenance and feed ids, bookable starts) and write a Schemathesis config that offers
+   them for path, query and body parameters half of the time (the other half stays random),
+   so that fuzzing reaches the code behind the 404s, not only the 404s.
+5. Run ``schemathesis run …/api/schema/`` with the checks ``not_a_server_error`` and
    ``response_schema_conformance``, two runs side by side: as the customer on every
    operation a customer may use, and as the manager on the staff-only operations and on the
    booking and staff operations (whose answers depend on the role). Each operation is fuzzed
    where it does something, which keeps the run within CI's time.
-5. Exit non-zero if either run found a 5xx, a response that does not match the schema, or an
+6. Exit non-zero if either run found a 5xx, a response that does not match the schema, or an
    operation it could not test.
 
 Usage (from the repository root; ``scripts/schemathesis.sh`` wraps it)::
@@ -34,6 +38,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import date, timedelta
 from pathlib import Path
 
 from live_server import (
@@ -58,13 +63,23 @@ UNLIMITED = "1000000/min"
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
 
-def fetch_json(url: str, token: str, method: str = "GET", body: bytes | None = None):
+def fetch_json(
+    url: str,
+    token: str,
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+):
     """Send one request; return ``(status, parsed JSON or None)``."""
     request = urllib.request.Request(
         url,
         data=body,
         method=method,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            **(headers or {}),
+        },
     )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
@@ -75,6 +90,146 @@ def fetch_json(url: str, token: str, method: str = "GET", body: bytes | None = N
         return status, json.loads(payload) if payload else None
     except ValueError:
         return status, None
+
+
+# Where each dictionary of real identifiers is offered: (path regex, {parameter: dictionary}).
+# Parameters are Schemathesis binding keys: ``path.NAME``, ``query.NAME``, ``body.FIELD``.
+DICTIONARY_BINDINGS = [
+    (r"^/api/v1/services/\{slug\}/$", {"path.slug": "services"}),
+    (r"^/api/v1/addons/\{slug\}/$", {"path.slug": "addons"}),
+    (r"^/api/v1/plans/\{slug\}/$", {"path.slug": "plans"}),
+    (r"^/api/v1/rooms/\{slug\}/$", {"path.slug": "rooms"}),
+    (r"^/api/v1/technicians/\{slug\}/", {"path.slug": "technicians"}),
+    (
+        r"^/api/v1/rooms/\{room_slug\}/maintenance/",
+        {"path.room_slug": "rooms", "path.id": "maintenance"},
+    ),
+    (
+        r"^/api/v1/technicians/\{technician_slug\}/exceptions/",
+        {"path.technician_slug": "technicians", "path.id": "exceptions"},
+    ),
+    (r"^/api/v1/bookings/\{reference\}/", {"path.reference": "references"}),
+    (r"^/api/v1/bookings/\{reference\}/reschedule/$", {"body.start": "starts"}),
+    (r"^/api/v1/calendars/feeds/\{id\}/", {"path.id": "feeds"}),
+    (r"^/api/v1/addons/$", {"query.service": "services"}),
+    (r"^/api/v1/rooms/$", {"query.type": "room_types"}),
+    (
+        r"^/api/v1/availability/$",
+        {
+            "query.service": "services",
+            "query.technician": "technicians",
+            "query.room_type": "room_types",
+            "query.date_from": "dates",
+            "query.date_to": "dates",
+        },
+    ),
+    (
+        r"^/api/v1/calendar/$",
+        {"query.service": "services", "query.technician": "technicians", "query.month": "months"},
+    ),
+    (r"^/api/v1/staff/schedule/$", {"query.date": "dates", "query.technician": "technicians"}),
+    (
+        r"^/api/v1/bookings/$",
+        {
+            "body.service": "services",
+            "body.start": "starts",
+            "body.technician": "technicians",
+            "query.technician": "technicians",
+        },
+    ),
+    (r"^/api/v1/quotes/$", {"body.service": "services"}),
+    (r"^/api/v1/memberships/", {"body.plan": "plans"}),
+]
+DICTIONARY_PROBABILITY = 0.5
+SAMPLE_SERVICE = "swedish"  # a demo service whose listed starts feed ``starts``
+
+
+def collect_identifiers(base_url: str, tokens: dict[str, str]) -> dict[str, list]:
+    """Return the spa's real identifiers by dictionary name, read (and made) through the API.
+
+    Makes a calendar feed for each persona and books up to three listed starts for the
+    customer, so that references and feed ids exist for the customer to act on.
+    """
+    manager, customer = tokens["manager"], tokens["customer"]
+
+    def slugs(path: str, key: str = "slug") -> list[str]:
+        _, rows = fetch_json(f"{base_url}/api/v1/{path}/?include_inactive=true", manager)
+        return sorted({row[key] for row in rows})
+
+    today = date.today()
+    dates = [str(today + timedelta(days=offset)) for offset in range(-1, 15)]
+    _, listing = fetch_json(
+        f"{base_url}/api/v1/availability/?service={SAMPLE_SERVICE}"
+        f"&date_from={dates[2]}&date_to={dates[9]}",
+        customer,
+    )
+    starts = [slot["start"] for slot in listing["slots"]][::7][:40]
+    for number, start in enumerate(starts[:3]):
+        body = json.dumps({"service": SAMPLE_SERVICE, "start": start}).encode()
+        fetch_json(
+            f"{base_url}/api/v1/bookings/",
+            customer,
+            "POST",
+            body,
+            headers={"Idempotency-Key": f"schemathesis-{number}"},
+        )
+    feeds = []
+    for token in (customer, manager):
+        status, feed = fetch_json(f"{base_url}/api/v1/calendars/feeds/", token, "POST", b"{}")
+        if status in (200, 201):
+            feeds.append(feed["id"])
+    _, bookings = fetch_json(f"{base_url}/api/v1/bookings/?page_size=200", manager)
+    technicians = slugs("technicians")
+    rooms = slugs("rooms")
+    exceptions, maintenance = [], []
+    for technician in technicians:
+        _, rows = fetch_json(f"{base_url}/api/v1/technicians/{technician}/exceptions/", manager)
+        exceptions += [row["id"] for row in rows]
+    for room in rooms:
+        _, rows = fetch_json(f"{base_url}/api/v1/rooms/{room}/maintenance/", manager)
+        maintenance += [row["id"] for row in rows]
+    first_month = today.replace(day=1)
+    return {
+        "services": slugs("services"),
+        "addons": slugs("addons"),
+        "plans": slugs("plans"),
+        "rooms": rooms,
+        "room_types": sorted({"mensuite", "private", "shared", "vip"}),
+        "technicians": technicians,
+        "references": sorted(booking["reference"] for booking in bookings["results"]),
+        "exceptions": exceptions or [1],
+        "maintenance": maintenance or [1],
+        "feeds": feeds or [1],
+        "dates": dates,
+        "months": [
+            f"{first_month.year + (first_month.month + k - 1) // 12}-"
+            f"{(first_month.month + k - 1) % 12 + 1:02d}"
+            for k in range(3)
+        ],
+        "starts": starts or [f"{dates[3]}T10:00:00-05:00"],
+    }
+
+
+def toml_value(value) -> str:
+    """Render a string, number or list of them as TOML (JSON's syntax is TOML's for these)."""
+    return json.dumps(value)
+
+
+def write_config(identifiers: dict[str, list], path: Path) -> None:
+    """Write a Schemathesis config offering ``identifiers`` per :data:`DICTIONARY_BINDINGS`."""
+    lines = ["# Made by scripts/schemathesis.py for one run: real identifiers of the spa.", ""]
+    for name, values in identifiers.items():
+        lines += [f"[dictionaries.{name}]", f"values = {toml_value(values)}", ""]
+    for path_regex, bindings in DICTIONARY_BINDINGS:
+        lines += ["[[operations]]", f"include-path-regex = {toml_value(path_regex)}"]
+        lines.append("[operations.parameters]")
+        for key, dictionary in bindings.items():
+            lines.append(
+                f"{toml_value(key)} = {{ dictionary = {toml_value(dictionary)}, "
+                f"probability = {DICTIONARY_PROBABILITY} }}"
+            )
+        lines.append("")
+    path.write_text("\n".join(lines))
 
 
 def operations_by_role(base_url: str, customer_token: str) -> tuple[list[str], list[str]]:
@@ -103,7 +258,7 @@ def operations_by_role(base_url: str, customer_token: str) -> tuple[list[str], l
 
 
 def start_schemathesis(
-    base_url: str, persona: str, token: str, operation_ids: list[str], arguments
+    base_url: str, persona: str, token: str, operation_ids: list[str], config: Path, arguments
 ) -> tuple[subprocess.Popen, Path]:
     """Start Schemathesis for one persona on ``operation_ids``; return it and its log."""
     executable = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
@@ -112,6 +267,8 @@ def start_schemathesis(
     only = "^(" + "|".join(re.escape(operation_id) for operation_id in operation_ids) + ")$"
     command = [
         executable,
+        "--config-file",
+        str(config),
         "run",
         f"{base_url}/api/schema/",
         "--include-operation-id-regex",
@@ -198,13 +355,18 @@ def main() -> int:
         operations = dict(
             zip(PERSONAS, operations_by_role(base_url, tokens["customer"]), strict=True)
         )
+        identifiers = collect_identifiers(base_url, tokens)
+        config = REPORTS / "schemathesis.toml"
+        write_config(identifiers, config)
+        counts = ", ".join(f"{len(values)} {name}" for name, values in identifiers.items())
+        print(f"== Real identifiers offered half of the time ({config}): {counts}")
         # One process per persona, side by side: Schemathesis's own workers are threads, and
         # CPython 3.11's ast.parse is not thread-safe (Hypothesis calls it), so each run
         # keeps one worker (--workers 1) and the two runs share the cores instead.
         runs = {}
         for persona in arguments.persona or list(PERSONAS):
             runs[persona] = start_schemathesis(
-                base_url, persona, tokens[persona], operations[persona], arguments
+                base_url, persona, tokens[persona], operations[persona], config, arguments
             )
             wait_for_schema_loaded(runs[persona][1])
         for persona, (process, log_path) in runs.items():
