@@ -100,3 +100,17 @@ class ProfileForm(forms.Form):
             channel: bool(self.cleaned_data.get(f"notify_{channel}"))
             for channel, _label in NOTIFICATION_CHANNELS
         }
+
+
+class ConfirmBookingForm(forms.Form):
+    """The free-text part of the confirm button's form; the choices are read by the booking
+    flow. Django's fields refuse NUL characters, which PostgreSQL cannot store."""
+
+    notes = forms.CharField(required=False, max_length=1000, label=_("Notes"))
+    idempotency_key = forms.CharField(required=False, max_length=200, label=_("Form key"))
+
+
+class PlanChoiceForm(forms.Form):
+    """The plan a guest joins or moves to, by slug."""
+
+    plan = forms.SlugField(max_length=50)

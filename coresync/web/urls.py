@@ -1,10 +1,26 @@
 """The guest website's paths (docs/website.md "Pages")."""
 
 from django.templatetags.static import static
-from django.urls import path
+from django.urls import path, register_converter
 from django.views.generic import RedirectView
 
 from coresync.web.views import account, auth, booking, pages
+
+
+class BookingReferenceConverter:
+    """A booking reference in a path (``CS-2026-000123``): letters, digits and hyphens, as the
+    API's ``bookings/{reference}/`` takes them; anything else is a 404 before any query."""
+
+    regex = r"[A-Za-z0-9-]{1,20}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(BookingReferenceConverter, "reference")
 
 app_name = "web"
 
@@ -25,7 +41,7 @@ urlpatterns = [
     path("legal/cancellation/", pages.cancellation_policy, name="cancellation"),
     path("book/", booking.book, name="book"),
     path("book/confirm/", booking.confirm, name="book_confirm"),
-    path("book/done/<str:reference>/", booking.done, name="book_done"),
+    path("book/done/<reference:reference>/", booking.done, name="book_done"),
     path("account/", account.overview, name="account"),
     path("account/login/", auth.login_view, name="login"),
     path("account/signup/", auth.signup, name="signup"),
@@ -39,9 +55,11 @@ urlpatterns = [
     path("account/preferences/", account.preferences, name="preferences"),
     path("account/data/export/", account.export_data, name="export"),
     path("account/delete/", account.delete, name="delete_account"),
-    path("account/bookings/<str:reference>/cancel/", account.cancel_booking_view, name="cancel"),
     path(
-        "account/bookings/<str:reference>/reschedule/",
+        "account/bookings/<reference:reference>/cancel/", account.cancel_booking_view, name="cancel"
+    ),
+    path(
+        "account/bookings/<reference:reference>/reschedule/",
         account.reschedule_booking_view,
         name="reschedule",
     ),

@@ -168,9 +168,30 @@ def test_joining_changing_and_cancelling_a_membership(client, spa, customer, fro
     assert "Ends" in client.get("/account/").content.decode()
 
 
+def test_joining_an_unknown_or_malformed_plan_is_404_and_joins_nothing(
+    client, spa, customer, frozen_now
+):
+    client.force_login(customer)
+    for plan in ("gold", "base\x00", "", "b a s e"):
+        assert client.post("/membership/join/", {"plan": plan}).status_code == 404, plan
+    assert not Membership.objects.filter(customer=customer).exists()
+
+
 def test_vip_usage_is_shown(client, spa, vip_member, frozen_now):
     membership = vip_member.memberships.get()
     membership.credits_used = 1
     membership.save()
     client.force_login(vip_member)
     assert "1 of 4 used" in client.get("/account/").content.decode()
+
+
+def test_a_malformed_booking_reference_in_a_path_is_404(client, customer):
+    client.force_login(customer)
+    for path in (
+        "/book/done/CS-2026-%00/",
+        "/account/bookings/CS%002026/cancel/",
+        "/account/bookings/CS-2026-000001%27%3B/reschedule/",
+    ):
+        response = client.get(path) if path.startswith("/book/") else client.post(path)
+
+        assert response.status_code == 404, path

@@ -1,6 +1,7 @@
 """The booking page without a browser: each step opens after the one before, choices that no
 longer hold are dropped with a message, and confirming books through ``create_booking``."""
 
+from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -242,3 +243,39 @@ def test_confirming_shares_the_hourly_booking_budget_with_the_api(
     assert "Please try again in 60 minutes" in thirty_first.content.decode()
     assert Booking.objects.filter(customer=customer).count() == booked_before + 1
     assert not Booking.objects.filter(customer=customer, start=local(2026, 12, 2, 14)).exists()
+
+
+def test_nul_characters_in_any_parameter_never_fail_or_reach_the_database(
+    client, spa, customer, frozen_now
+):
+    # PostgreSQL stores NUL in neither text nor jsonb: each parameter gets one in turn.
+    client.force_login(customer)
+    form = {**ready_params(pressure="firm", addons="hot-stones"), "notes": "Quiet"}
+    outcomes = {}
+    for index, name in enumerate([*form, "idempotency_key"]):
+        start = local(2026, 12, 2, 9) + timedelta(minutes=75 * (index // 2))  # 2 therapists
+        poisoned = {**form, "start": start.isoformat(), "idempotency_key": f"nul-{name}"}
+        poisoned[name] = f"{poisoned[name]}\x00"
+
+        page = client.get(book_url(**poisoned))
+        confirmed = client.post("/book/confirm/", poisoned)
+
+        assert page.status_code == 200, name
+        outcomes[name] = confirmed.status_code
+    # A choice that cannot be read is dropped (its step asks again: 409), one that is still
+    # read (a start, a preference falls back to the saved one) books without the NUL, and
+    # free text with a NUL is refused with a message (400).
+    assert outcomes == {
+        "service": 409,
+        "duration": 302,
+        "guests": 302,
+        "date": 409,
+        "start": 302,
+        "technician": 409,
+        "pressure": 302,
+        "addons": 409,
+        "notes": 400,
+        "idempotency_key": 400,
+    }
+    for booking in Booking.objects.all():
+        assert "\x00" not in f"{booking.notes}{booking.preferences}{booking.idempotency_key}"

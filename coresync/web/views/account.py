@@ -27,7 +27,7 @@ from coresync.notifications.selectors import channel_enabled
 from coresync.spa.selectors import get_settings
 from coresync.web.booking_flow import parse_start, reschedule_options
 from coresync.web.choices import NOTIFICATION_CHANNELS, PREFERENCE_FIELDS
-from coresync.web.forms import DeleteAccountForm, ProfileForm
+from coresync.web.forms import DeleteAccountForm, PlanChoiceForm, ProfileForm
 from coresync.web.selectors import (
     cancellation_preview,
     customer_booking,
@@ -188,7 +188,12 @@ def delete(request: HttpRequest) -> HttpResponse:
 @require_POST
 def membership_join(request: HttpRequest) -> HttpResponse:
     """Join a plan (or move to it); guests sign in or sign up first and come back."""
-    plan = MembershipPlan.objects.filter(slug=request.POST.get("plan"), is_active=True).first()
+    choice = PlanChoiceForm(request.POST)
+    plan = (
+        MembershipPlan.objects.filter(slug=choice.cleaned_data["plan"], is_active=True).first()
+        if choice.is_valid()
+        else None
+    )
     if plan is None:
         raise Http404("No such plan.")
     if not request.user.is_authenticated:

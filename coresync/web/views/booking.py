@@ -21,6 +21,7 @@ from coresync.bookings.services import create_booking
 from coresync.core.errors import DomainError
 from coresync.scheduling.errors import SlotUnavailable
 from coresync.web.booking_flow import ANY_TECHNICIAN, BookingFlow, read_flow
+from coresync.web.forms import ConfirmBookingForm
 from coresync.web.selectors import customer_booking
 
 
@@ -50,6 +51,11 @@ def confirm(request: HttpRequest) -> HttpResponse:
     if not flow.ready:
         # A choice no longer holds (the step says which); nothing was booked.
         return _render_flow(request, flow, status=409)
+    form = ConfirmBookingForm(request.POST)
+    if not form.is_valid():
+        for name, errors in form.errors.items():
+            flow.add_message("confirm", f"{form.fields[name].label}: {' '.join(errors)}")
+        return _render_flow(request, flow, status=400)
     retry_after = booking_create_retry_after(request)
     if retry_after is not None:
         minutes = max(1, -(-retry_after // 60))
@@ -77,8 +83,8 @@ def confirm(request: HttpRequest) -> HttpResponse:
             guests=flow.guests,
             technician=None if flow.technician == ANY_TECHNICIAN else flow.technician,
             preferences=flow.preferences,
-            notes=request.POST.get("notes", "")[:1000],
-            idempotency_key=request.POST.get("idempotency_key", "")[:200] or None,
+            notes=form.cleaned_data["notes"],
+            idempotency_key=form.cleaned_data["idempotency_key"] or None,
             actor=request.user,
         )
     except SlotUnavailable:

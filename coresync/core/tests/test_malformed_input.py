@@ -1,8 +1,13 @@
-"""Query parameters of the API's lists and reads: each is validated, so a malformed value is
-a 400 ``invalid`` naming it, never a 500 (cases found by fuzzing the live API)."""
+"""Malformed input to the API (cases found by fuzzing the live API): query parameters and
+JSON bodies are validated, so a bad value is a 400 ``invalid``, never a 500, on SQLite and
+PostgreSQL alike (PostgreSQL cannot store NUL characters), and nothing is written."""
+
+import json
 
 import pytest
 from rest_framework.test import APIClient
+
+from coresync.bookings.models import Booking
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +92,63 @@ def test_the_first_and_last_calendar_days_are_accepted(as_manager, spa):
 
         assert response.status_code == 200, response.content
         assert response.json()["day_starts"] == f"{day}T00:00:00-05:00"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"service": "swedish", "addons": ["hot-stones", "^é"]}, "addons"),
+        ({"service": "swedish", "addons": "hot-stones,cbd;oil"}, "addons"),
+        ({"service": "swedish", "addons": ["hot stones"]}, "addons"),
+    ],
+)
+def test_a_list_of_slugs_refuses_what_cannot_be_a_slug(api, spa, frozen_now, body, field):
+    response = api.post("/api/v1/quotes/", body, format="json")
+
+    assert response.status_code == 400, response.content
+    assert field in response.json()["error"]["fields"]
+
+
+def test_availability_refuses_add_ons_that_cannot_be_slugs(api, spa, frozen_now):
+    query = {"service": "swedish", "date_from": "2026-12-02", "date_to": "2026-12-02"}
+
+    response = api.get("/api/v1/availability/", {**query, "addons": "hot-stones,\x00"})
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()["error"]["fields"]) == ["addons"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"service": "swedish", "addons": ["\x00"]},
+        {"service": "swedish", "preferences": {"pressure": "fi\x00rm"}},
+        {"service": "swedish", "notes": "\x00"},
+        {"service": "swedish", "\x00": 1},
+    ],
+)
+def test_a_nul_character_anywhere_in_a_booking_body_is_400_and_books_nothing(
+    api, spa, customer, frozen_now, body
+):
+    api.force_authenticate(customer)
+    response = api.post(
+        "/api/v1/bookings/",
+        {"start": "2026-12-02T10:00:00-05:00", **body},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="nul-1",
+    )
+
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "invalid"
+    assert not Booking.objects.exists()
+
+
+def test_a_nul_character_in_profile_preferences_is_400_and_changes_nothing(api, customer):
+    api.force_authenticate(customer)
+    body = json.dumps({"preferences": {"music": "jazz\x00"}})
+
+    response = api.patch("/api/v1/me/", body, content_type="application/json")
+
+    assert response.status_code == 400, response.content
+    customer.refresh_from_db()
+    assert customer.preferences == {}
