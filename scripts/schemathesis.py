@@ -10,16 +10,18 @@
    them for path, query and body parameters half of the time (the other half stays random),
    so that fuzzing reaches the code behind the 404s, not only the 404s.
 5. Run ``schemathesis run …/api/schema/`` with the checks ``not_a_server_error`` and
-   ``response_schema_conformance``, two runs side by side: as the customer on every
-   operation a customer may use, and as the manager on the staff-only operations and on the
-   booking and staff operations (whose answers depend on the role). Each operation is fuzzed
-   where it does something, which keeps the run within CI's time.
-6. Exit non-zero if either run found a 5xx, a response that does not match the schema, or an
+   ``response_schema_conformance``, as the customer on every operation a customer may use,
+   and as the manager on the staff-only operations and on the booking and staff operations
+   (whose answers depend on the role); each persona's operations in ``--shards`` processes
+   side by side (a resource's operations stay together). Each operation is fuzzed where it
+   does something, which keeps the run within CI's time.
+6. Exit non-zero if any run found a 5xx, a response that does not match the schema, or an
    operation it could not test.
 
 Usage (from the repository root; ``scripts/schemathesis.sh`` wraps it)::
 
     uv run python scripts/schemathesis.py [--max-examples 200] [--phases LIST] [--seed N]
+                                          [--persona customer|manager] [--shards 2]
 
 Environment: ``SCHEMATHESIS_DATABASE_URL`` (default
 ``postgres://postgres@127.0.0.1:5432/coresync_schemathesis``; the database is dropped and
@@ -232,8 +234,11 @@ def write_config(identifiers: dict[str, list], path: Path) -> None:
     path.write_text("\n".join(lines))
 
 
-def operations_by_role(base_url: str, customer_token: str) -> tuple[list[str], list[str]]:
-    """Return the operation ids to fuzz as the customer and as the manager.
+def operations_by_role(
+    base_url: str, customer_token: str
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Return the operations to fuzz as the customer and as the manager, as
+    ``(operation id, path)`` pairs.
 
     Each operation is called once as the customer (path parameters "probe", body ``{}``);
     a 403 means it needs a staff role. The customer's own fuzzing does the same and more.
@@ -248,19 +253,39 @@ def operations_by_role(base_url: str, customer_token: str) -> tuple[list[str], l
             url = base_url + re.sub(r"\{[^}]+\}", "probe", path)
             body = None if method == "get" else b"{}"
             status, _ = fetch_json(url, customer_token, method.upper(), body)
+            identified = (operation["operationId"], path)
             if status == 403:
-                manager_operations.append(operation["operationId"])
+                manager_operations.append(identified)
                 continue
-            customer_operations.append(operation["operationId"])
+            customer_operations.append(identified)
             if ROLE_DEPENDENT_PATHS.match(path):
-                manager_operations.append(operation["operationId"])
+                manager_operations.append(identified)
     return customer_operations, manager_operations
 
 
+def shard(operations: list[tuple[str, str]], count: int) -> list[list[str]]:
+    """Split ``operations`` into at most ``count`` lists of operation ids of similar size,
+    keeping each resource (``/api/v1/<resource>/…``) whole so that the stateful phase still
+    follows its links (create, then read, change and delete what was created)."""
+    resources: dict[str, list[str]] = {}
+    for operation_id, path in operations:
+        resources.setdefault(path.split("/")[3], []).append(operation_id)
+    shards: list[list[str]] = [[] for _ in range(max(1, count))]
+    for group in sorted(resources.values(), key=len, reverse=True):
+        min(shards, key=len).extend(group)
+    return [ids for ids in shards if ids]
+
+
 def start_schemathesis(
-    base_url: str, persona: str, token: str, operation_ids: list[str], config: Path, arguments
+    base_url: str,
+    run_name: str,
+    persona: str,
+    token: str,
+    operation_ids: list[str],
+    config: Path,
+    arguments,
 ) -> tuple[subprocess.Popen, Path]:
-    """Start Schemathesis for one persona on ``operation_ids``; return it and its log."""
+    """Start Schemathesis as ``persona`` on ``operation_ids``; return it and its log."""
     executable = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
     if executable is None:
         raise SystemExit("schemathesis is not installed: run `uv sync`.")
@@ -290,16 +315,16 @@ def start_schemathesis(
         "--report",
         "junit",
         "--report-dir",
-        str(REPORTS / persona),
+        str(REPORTS / run_name),
         "--no-color",
     ]
     if arguments.seed is not None:
         command += ["--seed", str(arguments.seed)]
     print(
-        f"== Schemathesis as {persona} ({PERSONAS[persona]}): {len(operation_ids)} operations",
+        f"== Schemathesis run {run_name} as {PERSONAS[persona]}: {len(operation_ids)} operations",
         flush=True,
     )
-    log_path = REPORTS / f"{persona}.log"
+    log_path = REPORTS / f"{run_name}.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command,
@@ -329,6 +354,7 @@ def main() -> int:
     parser.add_argument("--phases", default="examples,coverage,fuzzing,stateful")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--persona", choices=sorted(PERSONAS), action="append")
+    parser.add_argument("--shards", type=int, default=2, help="Schemathesis processes per persona")
     arguments = parser.parse_args()
 
     started = time.monotonic()
@@ -360,21 +386,26 @@ def main() -> int:
         write_config(identifiers, config)
         counts = ", ".join(f"{len(values)} {name}" for name, values in identifiers.items())
         print(f"== Real identifiers offered half of the time ({config}): {counts}")
-        # One process per persona, side by side: Schemathesis's own workers are threads, and
-        # CPython 3.11's ast.parse is not thread-safe (Hypothesis calls it), so each run
-        # keeps one worker (--workers 1) and the two runs share the cores instead.
+        # Several processes per persona, side by side: Schemathesis's own workers are
+        # threads, and CPython 3.11's ast.parse is not thread-safe (Hypothesis calls it), so
+        # each run keeps one worker (--workers 1); one run keeps a core about half busy (it
+        # waits for the server), so shards of the operations share the cores instead.
         runs = {}
         for persona in arguments.persona or list(PERSONAS):
-            runs[persona] = start_schemathesis(
-                base_url, persona, tokens[persona], operations[persona], config, arguments
-            )
-            wait_for_schema_loaded(runs[persona][1])
-        for persona, (process, log_path) in runs.items():
+            for number, operation_ids in enumerate(
+                shard(operations[persona], arguments.shards), start=1
+            ):
+                run_name = f"{persona}-{number}"
+                runs[run_name] = start_schemathesis(
+                    base_url, run_name, persona, tokens[persona], operation_ids, config, arguments
+                )
+                wait_for_schema_loaded(runs[run_name][1])
+        for run_name, (process, log_path) in runs.items():
             returncode = process.wait()
-            print(f"\n== Schemathesis as {persona}: exit {returncode} (log: {log_path})\n")
+            print(f"\n== Schemathesis run {run_name}: exit {returncode} (log: {log_path})\n")
             print(log_path.read_text(), flush=True)
             if returncode != 0:
-                failures.append(persona)
+                failures.append(run_name)
     elapsed = time.monotonic() - started
     if failures:
         print(
