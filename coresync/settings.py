@@ -134,6 +134,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
     )
+elif env.bool("DATABASE_POOL", default=PRODUCTION):
+    # A connection pool per worker process (psycopg_pool, Django 5.1+): under ASGI Django
+    # cannot keep a connection per thread (CONN_MAX_AGE must stay 0), and opening a new
+    # PostgreSQL connection for every request costs more CPU than most requests themselves
+    # (the load test: PostgreSQL's CPU halved). On in production and in the servers the
+    # load test and Schemathesis start; the test suite keeps a connection per thread, since
+    # its races run 50 threads at once.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+    }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -64,6 +64,7 @@ def server_environment(database_url: str, **extra: str) -> dict[str, str]:
             "DATABASE_URL": database_url,
             "DJANGO_ENV": "development",
             "DJANGO_DEBUG": "false",
+            "DATABASE_POOL": "true",  # as in production (coresync/settings.py)
             "LOG_LEVEL": environment.get("LOG_LEVEL", "WARNING"),
             "PYTHONUNBUFFERED": "1",
         }
@@ -136,6 +137,10 @@ def serve(
         str(port),
         "--workers",
         str(workers),
+        # Longer than the clients' pauses: an idle keep-alive connection closed by the server
+        # just as a client reuses it is a transport error, not the app's answer.
+        "--timeout-keep-alive",
+        "30",
         "--no-access-log",
         "--log-level",
         "warning",

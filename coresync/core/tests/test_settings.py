@@ -51,3 +51,22 @@ def test_unknown_environment_name_fails_loudly():
     result = run_manage("check", DJANGO_ENV="staging")
     assert result.returncode != 0
     assert "DJANGO_ENV" in result.stderr
+
+
+def test_postgresql_connections_are_pooled_in_production_and_on_request():
+    show = "from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS'))"
+    postgres = "postgres://postgres@127.0.0.1:5432/unused"
+    production = {
+        "DJANGO_ENV": "production",
+        "DJANGO_SECRET_KEY": "k" * 50,
+        "DJANGO_ALLOWED_HOSTS": "spa.example.com",
+    }
+
+    pooled = run_manage("shell", "-c", show, DATABASE_URL=postgres, **production)
+    asked = run_manage("shell", "-c", show, DATABASE_URL=postgres, DATABASE_POOL="true")
+    default = run_manage("shell", "-c", show, DATABASE_URL=postgres)
+
+    expected = "{'pool': {'min_size': 2, 'max_size': 10, 'timeout': 10.0}}"
+    assert pooled.stdout.strip().splitlines()[-1] == expected, pooled.stderr
+    assert asked.stdout.strip().splitlines()[-1] == expected, asked.stderr
+    assert "pool" not in default.stdout, default.stderr
