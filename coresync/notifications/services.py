@@ -37,7 +37,7 @@ from coresync.notifications.content import (
 )
 from coresync.notifications.delivery import TOPIC_BY_CHANNEL, TOPIC_EMAIL
 from coresync.notifications.models import OutboxMessage
-from coresync.notifications.outbox import cancel_pending, enqueue
+from coresync.notifications.outbox import Outgoing, cancel_pending, enqueue, enqueue_many
 from coresync.notifications.selectors import channel_enabled
 
 logger = logging.getLogger(__name__)
@@ -106,21 +106,25 @@ def _planned_reminders(booking: Booking, now: datetime) -> list[tuple[str, str, 
     return planned
 
 
-def schedule_reminders(booking: Booking, now: datetime) -> int:
-    """Enqueue the reminders of confirmed ``booking`` at its current start (in the caller's
-    transaction); return how many rows were written or revived."""
+def reminder_messages(booking: Booking, now: datetime) -> list[Outgoing]:
+    """Return the outbox rows of confirmed ``booking``'s reminders at its current start."""
     if booking.customer_id is None:
-        return 0
-    written = 0
-    for key, channel, kind, due_at in _planned_reminders(booking, now):
-        enqueue(
+        return []
+    return [
+        Outgoing(
             TOPIC_BY_CHANNEL[channel],
             _booking_payload(kind, booking),
             dedupe_key=key,
             available_at=due_at,
         )
-        written += 1
-    return written
+        for key, channel, kind, due_at in _planned_reminders(booking, now)
+    ]
+
+
+def schedule_reminders(booking: Booking, now: datetime) -> int:
+    """Enqueue the reminders of confirmed ``booking`` at its current start (in the caller's
+    transaction); return how many rows were written or revived."""
+    return len(enqueue_many(reminder_messages(booking, now)))
 
 
 def on_booking_event(booking: Booking, action: str, data: dict[str, Any]) -> None:
@@ -136,12 +140,12 @@ def on_booking_event(booking: Booking, action: str, data: dict[str, Any]) -> Non
     now = clock_now()
     if action in ("booking.created", "booking.confirmed"):
         if booking.status == BookingStatus.CONFIRMED:
-            enqueue(
+            confirmation = Outgoing(
                 TOPIC_EMAIL,
                 _booking_payload(BOOKING_CONFIRMATION, booking),
                 dedupe_key=f"booking:{booking.pk}:confirmation",
             )
-            schedule_reminders(booking, now)
+            enqueue_many([confirmation, *reminder_messages(booking, now)])
     elif action == "booking.rescheduled":
         cancel_pending(reminder_key_prefix(booking))
         cancel_pending(f"booking:{booking.pk}:rescheduled:")

@@ -16,12 +16,14 @@ from coresync.notifications import outbox
 from coresync.notifications.models import OutboxAttempt, OutboxMessage, OutboxStatus
 from coresync.notifications.outbox import (
     OutboxUsageError,
+    Outgoing,
     PermanentError,
     backoff_delay,
     cancel_pending,
     claim_due,
     dispatch_due,
     enqueue,
+    enqueue_many,
     purge_finished,
     retry_now,
 )
@@ -366,3 +368,29 @@ def test_a_claim_skips_rows_another_transaction_has_locked(scripted):
         holder.join(10)
 
     assert [claim.message_id for claim in claims] == [second.pk]
+
+
+def test_enqueue_many_writes_new_rows_keeps_known_ones_and_revives_cancelled(frozen_now):
+    later = frozen_now + timedelta(hours=2)
+    with transaction.atomic():
+        known = enqueue("t.known", {"n": 1}, dedupe_key="k-known")
+        cancelled = enqueue("t.old", {"n": 2}, dedupe_key="k-cancelled")
+        cancel_pending("k-cancelled")
+
+    with transaction.atomic():
+        rows = enqueue_many(
+            [
+                Outgoing("t.new", {"n": 3}, dedupe_key="k-new", available_at=later),
+                Outgoing("t.known", {"n": 99}, dedupe_key="k-known"),
+                Outgoing("t.revived", {"n": 4}, dedupe_key="k-cancelled"),
+                Outgoing("t.plain", {"n": 5}),
+                Outgoing("t.twice", {"n": 6}, dedupe_key="k-new"),
+            ]
+        )
+
+    assert [row.topic for row in rows] == ["t.new", "t.known", "t.revived", "t.plain", "t.new"]
+    assert rows[0].pk == rows[4].pk and rows[0].available_at == later
+    assert rows[1].pk == known.pk and rows[1].payload == {"n": 1}
+    assert rows[2].pk == cancelled.pk and rows[2].status == OutboxStatus.PENDING
+    assert rows[2].payload == {"n": 4}
+    assert OutboxMessage.objects.count() == 4  # known, cancelled (revived), new, plain
