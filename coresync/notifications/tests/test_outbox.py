@@ -389,7 +389,8 @@ def test_enqueue_many_writes_new_rows_keeps_known_ones_and_revives_cancelled(fro
         )
 
     assert [row.topic for row in rows] == ["t.new", "t.known", "t.revived", "t.plain", "t.new"]
-    assert rows[0].pk == rows[4].pk and rows[0].available_at == later
+    assert rows[0].pk is not None and rows[4] is rows[0] and rows[0].available_at == later
+    assert rows[3].pk is not None
     assert rows[1].pk == known.pk and rows[1].payload == {"n": 1}
     assert rows[2].pk == cancelled.pk and rows[2].status == OutboxStatus.PENDING
     assert rows[2].payload == {"n": 4}
