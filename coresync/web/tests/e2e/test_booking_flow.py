@@ -129,9 +129,13 @@ def test_choices_survive_a_reload_and_the_back_button(open_page, customer):
     page.evaluate("history.back()")
     expect(step_open(page, "time")).to_be_visible()
     expect(page.locator("#step-date .step__summary")).to_have_text("Wednesday, December 2, 2026")
+    page.wait_for_load_state("load")
     page.evaluate("history.back()")
     expect(step_open(page, "date")).to_be_visible()
     expect(step_open(page, "time")).to_have_count(0)
+    # Each of these history moves reloads the page: going forward before the new page has
+    # loaded its scripts would move the address bar with nobody listening.
+    page.wait_for_load_state("load")
     page.evaluate("history.forward()")
     expect(step_open(page, "time")).to_be_visible()
 
