@@ -205,9 +205,12 @@ def load_price_list(
     from coresync.core.errors import InvalidInput
     from coresync.memberships.models import MembershipPlan
 
-    variant = service.variants.filter(minutes=minutes).first()
+    # ``all()``: the variants prefetched with the service (build_availability_request) are
+    # reused; otherwise one query, as a filter would be.
+    variants = sorted(service.variants.all(), key=lambda row: row.minutes)
+    variant = next((row for row in variants if row.minutes == minutes), None)
     if variant is None:
-        durations = ", ".join(str(m) for m in service.variants.values_list("minutes", flat=True))
+        durations = ", ".join(str(row.minutes) for row in variants)
         raise InvalidInput(
             f'"{service.slug}" is not offered for {minutes} minutes (durations: {durations}).',
             fields={"duration": f"Choose one of: {durations}."},

@@ -89,7 +89,10 @@ def build_availability_request(
             service's maximum or over every allowed room's capacity.
     """
     service = (
-        Service.objects.filter(slug=service_slug, is_active=True).select_related("category").first()
+        Service.objects.filter(slug=service_slug, is_active=True)
+        .select_related("category")
+        .prefetch_related("variants")
+        .first()
     )
     if service is None:
         raise InvalidInput(

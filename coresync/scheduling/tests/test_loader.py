@@ -302,3 +302,27 @@ def test_several_invalid_parts_are_all_named(spa):
     fields = refused_fields(technician_slug="zed", guests=0, addon_slugs=["gold-leaf"])
 
     assert sorted(fields) == ["addons", "guests", "technician"]
+
+
+@pytest.mark.parametrize("days", [1, 90])
+def test_a_priced_listing_issues_a_fixed_number_of_queries(
+    spa, vip_member, frozen_now, django_assert_num_queries, days
+):
+    # What GET availability/ runs for a VIP member (the VIP path reads the Premium plan too):
+    # request 3 (service, its variants, largest room), access 1, loader 6, prices 4 (tier
+    # prices, Premium plan, peak windows, room modifiers; the variants come prefetched), and
+    # here 2 reads of the spa settings, which a request caches but a test's transaction not.
+    from coresync.memberships.selectors import get_customer_access
+    from coresync.scheduling.selectors import get_availability
+    from coresync.spa.selectors import get_settings
+
+    with django_assert_num_queries(16):
+        request = build_availability_request(
+            service_slug="swedish",
+            date_from=DECEMBER_2,
+            date_to=DECEMBER_2 + timedelta(days=days - 1),
+        )
+        access = get_customer_access(vip_member, frozen_now.date(), get_settings())
+        offers = get_availability(request, access)
+
+    assert offers
