@@ -260,8 +260,15 @@ class BookingFlow:
 
     @property
     def open_step(self) -> str:
-        """The step that gets focus and is announced after a change."""
-        return self.edit or self.current
+        """The step that gets focus and is announced after a change: the one being edited,
+        else the first open step carrying a message (a refused confirm says why at the
+        button, not one step above it), else the first step not yet complete."""
+        if self.edit:
+            return self.edit
+        for step in self.visible_steps:
+            if self.messages.get(step) and self.step_state(step) == "open":
+                return step
+        return self.current
 
     def month_shown(self) -> date:
         """The first of the two months shown: the chosen one, else the selected day's, else

@@ -240,7 +240,9 @@ def test_confirming_shares_the_hourly_booking_budget_with_the_api(
     assert thirtieth.status_code == 302
     assert thirty_first.status_code == 429
     assert thirty_first["Retry-After"] == "3600"
-    assert "Please try again in 60 minutes" in thirty_first.content.decode()
+    page = thirty_first.content.decode()
+    assert "Please try again in 60 minutes" in page
+    assert 'data-open-step="confirm"' in page  # focus goes to the message, at the button
     assert Booking.objects.filter(customer=customer).count() == booked_before + 1
     assert not Booking.objects.filter(customer=customer, start=local(2026, 12, 2, 14)).exists()
 
