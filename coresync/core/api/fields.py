@@ -1,8 +1,8 @@
 """Serializer fields shared by the API."""
 
-import re
 from datetime import date, datetime
 
+from django.core.validators import slug_re
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -25,8 +25,6 @@ class AwareDateTimeField(serializers.DateTimeField):
                 return parsed
         return super().to_internal_value(value)
 
-
-SLUG = re.compile(r"[-a-zA-Z0-9_]+")  # Django's validate_slug, ASCII
 
 FIRST_CALENDAR_DATE = date(1900, 1, 1)
 LAST_CALENDAR_DATE = date(2199, 12, 31)
@@ -68,7 +66,7 @@ class SlugListField(serializers.Field):
         items = [item for item in items if item]
         if len(items) > 20:
             raise serializers.ValidationError("At most 20 items.")
-        malformed = [item for item in items if not SLUG.fullmatch(item)]
+        malformed = [item for item in items if not slug_re.match(item)]
         if malformed:
             raise serializers.ValidationError(
                 f"Not a slug: {malformed[0]!r} (letters, digits, hyphens and underscores)."
