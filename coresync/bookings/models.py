@@ -31,6 +31,10 @@ class BookingStatus(models.TextChoices):
 ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
 CANCELLABLE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 RESCHEDULABLE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+REFERENCE_PATTERN = r"[A-Za-z0-9-]{1,20}"
+"""What a booking reference in a URL may look like (``CS-2026-000123``; the column holds 20
+characters): the API's ``bookings/{reference}/`` and the site's paths match it, so anything
+else is a 404 before any query (a NUL byte would be a 500 on PostgreSQL)."""
 
 
 class BookingTier(models.TextChoices):

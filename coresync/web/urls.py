@@ -4,14 +4,15 @@ from django.templatetags.static import static
 from django.urls import path, register_converter
 from django.views.generic import RedirectView
 
+from coresync.bookings.models import REFERENCE_PATTERN
 from coresync.web.views import account, auth, booking, pages
 
 
 class BookingReferenceConverter:
-    """A booking reference in a path (``CS-2026-000123``): letters, digits and hyphens, as the
-    API's ``bookings/{reference}/`` takes them; anything else is a 404 before any query."""
+    """A booking reference in a path (``CS-2026-000123``), as the API's
+    ``bookings/{reference}/`` takes it (:data:`REFERENCE_PATTERN`)."""
 
-    regex = r"[A-Za-z0-9-]{1,20}"
+    regex = REFERENCE_PATTERN
 
     def to_python(self, value: str) -> str:
         return value

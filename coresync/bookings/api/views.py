@@ -22,7 +22,7 @@ from coresync.bookings.api.serializers import (
     RescheduleSerializer,
 )
 from coresync.bookings.api.throttles import BookingCreateThrottle
-from coresync.bookings.models import Allocation, Booking, BookingAddOn
+from coresync.bookings.models import REFERENCE_PATTERN, Allocation, Booking, BookingAddOn
 from coresync.bookings.services import (
     cancel_booking,
     create_booking,
@@ -76,7 +76,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     permission_classes = [IsAuthenticated]
     serializer_class = BookingSerializer
     lookup_field = "reference"
-    lookup_value_regex = r"[A-Za-z0-9-]+"
+    lookup_value_regex = REFERENCE_PATTERN
     throttle_classes = [BookingCreateThrottle]
 
     def get_queryset(self) -> QuerySet[Booking]:
