@@ -29,6 +29,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from coresync.accounts.preferences import PREFERENCE_FIELDS
 from coresync.bookings.policy import CancellationPolicy, policy_for_plan
 from coresync.catalog.models import AddOn, Service, ServiceCategory
 from coresync.core.clock import local_date
@@ -48,7 +49,6 @@ from coresync.scheduling.selectors import (
 )
 from coresync.spa.models import SpaSettings
 from coresync.spa.selectors import get_settings
-from coresync.web.choices import PREFERENCE_FIELDS
 
 STEPS = ("treatment", "date", "time", "technician", "details", "confirm")
 ANY_TECHNICIAN = "any"

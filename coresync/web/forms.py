@@ -4,7 +4,7 @@ account deletion. They parse and label input; the services decide."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from coresync.web.choices import NOTIFICATION_CHANNELS, PREFERENCE_FIELDS
+from coresync.accounts.preferences import NOTIFICATION_CHANNELS, PREFERENCE_FIELDS
 
 
 class LoginForm(forms.Form):

@@ -15,6 +15,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from coresync.accounts.preferences import NOTIFICATION_CHANNELS, PREFERENCE_FIELDS
 from coresync.accounts.selectors import export_personal_data
 from coresync.accounts.services import delete_account, update_profile
 from coresync.bookings.services import cancel_booking, reschedule_booking
@@ -26,7 +27,6 @@ from coresync.memberships.services import cancel_membership, change_plan, subscr
 from coresync.notifications.selectors import channel_enabled
 from coresync.spa.selectors import get_settings
 from coresync.web.booking_flow import parse_start, reschedule_options
-from coresync.web.choices import NOTIFICATION_CHANNELS, PREFERENCE_FIELDS
 from coresync.web.forms import DeleteAccountForm, PlanChoiceForm, ProfileForm
 from coresync.web.selectors import (
     cancellation_preview,
