@@ -83,6 +83,14 @@ class Booking(models.Model):
     membership = models.ForeignKey(
         "memberships.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    cancellation_policy = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=(
+            "The policy accepted when booking: free_until_hours, late_fee_percent, "
+            "no_show_fee_percent. Fees follow it, not the customer's later plan."
+        ),
+    )
     preferences = models.JSONField(default=dict, blank=True)
     notes = models.TextField(blank=True)
     price_lines = models.JSONField(default=list)

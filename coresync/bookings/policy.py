@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from coresync.bookings.models import CANCELLABLE_STATUSES, RESCHEDULABLE_STATUSES, Booking
+from coresync.accounts.models import Role
+from coresync.core.errors import Forbidden
 from coresync.core.money import percent_of
 from coresync.spa.selectors import get_settings
 
@@ -32,10 +34,34 @@ class CancellationPolicy:
     def no_show_fee(self, booking: Booking) -> Decimal:
         return percent_of(booking.total, self.no_show_fee_percent)
 
+    def as_dict(self) -> dict[str, int | str]:
+        """Return the policy as stored on a booking (``Booking.cancellation_policy``)."""
+        return {
+            "free_until_hours": self.free_until_hours,
+            "late_fee_percent": str(self.late_fee_percent),
+            "no_show_fee_percent": str(self.no_show_fee_percent),
+        }
+
+    @classmethod
+    def from_dict(cls, stored: dict) -> "CancellationPolicy":
+        """Return the policy :meth:`as_dict` stored."""
+        return cls(
+            free_until_hours=int(stored["free_until_hours"]),
+            late_fee_percent=Decimal(stored["late_fee_percent"]),
+            no_show_fee_percent=Decimal(stored["no_show_fee_percent"]),
+        )
+
 
 def policy_for(booking: Booking) -> CancellationPolicy:
-    """Return the policy that applies to ``booking``: the spa's, with any overrides of the
-    plan the customer had when booking."""
+    """Return the policy that applies to ``booking``: the one recorded when it was made.
+
+    Fees and the free-cancellation cut-off follow the tier the booking was made under, not
+    the customer's plan at the time of cancelling (ARCHITECTURE.md "HTTP API"; a plan switch
+    must not dodge a late fee). A booking recorded before the policy was stored falls back to
+    the spa's policy with the overrides of the plan its membership has now.
+    """
+    if booking.cancellation_policy:
+        return CancellationPolicy.from_dict(booking.cancellation_policy)
     return policy_for_plan(booking.membership.plan if booking.membership_id else None)
 
 
@@ -72,3 +98,25 @@ def can_reschedule(booking: Booking, now: datetime) -> bool:
     return booking.status in RESCHEDULABLE_STATUSES and now <= policy_for(booking).free_until(
         booking.start
     )
+
+
+def may_change(booking: Booking, actor) -> bool:
+    """Tell whether ``actor`` may cancel or reschedule ``booking``.
+
+    Only the booking's customer, the front desk and managers may (ARCHITECTURE.md "HTTP API":
+    a technician sees the bookings assigned to them but changes none). ``actor`` ``None`` is
+    the system itself (expired holds, imports, scheduled jobs).
+    """
+    if actor is None:
+        return True
+    if getattr(actor, "pk", None) is not None and actor.pk == booking.customer_id:
+        return True
+    if getattr(actor, "is_superuser", False):
+        return True
+    return getattr(actor, "role", None) in (Role.FRONT_DESK, Role.MANAGER)
+
+
+def ensure_may_change(booking: Booking, actor) -> None:
+    """Raise :class:`Forbidden` (403 ``forbidden``) unless :func:`may_change` allows it."""
+    if not may_change(booking, actor):
+        raise Forbidden("Only the guest, the front desk or a manager can change this booking.")

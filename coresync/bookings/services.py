@@ -39,7 +39,7 @@ from coresync.bookings.models import (
     room_unit_key,
     technician_key,
 )
-from coresync.bookings.policy import policy_for
+from coresync.bookings.policy import ensure_may_change, policy_for, policy_for_plan
 from coresync.catalog.models import Service
 from coresync.catalog.pricing import Quote
 from coresync.core.clock import local_date
@@ -336,6 +336,9 @@ def create_booking(
     access = get_customer_access(customer, local_date(now, spa_settings.zone), spa_settings)
     prices = price_list_for(request, access, spa_settings)
     service_row = request.service
+    booking_policy = policy_for_plan(
+        access.membership.plan if access.membership is not None else None
+    ).as_dict()
 
     def write(slot: Slot) -> Booking:
         room_row = Room.objects.get(pk=slot.room_id)
@@ -358,6 +361,7 @@ def create_booking(
             tier=_booking_tier(access, slot),
             customer_tier=access.tier,
             membership=access.membership,
+            cancellation_policy=booking_policy,
             preferences=preferences or {},
             notes=notes,
             price_lines=quote.stored_lines(),
@@ -495,9 +499,11 @@ def cancel_booking(
 
     Raises:
         InvalidTransition: not pending/confirmed. TooLate: the booking has started.
-        Forbidden: ``waive_fee`` by someone who is not a manager.
+        Forbidden: ``actor`` is neither the customer, the front desk nor a manager (a
+            technician); ``waive_fee`` by someone who is not a manager.
     """
     now = now or clock_now()
+    ensure_may_change(booking, actor)
     if waive_fee and not getattr(actor, "is_manager", False):
         raise Forbidden("Only a manager can waive a cancellation fee.")
     with transaction.atomic():
@@ -536,11 +542,13 @@ def reschedule_booking(
     ``technician`` ``None`` means any qualified technician.
 
     Raises:
+        Forbidden: ``actor`` is neither the customer, the front desk nor a manager.
         InvalidTransition: not pending/confirmed. TooLate: past the cut-off.
         InvalidInput, OutsideBookingWindow, OutsideWorkingHours, SlotUnavailable.
     """
     now = now or clock_now()
     spa_settings = get_settings()
+    ensure_may_change(booking, actor)
     if booking.status not in RESCHEDULABLE_STATUSES:
         raise InvalidTransition(
             f"A {booking.get_status_display().lower()} booking cannot be rescheduled."
