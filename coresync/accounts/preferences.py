@@ -177,3 +177,31 @@ def validate_notification_preferences(
             )
         cleaned[name] = enabled
     return cleaned
+
+
+def saved_preferences(user: Any) -> dict[str, str]:
+    """Return ``user``'s stored spa preferences that are still in the vocabulary.
+
+    Tolerates anything stored before preferences were validated (a string, a list, an
+    unknown name or value): such entries are left out rather than breaking a page.
+    """
+    stored = getattr(user, "preferences", None)
+    if not isinstance(stored, dict):
+        return {}
+    return {
+        field.name: stored[field.name]
+        for field in PREFERENCE_FIELDS
+        if isinstance(stored.get(field.name), str) and stored[field.name] in field.values
+    }
+
+
+def stored_notification_preferences(stored: Any) -> dict[str, bool]:
+    """Return the valid part of stored notification preferences (``{}`` for anything that
+    is not an object; unknown names and non-boolean values are left out)."""
+    if not isinstance(stored, dict):
+        return {}
+    return {
+        name: enabled
+        for name, enabled in stored.items()
+        if name in NOTIFICATION_PREFERENCE_NAMES and isinstance(enabled, bool)
+    }

@@ -12,6 +12,12 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from coresync.accounts.models import STAFF_ROLES, Role, User
+from coresync.accounts.preferences import (
+    stored_notification_preferences,
+    validate_notification_preferences,
+    validate_preferences,
+)
+from coresync.accounts.validation import normalize_phone
 from coresync.core.errors import InvalidInput
 
 
@@ -162,7 +168,8 @@ def update_profile(
     ``push``). Role, email and staff flags are never touched here.
 
     Raises:
-        InvalidInput: an empty or over-long name.
+        InvalidInput: an empty or over-long name, a phone number that is not E.164, a
+            preference outside the vocabulary (:mod:`coresync.accounts.preferences`).
     """
     name = (name or "").strip()
     if not name or len(name) > 150:
@@ -171,12 +178,12 @@ def update_profile(
             fields={"name": "Enter your name (up to 150 characters)."},
         )
     user.name = name
-    user.phone = (phone or "").strip()[:32]
+    user.phone = normalize_phone(phone)
     user.marketing_consent = bool(marketing_consent)
-    user.preferences = dict(preferences or {})
+    user.preferences = validate_preferences(preferences or {})
     user.notification_preferences = {
-        **(user.notification_preferences or {}),
-        **(notification_preferences or {}),
+        **stored_notification_preferences(user.notification_preferences),
+        **validate_notification_preferences(notification_preferences or {}),
     }
     user.save(
         update_fields=[

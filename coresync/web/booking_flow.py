@@ -29,7 +29,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from coresync.accounts.preferences import PREFERENCE_FIELDS
+from coresync.accounts.preferences import PREFERENCE_FIELDS, saved_preferences
 from coresync.bookings.policy import CancellationPolicy, policy_for_plan
 from coresync.catalog.models import AddOn, Service, ServiceCategory
 from coresync.core.clock import local_date
@@ -500,7 +500,7 @@ def read_flow(params, user, *, now: datetime | None = None) -> BookingFlow:
     today = local_date(now, spa.zone)
     access = get_customer_access(user, today, spa)
     flow = BookingFlow(now=now, today=today, spa=spa, access=access, categories=_categories())
-    flow.saved_preferences = dict(getattr(user, "preferences", None) or {})
+    flow.saved_preferences = saved_preferences(user)
     flow.preferences = _preferences(params, user)
     edit = params.get("edit")
     _read_treatment(flow, params)
@@ -516,7 +516,7 @@ def read_flow(params, user, *, now: datetime | None = None) -> BookingFlow:
 
 def _preferences(params, user) -> dict[str, str]:
     """The guest's saved preferences, overridden by those in ``params`` ("" = none)."""
-    saved = getattr(user, "preferences", None) or {}
+    saved = saved_preferences(user)
     chosen = {}
     for field_ in PREFERENCE_FIELDS:
         value = params[field_.name] if field_.name in params else saved.get(field_.name, "")

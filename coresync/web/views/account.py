@@ -15,7 +15,11 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from coresync.accounts.preferences import NOTIFICATION_CHANNELS, PREFERENCE_FIELDS
+from coresync.accounts.preferences import (
+    NOTIFICATION_CHANNELS,
+    PREFERENCE_FIELDS,
+    saved_preferences,
+)
 from coresync.accounts.selectors import export_personal_data
 from coresync.accounts.services import delete_account, update_profile
 from coresync.bookings.services import cancel_booking, reschedule_booking
@@ -134,7 +138,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         "phone": user.phone,
         "marketing_consent": user.marketing_consent,
         **{
-            f"pref_{field_.name}": (user.preferences or {}).get(field_.name, "")
+            f"pref_{field_.name}": saved_preferences(user).get(field_.name, "")
             for field_ in PREFERENCE_FIELDS
         },
         **{
