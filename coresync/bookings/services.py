@@ -42,7 +42,7 @@ from coresync.bookings.models import (
 from coresync.bookings.policy import ensure_may_change, policy_for, policy_for_plan
 from coresync.catalog.models import Service
 from coresync.catalog.pricing import Quote
-from coresync.core.clock import local_date
+from coresync.core.clock import local_date, within_calendar
 from coresync.core.clock import now as clock_now
 from coresync.core.errors import DomainError, Forbidden, InvalidInput
 from coresync.memberships.models import Tier
@@ -110,6 +110,23 @@ def _guard(booking: Booking, target: str) -> None:
             f"A {booking.get_status_display().lower()} booking cannot become {target}.",
             status=booking.status,
             target=target,
+        )
+
+
+def check_start(start: datetime) -> None:
+    """Refuse a requested ``start`` that no booking can have.
+
+    Raises:
+        InvalidInput: naive (no UTC offset; ARCHITECTURE.md "API datetimes without an offset
+            are refused") or outside 1900-01-01..2199-12-31 (:func:`within_calendar`).
+    """
+    if start.tzinfo is None or start.utcoffset() is None:
+        raise InvalidInput(
+            "start must include a UTC offset.", fields={"start": "Add a UTC offset."}
+        )
+    if not within_calendar(start):
+        raise InvalidInput(
+            "start must lie between 1900 and 2199.", fields={"start": "Out of range."}
         )
 
 
@@ -300,10 +317,7 @@ def create_booking(
     service_slug = service.slug if isinstance(service, Service) else service
     technician_slug = technician.slug if isinstance(technician, Technician) else technician
     room_slug = room.slug if isinstance(room, Room) else room
-    if start.tzinfo is None or start.utcoffset() is None:
-        raise InvalidInput(
-            "start must include a UTC offset.", fields={"start": "Add a UTC offset."}
-        )
+    check_start(start)
     day = local_date(start, spa_settings.zone)
     request = build_availability_request(
         service_slug=service_slug,
@@ -557,10 +571,7 @@ def reschedule_booking(
     cutoff = booking.start if is_manager else policy_for(booking).free_until(booking.start)
     if now > cutoff:
         raise TooLate("It is too late to reschedule this booking; it can still be cancelled.")
-    if start.tzinfo is None or start.utcoffset() is None:
-        raise InvalidInput(
-            "start must include a UTC offset.", fields={"start": "Add a UTC offset."}
-        )
+    check_start(start)
     day = local_date(start, spa_settings.zone)
     addon_slugs = list(booking.booking_addons.values_list("addon__slug", flat=True))
     request = build_availability_request(
@@ -722,10 +733,8 @@ def quote_booking(
     """
     now = now or clock_now()
     spa_settings = get_settings()
-    if start is not None and (start.tzinfo is None or start.utcoffset() is None):
-        raise InvalidInput(
-            "start must include a UTC offset.", fields={"start": "Add a UTC offset."}
-        )
+    if start is not None:
+        check_start(start)
     day = local_date(start or now, spa_settings.zone)
     request = build_availability_request(
         service_slug=service,

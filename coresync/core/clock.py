@@ -12,6 +12,21 @@ from django.utils import timezone
 
 UTC = ZoneInfo("UTC")
 WEEKDAY_KEYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+FIRST_CALENDAR_DATE = date(1900, 1, 1)
+LAST_CALENDAR_DATE = date(2199, 12, 31)
+"""The days any input may name (API, pages, commands). Inside them every conversion between
+zones stays within ``datetime``'s range and the time zone database's modern rules: before 1883
+New York ran on local mean time (UTC-04:56:02), an offset RFC 3339 cannot carry, and
+``0001-01-01T00:00+00:00`` in New York would fall before year 1 (``OverflowError``)."""
+
+
+def within_calendar(value: date | datetime) -> bool:
+    """Tell whether ``value`` (a date, or a datetime's own wall-clock date) lies between
+    :data:`FIRST_CALENDAR_DATE` and :data:`LAST_CALENDAR_DATE`."""
+    day = value.date() if isinstance(value, datetime) else value
+    return FIRST_CALENDAR_DATE <= day <= LAST_CALENDAR_DATE
+
+
 """Weekday names as the spa file writes them; index = ``date.weekday()`` (Monday = 0)."""
 
 

@@ -32,7 +32,7 @@ from django.utils.translation import ngettext
 from coresync.accounts.preferences import PREFERENCE_FIELDS, saved_preferences
 from coresync.bookings.policy import CancellationPolicy, policy_for_plan
 from coresync.catalog.models import AddOn, Service, ServiceCategory
-from coresync.core.clock import local_date
+from coresync.core.clock import local_date, within_calendar
 from coresync.core.clock import now as clock_now
 from coresync.core.errors import InvalidInput
 from coresync.memberships.selectors import CustomerAccess, get_customer_access
@@ -68,17 +68,17 @@ def add_months(day: date, months: int) -> date:
 
 
 def parse_date(value: str | None) -> date | None:
+    """Return the ``YYYY-MM-DD`` day in ``value``, or ``None`` (malformed or out of range)."""
     try:
-        return date.fromisoformat(value) if value else None
+        day = date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is not None and within_calendar(day) else None
 
 
 def parse_month(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(f"{value}-01") if value else None
-    except ValueError:
-        return None
+    """Return the first day of the ``YYYY-MM`` month in ``value``, or ``None``."""
+    return parse_date(f"{value}-01") if value else None
 
 
 def parse_start(value: str | None) -> datetime | None:
@@ -87,7 +87,7 @@ def parse_start(value: str | None) -> datetime | None:
         start = datetime.fromisoformat(value) if value else None
     except ValueError:
         return None
-    if start is None or start.utcoffset() is None:
+    if start is None or start.utcoffset() is None or not within_calendar(start):
         return None
     return start
 

@@ -7,13 +7,20 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from coresync.core.api.exceptions import TimezoneOffsetRequired
+from coresync.core.clock import FIRST_CALENDAR_DATE, LAST_CALENDAR_DATE, within_calendar
 
 
 class AwareDateTimeField(serializers.DateTimeField):
     """An ISO-8601 datetime that must carry a UTC offset (ARCHITECTURE.md: "API datetimes
-    without an offset are refused"); a naive one raises 400 ``timezone_offset_required``."""
+    without an offset are refused"); a naive one raises 400 ``timezone_offset_required``, one
+    outside 1900-01-01..2199-12-31 400 ``invalid`` naming the field."""
+
+    default_error_messages = {
+        "out_of_range": "Give a date and time between {first} and {last}.",
+    }
 
     def to_internal_value(self, value) -> datetime:
+        parsed = None
         if isinstance(value, str):
             try:
                 parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -21,13 +28,11 @@ class AwareDateTimeField(serializers.DateTimeField):
                 parsed = None
             if parsed is not None and parsed.tzinfo is None:
                 raise TimezoneOffsetRequired(fields={self.field_name: "Add a UTC offset."})
-            if parsed is not None:
-                return parsed
-        return super().to_internal_value(value)
-
-
-FIRST_CALENDAR_DATE = date(1900, 1, 1)
-LAST_CALENDAR_DATE = date(2199, 12, 31)
+        if parsed is None:
+            parsed = super().to_internal_value(value)
+        if not within_calendar(parsed):
+            self.fail("out_of_range", first=FIRST_CALENDAR_DATE, last=LAST_CALENDAR_DATE)
+        return parsed
 
 
 class CalendarDateField(serializers.DateField):
@@ -47,7 +52,7 @@ class CalendarDateField(serializers.DateField):
 
     def to_internal_value(self, value) -> date:
         day = super().to_internal_value(value)
-        if not FIRST_CALENDAR_DATE <= day <= LAST_CALENDAR_DATE:
+        if not within_calendar(day):
             self.fail("out_of_range", first=FIRST_CALENDAR_DATE, last=LAST_CALENDAR_DATE)
         return day
 

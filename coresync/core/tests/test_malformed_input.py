@@ -152,3 +152,57 @@ def test_a_nul_character_in_profile_preferences_is_400_and_changes_nothing(api, 
     assert response.status_code == 400, response.content
     customer.refresh_from_db()
     assert customer.preferences == {}
+
+
+ABSURD_STARTS = ["0001-01-01T00:00:00+00:00", "9999-12-31T23:59:00-14:00", "1899-12-31T23:00:00Z"]
+
+
+@pytest.mark.parametrize("start", ABSURD_STARTS)
+def test_an_absurd_start_is_400_naming_it_on_quotes_bookings_and_reschedule(
+    api, spa, customer, frozen_now, start
+):
+    api.force_authenticate(customer)
+    quote = api.post("/api/v1/quotes/", {"service": "swedish", "start": start}, format="json")
+    booking = api.post(
+        "/api/v1/bookings/",
+        {"service": "swedish", "start": start},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=f"absurd-{start}",
+    )
+    assert not Booking.objects.exists()
+    made = api.post(
+        "/api/v1/bookings/",
+        {"service": "swedish", "start": "2026-12-02T10:00:00-05:00"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="fine",
+    )
+    reference = made.json()["reference"]
+    moved = api.post(f"/api/v1/bookings/{reference}/reschedule/", {"start": start}, format="json")
+
+    for response in (quote, booking, moved):
+        assert response.status_code == 400, response.content
+        assert response.json()["error"]["code"] == "invalid"
+        assert list(response.json()["error"]["fields"]) == ["start"]
+    assert Booking.objects.get(reference=reference).start.isoformat() == "2026-12-02T15:00:00+00:00"
+
+
+@pytest.mark.parametrize("start", ABSURD_STARTS)
+def test_an_absurd_start_on_the_booking_page_is_no_500(client, spa, frozen_now, start):
+    response = client.get("/book/", {"service": "swedish", "date": start[:10], "start": start})
+    assert response.status_code == 200
+
+
+def test_an_absurd_start_reaching_a_service_is_invalid_input(spa, customer, frozen_now):
+    from datetime import datetime
+
+    from coresync.bookings.services import create_booking
+    from coresync.core.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as refused:
+        create_booking(
+            customer=customer,
+            service="swedish",
+            start=datetime.fromisoformat("9999-12-31T23:59:00-14:00"),
+        )
+    assert list(refused.value.fields) == ["start"]
+    assert not Booking.objects.exists()
