@@ -201,6 +201,9 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": True,
+    # Access tokens carry a hash of the password: a password change or reset kills them at
+    # once (refresh tokens are blacklisted by accounts.services.revoke_sign_ins).
+    "CHECK_REVOKE_TOKEN": True,
     "SIGNING_KEY": SECRET_KEY,
 }
 
@@ -359,6 +362,12 @@ TEMPLATES[0]["OPTIONS"]["context_processors"].append("coresync.web.context_proce
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:account"
 LOGOUT_REDIRECT_URL = "web:home"
-# Sign-in attempts per client address (and per email) in WEB_LOGIN_WINDOW_SECONDS (SPEC §11).
-WEB_LOGIN_ATTEMPTS = env.int("WEB_LOGIN_ATTEMPTS", default=10)
-WEB_LOGIN_WINDOW_SECONDS = env.int("WEB_LOGIN_WINDOW_SECONDS", default=300)
+# Rate limits of the site's forms and the admin's sign-in (coresync.web.throttle, SPEC §11),
+# as "N/period" (s, min, hour, day). Sign-in counts failures only.
+WEB_RATE_LIMITS = {
+    "login_failures_per_email": env.str("WEB_RATE_LOGIN_PER_EMAIL", default="10/5min"),
+    "login_failures_per_address": env.str("WEB_RATE_LOGIN_PER_ADDRESS", default="50/5min"),
+    "signup_per_address": env.str("WEB_RATE_SIGNUP", default="10/hour"),
+    "reset_per_address": env.str("WEB_RATE_RESET_PER_ADDRESS", default="20/hour"),
+    "reset_per_email": env.str("WEB_RATE_RESET_PER_EMAIL", default="5/hour"),
+}

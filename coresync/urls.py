@@ -6,11 +6,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from coresync.core.api.views import api_not_found
 from coresync.web.views import errors as web_errors
+from coresync.web.views.admin_login import admin_login
 
 admin.site.site_header = "CoreSync administration"
 admin.site.site_title = "CoreSync"
 
 urlpatterns = [
+    path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("coresync.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,11 +1,13 @@
 """People: one user model keyed by email for guests, members and staff (SPEC §2)."""
 
+import secrets
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 class Role(models.TextChoices):
@@ -47,6 +49,11 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra)
 
 
+def new_session_stamp() -> str:
+    """Return a fresh random session stamp (32 hex characters)."""
+    return secrets.token_hex(16)
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in with an email: customer, technician, front desk or manager."""
 
@@ -66,6 +73,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May log into the admin site.")
     date_joined = models.DateTimeField(default=timezone.now)
+    session_stamp = models.CharField(
+        max_length=32,
+        default=new_session_stamp,
+        editable=False,
+        help_text="Changed to sign the user out of every browser session.",
+    )
 
     objects = UserManager()
 
@@ -78,6 +91,17 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>" if self.name else self.email
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django keeps a session valid while this HMAC matches the one stored at sign-in.
+        # Mixing in the session stamp lets "sign out everywhere" end every other session
+        # without a password change (Django's own hash covers only the password).
+        return salted_hmac(
+            "coresync.accounts.User.get_session_auth_hash",
+            f"{self.password}:{self.session_stamp}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def get_full_name(self) -> str:
         return self.name

@@ -5,13 +5,13 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from coresync.accounts.models import STAFF_ROLES, Role, User
+from coresync.accounts.models import STAFF_ROLES, Role, User, new_session_stamp
 from coresync.accounts.preferences import (
     stored_notification_preferences,
     validate_notification_preferences,
@@ -76,28 +76,17 @@ def set_role(user: User, role: str) -> User:
     return user
 
 
-def request_password_reset(email: str) -> None:
-    """Email a password-reset link to the account with ``email``, if there is one.
+def password_reset_link(user: User) -> str:
+    """Return the absolute link that lets ``user`` choose a new password.
 
-    Says nothing about whether the account exists (no account enumeration). The link holds
-    the user's id (base64) and a token from Django's ``default_token_generator``, valid for
-    ``PASSWORD_RESET_TIMEOUT`` seconds and only until the password changes.
+    The link holds the user's id (base64) and a token from Django's
+    ``default_token_generator``, valid for ``PASSWORD_RESET_TIMEOUT`` seconds and only until
+    the password changes. The email carrying it is sent through the outbox
+    (``coresync.notifications.account_mail``), never inside the request.
     """
-    user = User.objects.filter(email__iexact=(email or "").strip(), is_active=True).first()
-    if user is None or not user.has_usable_password():
-        return
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    link = f"{settings.SITE_URL}/account/password/reset/{uid}/{token}/"
-    body = (
-        f"Hello {user.get_short_name()},\n\n"
-        f"Someone asked to reset the password of your CoreSync account. To choose a new one, "
-        f"open this link within three hours:\n\n{link}\n\n"
-        f"If it was not you, ignore this email: your password stays as it is.\n"
-    )
-    transaction.on_commit(
-        lambda: send_mail("Reset your CoreSync password", body, None, [user.email])
-    )
+    return f"{settings.SITE_URL}/account/password/reset/{uid}/{token}/"
 
 
 def reset_password(*, uid: str, token: str, new_password: str) -> User:
@@ -121,8 +110,70 @@ def reset_password(*, uid: str, token: str, new_password: str) -> User:
     except ValidationError as error:
         message = " ".join(error.messages)
         raise InvalidInput(message, fields={"new_password": message}) from error
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        revoke_sign_ins(user)
+    return user
+
+
+def change_password(user: User, *, current_password: str, new_password: str) -> User:
+    """Change ``user``'s password and sign them out everywhere else.
+
+    Raises:
+        InvalidInput: the current password is wrong (field ``current_password``) or the new
+            one is weak (field ``new_password``).
+    """
+    if not user.check_password(current_password or ""):
+        raise InvalidInput(
+            "The current password is not right.",
+            fields={"current_password": "The current password is not right."},
+        )
+    try:
+        validate_password(new_password or "", user=user)
+    except ValidationError as error:
+        message = " ".join(error.messages)
+        raise InvalidInput(message, fields={"new_password": message}) from error
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        revoke_sign_ins(user)
+    return user
+
+
+def revoke_sign_ins(user: User) -> int:
+    """Sign ``user`` out everywhere: revoke every refresh token and every browser session.
+
+    1. Blacklist each outstanding refresh token of the user (simplejwt's blacklist), so no
+       token issued so far can be refreshed again; access tokens also carry a hash of the
+       password (``CHECK_REVOKE_TOKEN``) and die with a password change, else within their
+       15-minute lifetime.
+    2. Change the user's session stamp, which invalidates every Django session signed in
+       before (see ``User._get_session_auth_hash``). A view that wants to keep the caller's
+       own session calls ``django.contrib.auth.update_session_auth_hash`` afterwards.
+
+    Called by a password reset or change, deactivation and deletion, and "sign out
+    everywhere". Returns how many refresh tokens were newly blacklisted.
+    """
+    with transaction.atomic():
+        user.session_stamp = new_session_stamp()
+        User.objects.filter(pk=user.pk).update(session_stamp=user.session_stamp)
+        outstanding = OutstandingToken.objects.filter(user=user).exclude(
+            blacklistedtoken__isnull=False
+        )
+        revoked = BlacklistedToken.objects.bulk_create(
+            [BlacklistedToken(token=token) for token in outstanding], ignore_conflicts=True
+        )
+    return len(revoked)
+
+
+def deactivate_user(user: User) -> User:
+    """Stop ``user`` from signing in (staff leaving, a closed account) and revoke every
+    sign-in they have (:func:`revoke_sign_ins`)."""
+    with transaction.atomic():
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        revoke_sign_ins(user)
     return user
 
 
@@ -150,6 +201,7 @@ def delete_account(user: User) -> None:
         user.set_unusable_password()
         user.save()
         Booking.objects.filter(customer=user).update(notes="", preferences={})
+        revoke_sign_ins(user)
 
 
 def update_profile(

@@ -8,6 +8,6 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Importing the delivery module registers the outbox handlers of its topics.
-        from coresync.notifications import delivery, services  # noqa: F401
+        from coresync.notifications import account_mail, delivery, services  # noqa: F401
 
         services.register()

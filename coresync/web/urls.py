@@ -47,6 +47,11 @@ urlpatterns = [
     path("account/login/", auth.login_view, name="login"),
     path("account/signup/", auth.signup, name="signup"),
     path("account/logout/", auth.logout_view, name="logout"),
+    path(
+        "account/sign-out-everywhere/",
+        auth.sign_out_everywhere,
+        name="sign_out_everywhere",
+    ),
     path("account/password/reset/", auth.password_reset, name="password_reset"),
     path(
         "account/password/reset/<str:uid>/<str:token>/",

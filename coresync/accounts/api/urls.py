@@ -9,6 +9,8 @@ urlpatterns = [
         "auth/token/refresh/", views.TokenRefreshThrottledView.as_view(), name="auth-token-refresh"
     ),
     path("auth/logout/", views.LogoutView.as_view(), name="auth-logout"),
+    path("auth/logout/all/", views.LogoutEverywhereView.as_view(), name="auth-logout-all"),
+    path("auth/password/change/", views.PasswordChangeView.as_view(), name="auth-password-change"),
     path("auth/password/reset/", views.PasswordResetView.as_view(), name="auth-password-reset"),
     path(
         "auth/password/reset/confirm/",

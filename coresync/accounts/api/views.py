@@ -14,6 +14,7 @@ from coresync.accounts.api.serializers import (
     DeleteAccountSerializer,
     LogoutSerializer,
     MeSerializer,
+    PasswordChangeSerializer,
     PasswordResetConfirmSerializer,
     PasswordResetSerializer,
     RegisteredSerializer,
@@ -21,15 +22,17 @@ from coresync.accounts.api.serializers import (
 )
 from coresync.accounts.selectors import export_personal_data
 from coresync.accounts.services import (
+    change_password,
     delete_account,
     register_customer,
-    request_password_reset,
     reset_password,
+    revoke_sign_ins,
 )
 from coresync.core.api.exceptions import reject_read_only
 from coresync.core.clock import local_date, now
 from coresync.core.errors import InvalidInput
 from coresync.memberships.selectors import get_customer_access
+from coresync.notifications.account_mail import request_password_reset
 from coresync.spa.selectors import get_settings
 
 
@@ -133,6 +136,33 @@ class LogoutView(APIView):
             raise InvalidInput(
                 "The refresh token is invalid or expired.", fields={"refresh": str(error)}
             ) from error
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LogoutEverywhereView(APIView):
+    """Sign out everywhere: every refresh token of the caller is blacklisted and every
+    browser session ended (a lost phone, a shared computer)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request):
+        revoke_sign_ins(request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeView(APIView):
+    """Change the caller's password; every other sign-in is revoked."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(request=PasswordChangeSerializer, responses={204: None})
+    def post(self, request):
+        payload = PasswordChangeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        change_password(request.user, **payload.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -2,18 +2,26 @@
 where they were — the booking page keeps its choices in that URL."""
 
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from coresync.accounts.services import register_customer, request_password_reset, reset_password
+from coresync.accounts.services import register_customer, reset_password, revoke_sign_ins
 from coresync.core.errors import InvalidInput
+from coresync.notifications.account_mail import request_password_reset
 from coresync.web.forms import LoginForm, PasswordResetRequestForm, SetPasswordForm, SignupForm
-from coresync.web.throttle import login_blocked, record_login_attempt
+from coresync.web.throttle import (
+    login_retry_after,
+    password_reset_retry_after,
+    record_login_failure,
+    signup_retry_after,
+)
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -42,30 +50,45 @@ def _apply_field_errors(form, error: InvalidInput) -> None:
         form.add_error(None, error.message)
 
 
+def _too_many(response: HttpResponse, wait: int) -> HttpResponse:
+    response.status_code = 429
+    response["Retry-After"] = str(wait)
+    return response
+
+
+TOO_MANY = _lazy("Too many attempts. Please wait a few minutes and try again.")
+
+
 def login_view(request: HttpRequest) -> HttpResponse:
-    """Sign in with email and password, at most ``WEB_LOGIN_ATTEMPTS`` tries per window."""
+    """Sign in with email and password; failures are limited per address and per
+    (address, email) (:mod:`coresync.web.throttle`)."""
     form = LoginForm(request.POST or None)
-    status = 200
+    wait = None
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        if login_blocked(request, email):
-            form.add_error(None, _("Too many attempts. Please wait a few minutes and try again."))
-            status = 429
+        wait = login_retry_after(request, email)
+        if wait:
+            form.add_error(None, TOO_MANY)
         else:
-            record_login_attempt(request, email)
             user = authenticate(request, email=email, password=form.cleaned_data["password"])
             if user is None:
+                record_login_failure(request, email)
                 form.add_error(None, _("The email or password is not right."))
             else:
                 login(request, user)
                 return redirect(_next_url(request) or reverse("web:account"))
-    return render(request, "web/auth/login.html", _context(request, form), status=status)
+    response = render(request, "web/auth/login.html", _context(request, form))
+    return _too_many(response, wait) if wait else response
 
 
 def signup(request: HttpRequest) -> HttpResponse:
-    """Create a customer account and sign it in."""
+    """Create a customer account and sign it in (a few a hour per address)."""
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        wait = signup_retry_after(request)
+        if wait:
+            form.add_error(None, TOO_MANY)
+            return _too_many(render(request, "web/auth/signup.html", _context(request, form)), wait)
         try:
             user = register_customer(**form.cleaned_data)
         except InvalidInput as error:
@@ -87,10 +110,26 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("web:home")
 
 
+@require_POST
+@login_required
+def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """End every other session and revoke every app token; this browser stays signed in."""
+    revoke_sign_ins(request.user)
+    update_session_auth_hash(request, request.user)
+    messages.success(request, _("You are signed out on every other device."))
+    return redirect("web:preferences")
+
+
 def password_reset(request: HttpRequest) -> HttpResponse:
-    """Ask for a reset link; the answer is the same whether or not the account exists."""
+    """Ask for a reset link; the answer is the same whether or not the account exists (the
+    email is sent by the outbox worker). Limited per address and per email."""
     form = PasswordResetRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        wait = password_reset_retry_after(request, form.cleaned_data["email"])
+        if wait:
+            form.add_error(None, TOO_MANY)
+            page = render(request, "web/auth/password_reset.html", {"form": form})
+            return _too_many(page, wait)
         request_password_reset(form.cleaned_data["email"])
         return render(request, "web/auth/password_reset_sent.html")
     return render(request, "web/auth/password_reset.html", {"form": form})

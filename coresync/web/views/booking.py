@@ -23,6 +23,8 @@ from coresync.scheduling.errors import SlotUnavailable
 from coresync.web.booking_flow import ANY_TECHNICIAN, BookingFlow, read_flow
 from coresync.web.forms import ConfirmBookingForm
 from coresync.web.selectors import customer_booking
+from coresync.web.throttle import booking_page_retry_after
+from coresync.web.views.errors import too_many_requests
 
 
 def _render_flow(request: HttpRequest, flow: BookingFlow, status: int = 200) -> HttpResponse:
@@ -34,7 +36,12 @@ def _render_flow(request: HttpRequest, flow: BookingFlow, status: int = 200) -> 
 
 @require_GET
 def book(request: HttpRequest) -> HttpResponse:
-    """Show the booking page with the choices in the query string checked."""
+    """Show the booking page with the choices in the query string checked. Anonymous
+    visitors share the API's anonymous availability rate per address (429 past it)."""
+    if not request.user.is_authenticated:
+        wait = booking_page_retry_after(request)
+        if wait:
+            return too_many_requests(request, wait)
     return _render_flow(request, read_flow(request.GET, request.user))
 
 

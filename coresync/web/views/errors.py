@@ -1,4 +1,4 @@
-"""Error pages in the site's style (404 and 500)."""
+"""Error pages in the site's style (404, 429 and 500)."""
 
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseServerError
 from django.template import loader
@@ -15,3 +15,11 @@ def server_error(request: HttpRequest) -> HttpResponse:
     processor may be what failed."""
     template = loader.get_template("500.html")
     return HttpResponseServerError(template.render({"spa": {"name": "CoreSync Spa"}}))
+
+
+def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
+    """Render ``429.html`` with ``Retry-After: retry_after`` (seconds)."""
+    template = loader.get_template("429.html")
+    response = HttpResponse(template.render({"retry_after": retry_after}, request), status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
