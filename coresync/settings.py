@@ -10,6 +10,8 @@ Variables (all optional in development):
 A malformed value fails loudly at start-up (django-environ raises ``ImproperlyConfigured``).
 """
 
+import os
+import secrets
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +22,27 @@ VAR_DIR = BASE_DIR / "var"
 VAR_DIR.mkdir(exist_ok=True)
 
 env = environ.Env()
+
+
+def _checkout_secret_key(path: Path) -> str:
+    """Return this checkout's own development secret key, creating it on first use.
+
+    The key is 50 random URL-safe characters in ``var/secret_key`` (git-ignored, mode 0600),
+    written to a temporary file and linked into place, so processes starting together all
+    read the same complete key. Never used in production (``DJANGO_SECRET_KEY`` is required
+    there), and ``check --deploy`` fails on it (``coresync.core.checks``).
+    """
+    if not path.exists():
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        temporary.write_text(secrets.token_urlsafe(38))
+        temporary.chmod(0o600)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            temporary.unlink()
+    return path.read_text().strip()
 
 
 def _secret(name: str, default: str | None = None) -> str:
@@ -39,8 +62,12 @@ if ENVIRONMENT not in ("development", "production"):
     raise environ.ImproperlyConfigured('DJANGO_ENV must be "development" or "production".')
 PRODUCTION = ENVIRONMENT == "production"
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# The secret key signs sessions, JWTs, password-reset and booking links. It always comes
+# from DJANGO_SECRET_KEY (or _FILE); in development without one, each checkout makes its own
+# random key in var/secret_key. There is no built-in key anyone could read in the code.
+SECRET_KEY = _secret("DJANGO_SECRET_KEY", default="")
+SECRET_KEY_FROM_CHECKOUT = not SECRET_KEY
 if PRODUCTION:
-    SECRET_KEY = _secret("DJANGO_SECRET_KEY", default="")
     if len(SECRET_KEY) < 32:
         raise environ.ImproperlyConfigured(
             "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) of 32+ characters is required "
@@ -48,8 +75,10 @@ if PRODUCTION:
         )
     if DEBUG:
         raise environ.ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
-else:
-    SECRET_KEY = _secret("DJANGO_SECRET_KEY", default="dev-insecure-key-change-me-" + "x" * 32)
+elif SECRET_KEY_FROM_CHECKOUT:
+    SECRET_KEY = _checkout_secret_key(VAR_DIR / "secret_key")
+elif len(SECRET_KEY) < 32:
+    raise environ.ImproperlyConfigured("DJANGO_SECRET_KEY must have 32+ characters.")
 ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS",
     default=[] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"],
