@@ -1,8 +1,9 @@
 """Top-level URL configuration."""
 
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from coresync.core.api.views import api_not_found
 from coresync.web.views import errors as web_errors
@@ -16,7 +17,14 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("coresync.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Swagger UI loads its own script (no inline script) but injects <style> elements.
+    path(
+        "api/docs/",
+        csp_update({"style-src": ["'unsafe-inline'"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="schema")
+        ),
+        name="api-docs",
+    ),
     path("calendars/", include("coresync.calendars.urls")),
     path("api/<path:rest>", api_not_found),
     # The guest website last: its paths are the site's (docs/website.md).

@@ -80,6 +80,7 @@ def open_page(browser, site) -> Iterator[Callable]:
     """Open a page in a fresh browser context: ``open_page(path, user=None, viewport=MOBILE,
     **context_options)``; ``user`` is signed in through a session cookie."""
     contexts = []
+    violations: list[str] = []
 
     def open_(path: str = "/", *, user=None, viewport=MOBILE, **options):
         context = browser.new_context(viewport=viewport, **options)
@@ -94,12 +95,22 @@ def open_page(browser, site) -> Iterator[Callable]:
             )
         page = context.new_page()
         page.on("pageerror", lambda error: pytest.fail(f"JavaScript error: {error}"))
+        # The Content-Security-Policy is on in tests too: any violation fails the test.
+        page.on(
+            "console",
+            lambda message: (
+                violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         page.goto(site + path)
         return page
 
     yield open_
     for context in contexts:
         context.close()
+    assert violations == [], f"Content-Security-Policy violations: {violations}"
 
 
 def screenshot(page, name: str) -> Path:
