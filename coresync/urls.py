@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from coresync.core.api.views import api_not_found
+from coresync.core.api.views import api_not_found, bad_request
 from coresync.web.views import errors as web_errors
 from coresync.web.views.admin_login import admin_login
 
@@ -31,5 +31,6 @@ urlpatterns = [
     path("", include("coresync.web.urls")),
 ]
 
+handler400 = bad_request
 handler404 = web_errors.page_not_found
 handler500 = web_errors.server_error

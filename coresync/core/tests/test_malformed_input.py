@@ -206,3 +206,19 @@ def test_an_absurd_start_reaching_a_service_is_invalid_input(spa, customer, froz
         )
     assert list(refused.value.fields) == ["start"]
     assert not Booking.objects.exists()
+
+
+def test_a_body_over_the_upload_limit_is_the_json_error_body(api, spa, customer):
+    api.force_authenticate(customer)
+    body = '{"notes": "' + "x" * 2_700_000 + '"}'
+    for response in (
+        api.patch("/api/v1/me/", body, content_type="application/json"),
+        api.post(
+            "/api/v1/bookings/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k"
+        ),
+    ):
+        assert response.status_code == 400
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["error"]["code"] == "invalid"
+        assert "2.5 MiB" in response.json()["error"]["message"]
+    assert not Booking.objects.exists()

@@ -89,7 +89,14 @@ class StripeWebhookView(APIView):
         payload = request.body  # the raw bytes: the signature is over them
         signature = request.headers.get("Stripe-Signature", "")
         try:
-            stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+            # The signature alone first: the SDK's construct_event assumes a JSON object and
+            # raises AttributeError on a signed list or string (a 500).
+            stripe.WebhookSignature.verify_header(
+                payload.decode("utf-8"),
+                signature,
+                settings.STRIPE_WEBHOOK_SECRET,
+                stripe.Webhook.DEFAULT_TOLERANCE,
+            )
             event = json.loads(payload)
         except (ValueError, stripe.SignatureVerificationError) as error:
             logger.warning("Stripe webhook refused: %s", error)

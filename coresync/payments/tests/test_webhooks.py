@@ -218,3 +218,12 @@ def test_without_a_webhook_secret_every_delivery_is_refused(api, pending_payment
 
     assert response.status_code == 400
     assert StripeEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize("body", ["[]", "[1, 2]", '"text"', "42", "null"])
+def test_a_signed_body_that_is_not_an_object_is_400_not_500(api, stripe_on, body):
+    response = deliver(api, body)
+
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] in ("invalid", "invalid_signature")
+    assert StripeEvent.objects.count() == 0
