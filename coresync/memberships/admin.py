@@ -1,9 +1,11 @@
 """Admin for membership plans, explicit tier prices and customers' memberships (SPEC §3)."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from coresync.core.errors import DomainError
 from coresync.memberships.models import Membership, MembershipPlan, TierPrice
+from coresync.memberships.services import activate_membership
 
 
 class MembershipPlanForm(forms.ModelForm):
@@ -73,15 +75,24 @@ class TierPriceAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("customer", "plan", "status", "started_on", "ends_on", "credits_used")
-    list_filter = ("plan", "status")
+    list_display = (
+        "customer",
+        "plan",
+        "status",
+        "pending_plan",
+        "started_on",
+        "ends_on",
+        "credits_used",
+    )
+    list_filter = ("status", "plan")
+    actions = ["activate_paid"]
     list_select_related = ("customer", "plan")
     search_fields = ("customer__email", "customer__name")
     autocomplete_fields = ("customer",)
     date_hierarchy = "started_on"
     readonly_fields = ("created_at",)
     fieldsets = (
-        (None, {"fields": ("customer", "plan", "status")}),
+        (None, {"fields": ("customer", "plan", "status", "pending_plan")}),
         ("Dates", {"fields": ("started_on", "ends_on")}),
         (
             "Current period",
@@ -89,3 +100,18 @@ class MembershipAdmin(admin.ModelAdmin):
         ),
         (None, {"fields": ("created_at",)}),
     )
+
+    @admin.action(description="Paid at the desk: activate the membership or the upgrade")
+    def activate_paid(self, request, queryset) -> None:
+        """Activate each selected pending membership or pending upgrade (the fee was paid at
+        the desk), through :func:`activate_membership`."""
+        done = 0
+        for membership in queryset:
+            try:
+                activate_membership(membership, actor=request.user)
+            except DomainError as error:
+                self.message_user(request, f"{membership}: {error.message}", messages.WARNING)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{done} activated.", messages.SUCCESS)

@@ -80,6 +80,10 @@ class TierPrice(models.Model):
 
 
 class MembershipStatus(models.TextChoices):
+    """``pending``: chosen by the customer, not paid yet; gives no benefits until the spa
+    activates it on payment (docs/memberships.md)."""
+
+    PENDING = "pending", "Pending payment"
     ACTIVE = "active", "Active"
     PAST_DUE = "past_due", "Past due"
     CANCELLED = "cancelled", "Cancelled"
@@ -102,6 +106,14 @@ class Membership(models.Model):
     current_period_start = models.DateField(null=True, blank=True)
     current_period_end = models.DateField(null=True, blank=True)
     credits_used = models.PositiveIntegerField(default=0)
+    pending_plan = models.ForeignKey(
+        MembershipPlan,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="An upgrade the customer asked for, applied when the difference is paid.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -69,6 +69,20 @@ def current_membership(customer, today: date) -> Membership | None:
     return None
 
 
+def open_membership(customer, today: date) -> Membership | None:
+    """Return the customer's current membership, else the one waiting for payment
+    (``pending``), else ``None``: what the customer sees as "my membership"."""
+    current = current_membership(customer, today)
+    if current is not None or customer is None or not getattr(customer, "is_authenticated", False):
+        return current
+    return (
+        Membership.objects.filter(customer=customer, status=MembershipStatus.PENDING)
+        .select_related("plan", "pending_plan")
+        .order_by("-created_at")
+        .first()
+    )
+
+
 def get_customer_access(customer, today: date, spa_settings: SpaSettings) -> CustomerAccess:
     """Return the access of ``customer`` (a user, ``None`` or anonymous) on local ``today``."""
     membership = current_membership(customer, today)

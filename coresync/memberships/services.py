@@ -1,8 +1,17 @@
-"""Membership changes: subscribe, change plan, cancel (SPEC §3); managers' plan changes:
-create, update, deactivate.
+"""Membership changes: subscribe, change plan, cancel, activate (SPEC §3); managers' plan
+changes: create, update, deactivate.
 
-Payment goes through the payment layer; until it exists the offline default applies (the
-monthly fee is paid at the spa), so a subscription is active at once.
+A membership gives its benefits only once paid. With the offline default (the monthly fee is
+paid at the spa) a customer's subscription or upgrade waits, ``pending``, until the front
+desk or a manager activates it on payment (:func:`activate_membership`); the members' money
+work replaces that step with an online payment. Rules (docs/memberships.md):
+
+- subscribe: a ``pending`` membership, no benefits, no welcome email yet;
+- upgrade (a plan with a higher monthly price): recorded as ``pending_plan``; the current
+  plan stays until the difference is paid and staff activate it;
+- downgrade: at once (fewer benefits; bookings keep the policy they were made under);
+- cancel: a pending membership ends at once; an active one at the end of the paid period,
+  keeping its benefits until then.
 """
 
 import calendar
@@ -13,13 +22,15 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
+from coresync.accounts.models import Role
 from coresync.core import readers as read
 from coresync.core.clock import local_date
 from coresync.core.clock import now as clock_now
+from coresync.core.errors import Forbidden
 from coresync.core.validation import FieldErrors, amount, percentage, read_values
 from coresync.memberships.errors import MembershipConflict
 from coresync.memberships.models import PLAN_TIERS, Membership, MembershipPlan, MembershipStatus
-from coresync.memberships.selectors import current_membership
+from coresync.memberships.selectors import open_membership
 from coresync.notifications.services import send_membership_welcome
 from coresync.spa.selectors import get_settings
 
@@ -34,12 +45,22 @@ def _today(now: datetime | None) -> date:
     return local_date(now or clock_now(), get_settings().zone)
 
 
-def subscribe(customer, plan: MembershipPlan, *, now: datetime | None = None) -> Membership:
-    """Start a membership of ``plan`` today (spa-local), period of one month.
+def _open_membership_for_update(customer, today: date) -> Membership | None:
+    membership = open_membership(customer, today)
+    if membership is None:
+        return None
+    return Membership.objects.select_for_update().select_related("plan").get(pk=membership.pk)
+
+
+def subscribe(
+    customer, plan: MembershipPlan, *, now: datetime | None = None, paid: bool = False
+) -> Membership:
+    """Choose a membership of ``plan``: ``pending`` until paid, or active today when
+    ``paid`` (staff taking the fee at the desk; the members' money work online).
 
     Raises:
-        MembershipConflict: the customer already has a current membership (change it
-            instead) or the plan is not offered.
+        MembershipConflict: the customer already has a current or pending membership
+            (change it instead) or the plan is not offered.
     """
     today = _today(now)
     if not plan.is_active:
@@ -47,54 +68,119 @@ def subscribe(customer, plan: MembershipPlan, *, now: datetime | None = None) ->
     with transaction.atomic():
         # Lock the customer row so two concurrent subscriptions cannot both pass the check.
         get_user_model().objects.select_for_update().filter(pk=customer.pk).first()
-        if current_membership(customer, today) is not None:
+        if open_membership(customer, today) is not None:
             raise MembershipConflict("You already have a membership; change its plan instead.")
         membership = Membership.objects.create(
             customer=customer,
             plan=plan,
-            status=MembershipStatus.ACTIVE,
+            status=MembershipStatus.ACTIVE if paid else MembershipStatus.PENDING,
             started_on=today,
             current_period_start=today,
             current_period_end=add_month(today),
         )
-        send_membership_welcome(membership)  # welcome email + PDF card, through the outbox
+        if paid:
+            send_membership_welcome(membership)  # welcome email + PDF card, via the outbox
         return membership
 
 
-def change_plan(customer, plan: MembershipPlan, *, now: datetime | None = None) -> Membership:
-    """Move the current membership to ``plan`` from today; usage of the period is kept.
+def activate_membership(
+    membership: Membership, *, actor, now: datetime | None = None
+) -> Membership:
+    """Record that the spa was paid: a pending membership starts today (its period too) and
+    its welcome email goes out; a pending upgrade replaces the plan from today.
 
     Raises:
-        MembershipConflict: no current membership, or it is already on ``plan``.
+        Forbidden: ``actor`` is not front desk or a manager.
+        MembershipConflict: nothing is waiting for payment.
     """
+    if not _is_staff(actor):
+        raise Forbidden("Only the front desk or a manager can activate a membership.")
     today = _today(now)
     with transaction.atomic():
-        membership = current_membership(customer, today)
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if membership.status == MembershipStatus.PENDING:
+            membership.status = MembershipStatus.ACTIVE
+            membership.started_on = today
+            membership.current_period_start = today
+            membership.current_period_end = add_month(today)
+            membership.save(
+                update_fields=[
+                    "status",
+                    "started_on",
+                    "current_period_start",
+                    "current_period_end",
+                ]
+            )
+            send_membership_welcome(membership)
+            return membership
+        if membership.pending_plan_id is not None and membership.is_current(today):
+            membership.plan_id = membership.pending_plan_id
+            membership.pending_plan = None
+            membership.save(update_fields=["plan", "pending_plan"])
+            return membership
+        raise MembershipConflict("This membership has nothing waiting for payment.")
+
+
+def change_plan(customer, plan: MembershipPlan, *, now: datetime | None = None) -> Membership:
+    """Ask to move the membership to ``plan`` (module docstring: an upgrade waits for
+    payment as ``pending_plan``; a downgrade, or any change of a pending membership, applies
+    at once). Usage of the period is kept.
+
+    Raises:
+        MembershipConflict: no membership, it is already on ``plan``, or the plan is not
+            offered.
+    """
+    today = _today(now)
+    if not plan.is_active:
+        raise MembershipConflict("This plan is not offered.")
+    with transaction.atomic():
+        membership = _open_membership_for_update(customer, today)
         if membership is None:
             raise MembershipConflict("You have no membership to change.")
-        membership = Membership.objects.select_for_update().get(pk=membership.pk)
         if membership.plan_id == plan.pk:
-            raise MembershipConflict(f"You are already on {plan.name}.")
-        membership.plan = plan
-        membership.save(update_fields=["plan"])
+            if membership.pending_plan_id is None:
+                raise MembershipConflict(f"You are already on {plan.name}.")
+            membership.pending_plan = None  # back to the plan they have: no upgrade wanted
+        elif (
+            membership.status == MembershipStatus.ACTIVE
+            and plan.monthly_price > membership.plan.monthly_price
+        ):
+            membership.pending_plan = plan
+        else:
+            membership.plan = plan
+            membership.pending_plan = None
+        membership.save(update_fields=["plan", "pending_plan"])
         return membership
 
 
 def cancel_membership(customer, *, now: datetime | None = None) -> Membership:
-    """Cancel at the end of the current period: benefits last until ``ends_on``.
+    """Cancel: a pending membership ends now (it was never paid); an active one at the end
+    of the current period, its benefits lasting until ``ends_on``. A pending upgrade is
+    dropped.
 
     Raises:
-        MembershipConflict: no current membership.
+        MembershipConflict: no membership.
     """
     today = _today(now)
     with transaction.atomic():
-        membership = current_membership(customer, today)
+        membership = _open_membership_for_update(customer, today)
         if membership is None:
             raise MembershipConflict("You have no membership to cancel.")
-        membership = Membership.objects.select_for_update().get(pk=membership.pk)
-        membership.ends_on = membership.current_period_end or today
-        membership.save(update_fields=["ends_on"])
+        if membership.status == MembershipStatus.PENDING:
+            membership.status = MembershipStatus.CANCELLED
+            membership.ends_on = today
+        else:
+            membership.ends_on = membership.current_period_end or today
+        membership.pending_plan = None
+        membership.save(update_fields=["status", "ends_on", "pending_plan"])
         return membership
+
+
+def _is_staff(actor) -> bool:
+    return bool(
+        getattr(actor, "is_superuser", False)
+        or getattr(actor, "role", None) in (Role.FRONT_DESK, Role.MANAGER)
+    )
 
 
 # -- plans (managers) ----------------------------------------------------------------------

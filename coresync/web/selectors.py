@@ -9,8 +9,8 @@ from django.db.models import Prefetch
 
 from coresync.bookings.models import ACTIVE_STATUSES, Booking, BookingAddOn
 from coresync.bookings.policy import CancellationPolicy, can_cancel, can_reschedule, policy_for
-from coresync.memberships.models import Membership
-from coresync.memberships.selectors import CustomerAccess
+from coresync.memberships.models import Membership, MembershipStatus
+from coresync.memberships.selectors import CustomerAccess, open_membership
 
 
 @dataclass(frozen=True)
@@ -90,10 +90,17 @@ class MembershipSummary:
     credits_included: int
     credits_left: int
     cancelling: bool
+    awaiting_payment: bool = False
 
 
-def membership_summary(access: CustomerAccess, today: date) -> MembershipSummary | None:
+def membership_summary(
+    access: CustomerAccess, today: date, customer=None
+) -> MembershipSummary | None:
+    """Return the membership to show on the account page: the current one, else (given
+    ``customer``) the one waiting for payment at the spa, else ``None``."""
     membership = access.membership
+    if membership is None and customer is not None:
+        membership = open_membership(customer, today)
     if membership is None:
         return None
     included = membership.plan.included_credits
@@ -102,4 +109,5 @@ def membership_summary(access: CustomerAccess, today: date) -> MembershipSummary
         credits_included=included,
         credits_left=max(included - membership.credits_used, 0),
         cancelling=membership.ends_on is not None and membership.ends_on >= today,
+        awaiting_payment=membership.status == MembershipStatus.PENDING,
     )

@@ -24,13 +24,20 @@ class PlanSerializer(serializers.ModelSerializer):
 
 class MembershipSerializer(serializers.Serializer):
     plan = PlanSerializer()
-    status = serializers.CharField()
+    status = serializers.CharField(
+        help_text="pending (waiting for payment; no benefits yet), active, past_due, "
+        "cancelled or expired."
+    )
     started_on = serializers.DateField()
     ends_on = serializers.DateField(allow_null=True)
     current_period_start = serializers.DateField(allow_null=True)
     current_period_end = serializers.DateField(allow_null=True)
     credits_used = serializers.IntegerField()
     credits_included = serializers.IntegerField(source="plan.included_credits")
+    pending_plan = PlanSerializer(
+        allow_null=True,
+        help_text="An upgrade waiting for payment at the spa; null when none.",
+    )
 
 
 class PlanChoiceSerializer(serializers.Serializer):

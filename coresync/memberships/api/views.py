@@ -18,7 +18,7 @@ from coresync.memberships.api.serializers import (
     PlanWriteSerializer,
 )
 from coresync.memberships.models import MembershipPlan
-from coresync.memberships.selectors import current_membership
+from coresync.memberships.selectors import open_membership
 from coresync.memberships.services import (
     cancel_membership,
     change_plan,
@@ -60,11 +60,12 @@ def _plan(slug: str) -> MembershipPlan:
 
 def _current(request):
     today = local_date(now(), get_settings().zone)
-    return current_membership(request.user, today)
+    return open_membership(request.user, today)
 
 
 class MyMembershipView(APIView):
-    """``GET memberships/me/``: the caller's current membership (404 when none);
+    """``GET memberships/me/``: the caller's current membership, or the one waiting for
+    payment (404 when none);
     ``POST memberships/`` subscribes; ``…/me/change/`` and ``…/me/cancel/`` change it."""
 
     permission_classes = [IsAuthenticated]

@@ -12,6 +12,7 @@ from coresync.accounts.models import User
 from coresync.bookings.models import BookingStatus
 from coresync.bookings.services import create_booking
 from coresync.memberships.models import Membership
+from coresync.memberships.services import activate_membership
 
 pytestmark = pytest.mark.django_db
 
@@ -149,16 +150,23 @@ def test_delete_needs_the_password_then_anonymizes_and_signs_out(client, spa, cu
     assert client.get("/account/").status_code == 302
 
 
-def test_joining_changing_and_cancelling_a_membership(client, spa, customer, frozen_now):
+def test_joining_changing_and_cancelling_a_membership(client, spa, customer, manager, frozen_now):
     response = client.post("/membership/join/", {"plan": "base"})
     assert response.status_code == 302 and response["Location"].startswith("/account/signup/")
     client.force_login(customer)
     client.post("/membership/join/", {"plan": "base"})
     membership = Membership.objects.get(customer=customer)
-    assert membership.plan.slug == "base"
+    assert (membership.plan.slug, membership.status) == ("base", "pending")
     page = client.get("/account/").content.decode()
-    assert "Base" in page and "Cancel membership" in page
+    assert "Base" in page and "Pending payment" in page and "paid at the spa" in page
+    activate_membership(membership, actor=manager)  # the first month paid at the desk
+    page = client.get("/account/").content.decode()
+    assert "Base" in page and "Cancel membership" in page and "Pending payment" not in page
     client.post("/membership/join/", {"plan": "premium"})
+    membership.refresh_from_db()
+    assert (membership.plan.slug, membership.pending_plan.slug) == ("base", "premium")
+    assert "Premium, from when the difference is paid" in client.get("/account/").content.decode()
+    activate_membership(membership, actor=manager)
     membership.refresh_from_db()
     assert membership.plan.slug == "premium"
     assert "Switch to Unlimited" in client.get("/membership/").content.decode()

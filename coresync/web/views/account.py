@@ -26,7 +26,7 @@ from coresync.bookings.services import cancel_booking, reschedule_booking
 from coresync.core.clock import local_date, now
 from coresync.core.errors import DomainError, InvalidInput
 from coresync.memberships.models import MembershipPlan
-from coresync.memberships.selectors import get_customer_access
+from coresync.memberships.selectors import get_customer_access, open_membership
 from coresync.memberships.services import cancel_membership, change_plan, subscribe
 from coresync.notifications.selectors import channel_enabled
 from coresync.spa.selectors import get_settings
@@ -63,7 +63,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "upcoming": upcoming,
         "past": past,
         "access": access,
-        "membership": membership_summary(access, today),
+        "membership": membership_summary(access, today, request.user),
     }
     return render(request, "web/account/overview.html", context)
 
@@ -205,14 +205,23 @@ def membership_join(request: HttpRequest) -> HttpResponse:
             f"{reverse('web:signup')}?next={reverse('web:membership')}%23plan-{plan.slug}"
         )
     customer = request.user
-    access, _today = _access(customer, now())
+    _access_now, today = _access(customer, now())
     try:
-        if access.is_member:
-            change_plan(customer, plan)
-            text = _("You are now on the %(plan)s plan.")
+        if open_membership(customer, today) is not None:
+            membership = change_plan(customer, plan)
+            if membership.pending_plan_id:
+                text = _(
+                    "Your upgrade to %(plan)s is reserved. It starts as soon as the "
+                    "difference is paid at the spa; until then your plan stays as it is."
+                )
+            else:
+                text = _("You are now on the %(plan)s plan.")
         else:
-            subscribe(customer, plan)
-            text = _("Welcome to %(plan)s. Your membership is active; pay at your next visit.")
+            membership = subscribe(customer, plan)
+            text = _(
+                "Your %(plan)s membership is reserved. It starts when the first month is "
+                "paid at the spa, at your next visit or by phone."
+            )
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("web:membership")
