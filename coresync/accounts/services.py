@@ -105,16 +105,7 @@ def reset_password(*, uid: str, token: str, new_password: str) -> User:
             "This password-reset link is invalid or has expired.",
             fields={"token": "Ask for a new link."},
         )
-    try:
-        validate_password(new_password or "", user=user)
-    except ValidationError as error:
-        message = " ".join(error.messages)
-        raise InvalidInput(message, fields={"new_password": message}) from error
-    with transaction.atomic():
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
-        revoke_sign_ins(user)
-    return user
+    return _set_new_password(user, new_password)
 
 
 def change_password(user: User, *, current_password: str, new_password: str) -> User:
@@ -129,6 +120,15 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
             "The current password is not right.",
             fields={"current_password": "The current password is not right."},
         )
+    return _set_new_password(user, new_password)
+
+
+def _set_new_password(user: User, new_password: str) -> User:
+    """Check ``new_password`` with Django's validators, store it and revoke every sign-in.
+
+    Raises:
+        InvalidInput: a weak password (field ``new_password``).
+    """
     try:
         validate_password(new_password or "", user=user)
     except ValidationError as error:
