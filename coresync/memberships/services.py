@@ -20,7 +20,11 @@ from coresync.core.validation import FieldErrors, amount, percentage, read_value
 from coresync.memberships.errors import MembershipConflict
 from coresync.memberships.models import PLAN_TIERS, Membership, MembershipPlan, MembershipStatus
 from coresync.memberships.selectors import current_membership
-from coresync.notifications.services import send_membership_welcome
+from coresync.notifications.services import (
+    send_membership_changed,
+    send_membership_price_changed,
+    send_membership_welcome,
+)
 from coresync.spa.selectors import get_settings
 
 
@@ -77,6 +81,7 @@ def change_plan(customer, plan: MembershipPlan, *, now: datetime | None = None) 
             raise MembershipConflict(f"You are already on {plan.name}.")
         membership.plan = plan
         membership.save(update_fields=["plan"])
+        send_membership_changed(membership, now=now)  # new terms, GBL §527-a
         return membership
 
 
@@ -155,6 +160,7 @@ def _write_plan(
         if not creating:
             plan = MembershipPlan.objects.select_for_update().get(pk=plan.pk)
         changed = [name for name, value in data.items() if getattr(plan, name) != value]
+        old_price = plan.monthly_price
         for name in changed:
             setattr(plan, name, data[name])
         if not creating and not changed:
@@ -167,6 +173,9 @@ def _write_plan(
             if "slug" not in errors:
                 raise
             errors.raise_if_any()
+        if not creating and "monthly_price" in changed:
+            # Current members pay the new price from their next charge: tell each (GBL §527-a).
+            send_membership_price_changed(plan, old_price)
     return plan
 
 

@@ -15,7 +15,11 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from coresync.accounts.preferences import NOTIFICATION_CHANNELS, PREFERENCE_FIELDS
+from coresync.accounts.preferences import (
+    NOTIFICATION_CHANNELS,
+    NOTIFICATION_KINDS,
+    PREFERENCE_FIELDS,
+)
 from coresync.accounts.selectors import export_personal_data
 from coresync.accounts.services import delete_account, update_profile
 from coresync.bookings.services import cancel_booking, reschedule_booking
@@ -24,7 +28,7 @@ from coresync.core.errors import DomainError, InvalidInput
 from coresync.memberships.models import MembershipPlan
 from coresync.memberships.selectors import get_customer_access
 from coresync.memberships.services import cancel_membership, change_plan, subscribe
-from coresync.notifications.selectors import channel_enabled
+from coresync.notifications.selectors import channel_enabled, kind_enabled
 from coresync.spa.selectors import get_settings
 from coresync.web.booking_flow import parse_start, reschedule_options
 from coresync.web.forms import DeleteAccountForm, PlanChoiceForm, ProfileForm
@@ -125,6 +129,12 @@ def reschedule_booking_view(request: HttpRequest, reference: str) -> HttpRespons
     return render(request, "web/account/reschedule.html", context, status=status)
 
 
+def booking_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    """Placeholder so booking messages can link here (``web:booking_detail``); the booking
+    page itself is built on another branch and replaces this at merge."""
+    return redirect("web:account")
+
+
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
     """Profile, spa preferences, notification channels and marketing consent."""
@@ -141,6 +151,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             f"notify_{channel}": channel_enabled(user, channel)
             for channel, _label in NOTIFICATION_CHANNELS
         },
+        **{f"notify_{kind}": kind_enabled(user, kind) for kind, _label in NOTIFICATION_KINDS},
     }
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
