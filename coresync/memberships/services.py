@@ -53,7 +53,15 @@ def subscribe(customer, plan: MembershipPlan, *, now: datetime | None = None) ->
         get_user_model().objects.select_for_update().filter(pk=customer.pk).first()
         if current_membership(customer, today) is not None:
             raise MembershipConflict("You already have a membership; change its plan instead.")
+        # A returning member keeps the number of their first membership (and its card's QR).
+        first_number = (
+            Membership.objects.filter(customer=customer)
+            .order_by("started_on", "pk")
+            .values_list("number", flat=True)
+            .first()
+        )
         membership = Membership.objects.create(
+            **({"number": first_number} if first_number else {}),
             customer=customer,
             plan=plan,
             status=MembershipStatus.ACTIVE,
