@@ -85,8 +85,7 @@ SUBJECTS = {
 }
 
 SHORT_TEXTS = {
-    REMINDER_1H: "{spa}: your {service} starts at {time} (in 1 hour). Please arrive 15 minutes "
-    "early. {address}",
+    REMINDER_1H: "{spa}: {service} at {time}, in 1 hour. Please arrive 15 min early. {address}",
     REMINDER_15M: "{spa}: time to check in - your {service} begins at {time}. "
     "We are ready to welcome you.",
 }

@@ -341,8 +341,8 @@ def test_sms_goes_only_to_customers_who_turned_it_on(spa, customer, frozen_now):
         "log-only",
     )
     assert sms.body == (
-        "CoreSync Spa: your Swedish Massage starts at 10:00 AM EST (in 1 hour). Please arrive "
-        "15 minutes early. 12 Crosby Street, New York, NY 10013 Reply STOP to opt out."
+        "CoreSync Spa: Swedish Massage at 10:00 AM EST, in 1 hour. Please arrive 15 min early. "
+        "12 Crosby Street, New York, NY 10013 Reply STOP to opt out."
     )
     assert reminder_rows(booking).filter(topic="notifications.sms").count() == 1
 
