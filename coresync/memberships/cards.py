@@ -152,12 +152,13 @@ def _truncate(canvas: Canvas, text: str, font: str, size: float, max_width: floa
 
 
 def _draw_qr(canvas: Canvas, payload: str, x: float, y: float, size: float) -> None:
-    """Draw ``payload`` as a QR code (error correction M, 2-module quiet zone on a light
-    square) with its lower-left corner at ``(x, y)``, ``size`` points wide."""
+    """Draw ``payload`` as a QR code (error correction M, the 4-module quiet zone of
+    ISO/IEC 18004, on a light square) with its lower-left corner at ``(x, y)``, ``size``
+    points wide."""
     qr = segno.make(payload, error="m", micro=False, boost_error=False)
     matrix = qr.matrix
     modules = len(matrix)
-    quiet = 2
+    quiet = 4
     module = size / (modules + 2 * quiet)
     canvas.setFillColor(QR_LIGHT)
     canvas.roundRect(x, y, size, size, 1.2 * mm, stroke=0, fill=1)
@@ -220,7 +221,7 @@ def membership_card_pdf(membership: Membership, *, compress: bool = True) -> byt
 
     margin = 5 * mm
     inner_width = CARD_WIDTH - 2 * margin
-    qr_size = 21 * mm
+    qr_size = 23 * mm
     left_width = inner_width - qr_size - 3 * mm
 
     # 1. Background and a thin gold frame.

@@ -235,7 +235,7 @@ def test_a_spa_cancellation_apologises_gives_the_reason_and_priority_rebooking(
     assert email.subject == "Cancelled: Swedish Massage on Thursday, December 3, 2026"
     assert (
         "we are sorry — the spa had to cancel the appointment below: "
-        "a burst pipe in the treatment wing"
+        "a burst pipe in the treatment wing."
     ) in email.body
     assert "You have priority to rebook" in email.body
     assert "as you asked" not in email.body
