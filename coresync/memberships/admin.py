@@ -73,13 +73,21 @@ class TierPriceAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("customer", "plan", "status", "started_on", "ends_on", "credits_used")
+    list_display = (
+        "customer",
+        "plan",
+        "status",
+        "number",
+        "started_on",
+        "ends_on",
+        "credits_used",
+    )
     list_filter = ("plan", "status")
     list_select_related = ("customer", "plan")
-    search_fields = ("customer__email", "customer__name")
+    search_fields = ("customer__email", "customer__name", "=number")
     autocomplete_fields = ("customer",)
     date_hierarchy = "started_on"
-    readonly_fields = ("created_at",)
+    readonly_fields = ("number", "created_at")
     fieldsets = (
         (None, {"fields": ("customer", "plan", "status")}),
         ("Dates", {"fields": ("started_on", "ends_on")}),
@@ -87,5 +95,5 @@ class MembershipAdmin(admin.ModelAdmin):
             "Current period",
             {"fields": ("current_period_start", "current_period_end", "credits_used")},
         ),
-        (None, {"fields": ("created_at",)}),
+        (None, {"fields": ("number", "created_at")}),
     )

@@ -3,9 +3,12 @@
 A review request (and any other non-transactional email) carries ``List-Unsubscribe:
 <https://…/unsubscribe/<token>/>`` and ``List-Unsubscribe-Post: List-Unsubscribe=One-Click``.
 The token is a Django signature (``django.core.signing``, HMAC with ``SECRET_KEY``) over the
-user's id, email and the kind of message, so it turns off that one kind for that one user and
-nothing else: unsubscribing from review requests never stops confirmations.
+user's id, a hash of their email (the address itself never appears in the URL, which ends up
+in web server logs) and the kind of message, so it turns off that one kind for that one user
+and nothing else: unsubscribing from review requests never stops confirmations.
 """
+
+import hashlib
 
 from django.core import signing
 from django.db import transaction
@@ -25,7 +28,13 @@ def unsubscribe_token(user, kind: str) -> str:
     """
     if kind not in KIND_NAMES:
         raise ValueError(f"Unknown notification kind {kind!r}.")
-    return signing.dumps({"u": user.pk, "e": user.email.lower(), "k": kind}, salt=UNSUBSCRIBE_SALT)
+    return signing.dumps(
+        {"u": user.pk, "e": _email_digest(user.email), "k": kind}, salt=UNSUBSCRIBE_SALT
+    )
+
+
+def _email_digest(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode("utf-8")).hexdigest()[:16]
 
 
 def unsubscribe_url(user, kind: str) -> str:
@@ -50,7 +59,7 @@ def read_unsubscribe_token(token: str):
     if not isinstance(payload, dict) or payload.get("k") not in KIND_NAMES:
         return None
     user = get_user_model().objects.filter(pk=payload.get("u"), is_active=True).first()
-    if user is None or user.email.lower() != payload.get("e"):
+    if user is None or _email_digest(user.email) != payload.get("e"):
         return None
     return user, payload["k"]
 

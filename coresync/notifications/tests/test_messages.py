@@ -590,3 +590,19 @@ def test_reminders_carry_the_booking_link_in_text_and_html(spa, customer, frozen
     for email in mail.outbox[1:]:
         link = booking_link(email.body, booking.reference)
         assert link.replace("&", "&amp;") in html_of(email)
+
+
+def test_an_unsubscribe_link_hides_the_email_and_dies_with_an_email_change(spa, customer):
+    import base64
+
+    from coresync.notifications.unsubscribe import read_unsubscribe_token, unsubscribe_url
+
+    link = unsubscribe_url(customer, "review_requests")
+    token = urlsplit(link).path.split("/")[-2]
+    payload = base64.urlsafe_b64decode(token.split(":")[0] + "==")
+
+    assert b"guest@example.com" not in payload and "guest" not in link
+    assert read_unsubscribe_token(token) == (customer, "review_requests")
+    customer.email = "new-address@example.com"
+    customer.save(update_fields=["email"])
+    assert read_unsubscribe_token(token) is None
