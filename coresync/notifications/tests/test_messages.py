@@ -606,3 +606,27 @@ def test_an_unsubscribe_link_hides_the_email_and_dies_with_an_email_change(spa, 
     customer.email = "new-address@example.com"
     customer.save(update_fields=["email"])
     assert read_unsubscribe_token(token) is None
+
+
+def test_the_payment_status_says_paid_online_or_deposit(spa, customer, frozen_now):
+    from coresync.notifications.content import payment_summary
+    from coresync.payments.models import Payment, PaymentKind, PaymentStatus
+
+    booking = create_booking(customer=customer, service="swedish", start=START)
+    payment = Payment.objects.create(
+        purpose_key=f"booking:{booking.pk}:deposit",
+        customer=customer,
+        booking=booking,
+        kind=PaymentKind.DEPOSIT,
+        amount=booking.total / 2,
+        status=PaymentStatus.SUCCEEDED,
+        provider="stripe",
+    )
+
+    assert payment_summary(booking) == {
+        "status": "deposit",
+        "text": "Deposit paid online: $54.44; $54.44 at the spa.",
+        "fees": "kept from what you paid online (the rest is refunded)",
+    }
+    Payment.objects.filter(pk=payment.pk).update(amount=booking.total, kind=PaymentKind.FULL)
+    assert payment_summary(booking)["text"] == "Paid online: $108.88. Nothing is due at the spa."
