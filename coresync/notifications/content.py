@@ -24,7 +24,7 @@ from coresync.bookings.access import ACCESS_QUERY_PARAMETER, booking_access_toke
 from coresync.bookings.models import Booking, BookingStatus
 from coresync.bookings.policy import policy_for
 from coresync.calendars.ics import booking_invite, technician_names
-from coresync.core.money import percent_of
+from coresync.core.money import percent_of, quantize
 from coresync.memberships.cards import member_number, membership_card_pdf
 from coresync.memberships.models import Membership, MembershipStatus
 from coresync.notifications.channels import EMAIL, PUSH, SMS, Attachment, Message
@@ -199,7 +199,10 @@ def price_lines(booking: Booking) -> dict[str, Any]:
         "price_lines": lines,
         "subtotal": format_money(summary.get("subtotal", booking.subtotal)),
         "tax": format_money(summary.get("tax", booking.tax)),
-        "tax_label": f"Tax ({(tax_rate * 100).normalize():f}%)" if tax_rate else "Tax",
+        # The rate only when it is the one the booking was taxed at (the spa may change it).
+        "tax_label": f"Tax ({(tax_rate * 100).normalize():f}%)"
+        if tax_rate and quantize(booking.subtotal * tax_rate) == booking.tax
+        else "Tax",
         "total_display": format_money(booking.total),
         "member_saving": format_money(saving) if saving > 0 else "",
     }
