@@ -307,9 +307,16 @@ def _booking_context(booking: Booking, now: datetime, payload: dict[str, Any]) -
 
 
 def _cancellation_context(booking: Booking, zone) -> dict[str, Any]:
-    """Who cancelled and what it costs: the guest ("as you asked") or the spa (staff, with the
-    reason and priority rebooking); a fee with its policy and how it is collected."""
-    by_spa = booking.cancelled_by_id is not None and booking.cancelled_by_id != booking.customer_id
+    """Who cancelled and what it costs: the guest ("as you asked": the customer, or staff with
+    no reason, i.e. on the guest's behalf) or the spa (staff giving a reason: apology, the
+    reason, priority rebooking); a fee with its policy and how it is collected."""
+    # Staff cancel either for the guest (who phoned: no reason) or for the spa (a reason the
+    # guest is told): only the latter is "we are sorry — the spa had to cancel".
+    by_spa = (
+        booking.cancelled_by_id is not None
+        and booking.cancelled_by_id != booking.customer_id
+        and bool(booking.cancellation_reason.strip())
+    )
     fee = booking.cancellation_fee_or_zero
     context: dict[str, Any] = {
         "cancelled_by_spa": by_spa,

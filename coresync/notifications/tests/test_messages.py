@@ -241,6 +241,18 @@ def test_a_spa_cancellation_apologises_gives_the_reason_and_priority_rebooking(
     assert "as you asked" not in email.body
 
 
+def test_a_desk_cancellation_without_a_reason_is_on_the_guests_behalf(
+    spa, customer, manager, frozen_now
+):
+    booking = create_booking(customer=customer, service="swedish", start=local(2026, 12, 3, 10))
+    cancel_booking(booking, actor=manager)  # the guest phoned
+
+    deliver(frozen_now)
+
+    assert "as you asked, we have cancelled" in mail.outbox[-1].body
+    assert "the spa had to cancel" not in mail.outbox[-1].body
+
+
 def test_a_late_cancellation_states_the_fee_policy_and_collection_without_a_total(
     spa, customer, frozen_now
 ):
