@@ -201,9 +201,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://coresync")}
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+if EMAIL_CONFIG.get("EMAIL_BACKEND", "").endswith("filebased.EmailBackend"):
+    # django-environ drops the leading "/" of filemail:///var/mail/coresync; the documented
+    # example writes to the absolute path it names.
+    from urllib.parse import urlsplit as _urlsplit
+
+    EMAIL_CONFIG["EMAIL_FILE_PATH"] = _urlsplit(env.str("EMAIL_URL")).path or "."
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CoreSync Spa <hello@coresync.example>")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The Reply-To of every guest email: an address the front desk reads (docs/notifications.md).
+EMAIL_REPLY_TO = env.str(
+    "EMAIL_REPLY_TO", default="CoreSync Spa front desk <desk@coresync.example>"
+)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3  # seconds: a reset link works for three hours
 
 AUTH_USER_MODEL = "accounts.User"

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
-from icalendar import Calendar, Event, Timezone, TimezoneStandard, vCalAddress, vText
+from icalendar import Alarm, Calendar, Event, Timezone, TimezoneStandard, vCalAddress, vText
 
 from coresync.bookings.models import Booking, BookingStatus
 from coresync.core.clock import now as clock_now
@@ -56,8 +56,27 @@ def _first_name(user) -> str:
     return name.split()[0] if name else "Guest"
 
 
-def _location(booking: Booking, spa_name: str) -> str:
-    return f"{spa_name}, {booking.room.name}"
+ARRIVAL_NOTE = "Please arrive 15 minutes early to check in and change."
+"""The arrival note of invites and booking emails."""
+
+DECLINE_NOTE = (
+    "Declining or deleting this invitation in your calendar does not cancel the booking. "
+    "To cancel or reschedule, use the link above or call us."
+)
+"""Calendar apps offer Decline on any invitation; the guest must know it changes nothing."""
+
+ALARM_BEFORE = timedelta(hours=1)
+"""The invite's VALARM: one hour before the start (a display alarm; clients that honour
+alarms in invitations show it, others ignore it)."""
+
+
+def _location(booking: Booking, spa_name: str, audience: str = AUDIENCE_CUSTOMER) -> str:
+    """Return LOCATION: for guests the spa's name and street address (``SPA_ADDRESS``), which
+    Google, Apple and Outlook turn into a map and travel time; for staff the room too."""
+    if audience == AUDIENCE_STAFF:
+        return f"{spa_name}, {booking.room.name}"
+    address = settings.SPA_ADDRESS
+    return f"{spa_name}, {address}" if address else spa_name
 
 
 def _organizer() -> vCalAddress:
@@ -85,7 +104,7 @@ def _attendee(booking: Booking) -> vCalAddress | None:
     return attendee
 
 
-def _technician_names(booking: Booking) -> list[str]:
+def technician_names(booking: Booking) -> list[str]:
     """Return the names of the technicians serving ``booking``: those of its active allocations
     (both therapists of a couples booking), else the booking's technician, else none (a
     self-guided service). Uses prefetched ``allocations__technician`` when present."""
@@ -102,11 +121,12 @@ def _technician_names(booking: Booking) -> list[str]:
 
 
 def _description(booking: Booking, audience: str) -> str:
-    """Return DESCRIPTION: lines ``Label: value`` (the customer's view: technician(s) and
+    """Return DESCRIPTION: lines ``Label: value`` (the customer's view: therapist(s) and
     reference; staff: guest first name, guest count, technician(s), room, reference)."""
-    technicians = _technician_names(booking)
+    technicians = technician_names(booking)
+    role = "Therapist" if audience == AUDIENCE_CUSTOMER else "Technician"
     technician_line = (
-        [f"{'Technicians' if len(technicians) > 1 else 'Technician'}: {', '.join(technicians)}"]
+        [f"{role}{'s' if len(technicians) > 1 else ''}: {', '.join(technicians)}"]
         if technicians
         else []
     )
@@ -173,7 +193,7 @@ def _event(
     event.add("sequence", booking.reschedule_count + (1 if status == "CANCELLED" else 0))
     event.add("status", status)
     event.add("summary", summary)
-    event.add("location", _location(booking, spa_name))
+    event.add("location", _location(booking, spa_name, audience))
     event.add("description", _description(booking, audience))
     event.add("transp", "OPAQUE")
     if booking.created_at is not None:
@@ -183,8 +203,35 @@ def _event(
     return event
 
 
+def _invite_description(booking: Booking, url: str) -> str:
+    """Return an invite's DESCRIPTION: therapist(s), reference, address, phone, the arrival
+    note, the booking's link and what Decline does (nothing)."""
+    lines = [_description(booking, AUDIENCE_CUSTOMER), ""]
+    if settings.SPA_ADDRESS:
+        lines.append(f"Address: {settings.SPA_ADDRESS}")
+    if settings.SPA_PHONE:
+        lines.append(f"Phone: {settings.SPA_PHONE}")
+    lines.append(ARRIVAL_NOTE)
+    if url:
+        lines += ["", f"View, reschedule or cancel: {url}"]
+    lines += ["", DECLINE_NOTE]
+    return "\n".join(lines)
+
+
+def _alarm(booking: Booking) -> Alarm:
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", f"{booking.service.name} in one hour. {ARRIVAL_NOTE}")
+    alarm.add("trigger", -ALARM_BEFORE)
+    return alarm
+
+
 def booking_invite(
-    booking: Booking, method: str = METHOD_REQUEST, *, now: datetime | None = None
+    booking: Booking,
+    method: str = METHOD_REQUEST,
+    *,
+    now: datetime | None = None,
+    url: str = "",
 ) -> bytes:
     """Return an RFC 5545/5546 invitation for ``booking`` as bytes (CRLF lines, UTF-8).
 
@@ -198,11 +245,14 @@ def booking_invite(
             ``reschedule_count``, STATUS CONFIRMED); ``"CANCEL"`` for a cancellation (SEQUENCE =
             ``reschedule_count + 1`` so it supersedes the last request, STATUS CANCELLED).
         now: the ``DTSTAMP`` instant (aware); default the clock.
+        url: the booking's signed page (``URL`` property and a DESCRIPTION line); optional.
 
     Returns:
         ``VCALENDAR`` with PRODID, VERSION 2.0, CALSCALE GREGORIAN, METHOD and one ``VEVENT``
         carrying UID, DTSTAMP, DTSTART/DTEND in UTC, SEQUENCE, STATUS, SUMMARY (service name),
-        LOCATION (spa name and room), DESCRIPTION (technician, reference), ORGANIZER (mailto:
+        LOCATION (spa name and street address), URL, DESCRIPTION (therapist, reference,
+        address, phone, arrival note, link, "Decline does not cancel"), a display VALARM one
+        hour before (REQUEST only), ORGANIZER (mailto:
         the ``DEFAULT_FROM_EMAIL`` address) and ATTENDEE (the customer's email). A CANCEL keeps
         the ATTENDEE because RFC 5546 §3.2.5 asks for every attendee when the whole event is
         cancelled.
@@ -216,6 +266,11 @@ def booking_invite(
     # An invite states what the message means, whatever the booking's status is right now.
     status = "CANCELLED" if method == METHOD_CANCEL else "CONFIRMED"
     event = _event(booking, audience=AUDIENCE_CUSTOMER, status=status, now=now, spa_name=None)
+    event["description"] = vText(_invite_description(booking, url))
+    if url:
+        event.add("url", url)
+    if method == METHOD_REQUEST:
+        event.add_component(_alarm(booking))
     event.add("organizer", _organizer())
     attendee = _attendee(booking)
     if attendee is not None:

@@ -80,6 +80,7 @@ class MembershipAdmin(admin.ModelAdmin):
         "plan",
         "status",
         "pending_plan",
+        "number",
         "started_on",
         "ends_on",
         "credits_used",
@@ -87,10 +88,10 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ("status", "plan")
     actions = ["activate_paid"]
     list_select_related = ("customer", "plan")
-    search_fields = ("customer__email", "customer__name")
+    search_fields = ("customer__email", "customer__name", "=number")
     autocomplete_fields = ("customer",)
     date_hierarchy = "started_on"
-    readonly_fields = ("created_at",)
+    readonly_fields = ("number", "created_at")
     fieldsets = (
         (None, {"fields": ("customer", "plan", "status", "pending_plan")}),
         ("Dates", {"fields": ("started_on", "ends_on")}),
@@ -98,7 +99,7 @@ class MembershipAdmin(admin.ModelAdmin):
             "Current period",
             {"fields": ("current_period_start", "current_period_end", "credits_used")},
         ),
-        (None, {"fields": ("created_at",)}),
+        (None, {"fields": ("number", "created_at")}),
     )
 
     @admin.action(description="Paid at the desk: activate the membership or the upgrade")

@@ -90,6 +90,33 @@ class MembershipStatus(models.TextChoices):
     EXPIRED = "expired", "Expired"
 
 
+def new_member_number() -> str:
+    """Return a fresh member number: 9 random digits and a Luhn check digit (10 digits, never
+    starting with 0). Random, not the row id: a number on a card says nothing about how many
+    members there are and cannot be guessed from another's."""
+    import secrets
+
+    body = str(secrets.randbelow(9 * 10**8) + 10**8)
+    return body + _luhn_digit(body)
+
+
+def _luhn_digit(digits: str) -> str:
+    total = 0
+    for index, character in enumerate(reversed(digits)):
+        value = int(character)
+        if index % 2 == 0:
+            value *= 2
+            value -= 9 if value > 9 else 0
+        total += value
+    return str((10 - total % 10) % 10)
+
+
+def is_valid_member_number(number: str) -> bool:
+    """Tell whether ``number`` (spaces ignored) has 10 digits and a valid Luhn check digit."""
+    digits = number.replace(" ", "")
+    return len(digits) == 10 and digits.isdigit() and _luhn_digit(digits[:-1]) == digits[-1]
+
+
 class Membership(models.Model):
     """A customer's subscription to a plan. It gives its tier while ``status`` is active and
     the local date lies in ``[started_on, ends_on]`` (``ends_on`` empty = open-ended)."""
@@ -113,6 +140,14 @@ class Membership(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         help_text="An upgrade the customer asked for, applied when the difference is paid.",
+    )
+    number = models.CharField(
+        max_length=10,
+        default=new_member_number,
+        db_index=True,
+        editable=False,
+        help_text="The member number on the card: random, with a Luhn check digit; a "
+        "returning member keeps the number of their first membership.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

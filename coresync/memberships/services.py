@@ -31,7 +31,11 @@ from coresync.core.validation import FieldErrors, amount, percentage, read_value
 from coresync.memberships.errors import MembershipConflict
 from coresync.memberships.models import PLAN_TIERS, Membership, MembershipPlan, MembershipStatus
 from coresync.memberships.selectors import open_membership
-from coresync.notifications.services import send_membership_welcome
+from coresync.notifications.services import (
+    send_membership_changed,
+    send_membership_price_changed,
+    send_membership_welcome,
+)
 from coresync.spa.selectors import get_settings
 
 
@@ -70,7 +74,15 @@ def subscribe(
         get_user_model().objects.select_for_update().filter(pk=customer.pk).first()
         if open_membership(customer, today) is not None:
             raise MembershipConflict("You already have a membership; change its plan instead.")
+        # A returning member keeps the number of their first membership (and its card's QR).
+        first_number = (
+            Membership.objects.filter(customer=customer)
+            .order_by("started_on", "pk")
+            .values_list("number", flat=True)
+            .first()
+        )
         membership = Membership.objects.create(
+            **({"number": first_number} if first_number else {}),
             customer=customer,
             plan=plan,
             status=MembershipStatus.ACTIVE if paid else MembershipStatus.PENDING,
@@ -117,6 +129,7 @@ def activate_membership(
             membership.plan_id = membership.pending_plan_id
             membership.pending_plan = None
             membership.save(update_fields=["plan", "pending_plan"])
+            send_membership_changed(membership, now=now)  # new terms, GBL §527-a
             return membership
         raise MembershipConflict("This membership has nothing waiting for payment.")
 
@@ -150,6 +163,8 @@ def change_plan(customer, plan: MembershipPlan, *, now: datetime | None = None) 
             membership.plan = plan
             membership.pending_plan = None
         membership.save(update_fields=["plan", "pending_plan"])
+        if membership.status == MembershipStatus.ACTIVE and membership.pending_plan_id is None:
+            send_membership_changed(membership, now=now)  # new terms, GBL §527-a
         return membership
 
 
@@ -241,6 +256,7 @@ def _write_plan(
         if not creating:
             plan = MembershipPlan.objects.select_for_update().get(pk=plan.pk)
         changed = [name for name, value in data.items() if getattr(plan, name) != value]
+        old_price = plan.monthly_price
         for name in changed:
             setattr(plan, name, data[name])
         if not creating and not changed:
@@ -253,6 +269,9 @@ def _write_plan(
             if "slug" not in errors:
                 raise
             errors.raise_if_any()
+        if not creating and "monthly_price" in changed:
+            # Current members pay the new price from their next charge: tell each (GBL §527-a).
+            send_membership_price_changed(plan, old_price)
     return plan
 
 

@@ -44,8 +44,9 @@ class Message:
 
     ``to``: an email address, a phone number (E.164) or a user id (push). ``subject`` and
     ``html`` are used by email only; ``text`` is the plain-text body of every channel.
-    ``reference``: a stable id of this send (the outbox message), used as the email
-    ``Message-ID`` so a provider or mail server can drop a duplicate.
+    ``reference``: a stable, globally unique id of this send (the outbox message and a keyed
+    hash), used as the email ``Message-ID`` so a provider or mail server can drop a duplicate.
+    ``headers``: extra email headers (``List-Unsubscribe`` of RFC 8058).
     """
 
     to: str
@@ -54,6 +55,7 @@ class Message:
     html: str = ""
     attachments: tuple[Attachment, ...] = field(default=())
     reference: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class Channel:
@@ -72,6 +74,33 @@ class Channel:
         raise NotImplementedError
 
 
+class InviteEmail(EmailMultiAlternatives):
+    """An email whose ``multipart/alternative`` also carries the invite as a
+    ``text/calendar; method=…`` part (where Outlook looks for a meeting request), besides the
+    ``.ics`` attachment that other clients offer to open."""
+
+    calendar_parts: list[MIMEText]
+
+    def _create_alternatives(self, msg):
+        msg = super()._create_alternatives(msg)
+        for part in getattr(self, "calendar_parts", []):
+            msg.attach(part)
+        return msg
+
+
+def _calendar_part(attachment: Attachment, *, filename: str = "") -> MIMEText:
+    part = MIMEText(attachment.content.decode("utf-8"), "calendar", "utf-8")
+    part.set_param("method", attachment.method)
+    if filename:
+        part.add_header("Content-Disposition", "attachment", filename=filename)
+    return part
+
+
+def sending_domain() -> str:
+    """Return the domain of ``DEFAULT_FROM_EMAIL`` (the right-hand side of Message-IDs)."""
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+
+
 class EmailChannel(Channel):
     """Email through ``EMAIL_BACKEND`` (``EMAIL_URL`` / ``ANYMAIL_ESP``), HTML + text parts."""
 
@@ -82,27 +111,29 @@ class EmailChannel(Channel):
         return settings.EMAIL_BACKEND.rsplit(".", 2)[-2]
 
     def build(self, message: Message) -> EmailMultiAlternatives:
-        """Return the Django email for ``message`` (multipart/alternative text + HTML, then
-        attachments; an invite as ``text/calendar; method=…``)."""
-        domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
-        headers = {}
+        """Return the Django email for ``message``: ``multipart/mixed`` of a
+        ``multipart/alternative`` (text, HTML, and an invite's ``text/calendar; method=…``),
+        then the attachments (the invite again as ``invite.ics``, a PDF). Headers:
+        ``Message-ID`` ``<reference@sending domain>``, ``Reply-To`` (``EMAIL_REPLY_TO``, the
+        desk) and the message's own (``List-Unsubscribe``)."""
+        headers = dict(message.headers)
         if message.reference:
-            headers["Message-ID"] = f"<{message.reference}@{domain}>"
-        email = EmailMultiAlternatives(
+            headers["Message-ID"] = f"<{message.reference}@{sending_domain()}>"
+        email = InviteEmail(
             subject=message.subject,
             body=message.text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[message.to],
+            reply_to=[settings.EMAIL_REPLY_TO] if settings.EMAIL_REPLY_TO else None,
             headers=headers,
         )
+        email.calendar_parts = []
         if message.html:
             email.attach_alternative(message.html, "text/html")
         for attachment in message.attachments:
             if attachment.method:
-                part = MIMEText(attachment.content.decode("utf-8"), "calendar", "utf-8")
-                part.set_param("method", attachment.method)
-                part.add_header("Content-Disposition", "attachment", filename=attachment.filename)
-                email.attach(part)
+                email.calendar_parts.append(_calendar_part(attachment))
+                email.attach(_calendar_part(attachment, filename=attachment.filename))
             else:
                 email.attach(attachment.filename, attachment.content, attachment.mimetype)
         return email

@@ -12,17 +12,25 @@ templates ``base.html``/``base.txt``); SMS and push texts are one line each, bel
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.urls import reverse
 
+from coresync.accounts.preferences import PREFERENCE_FIELDS
+from coresync.bookings.access import ACCESS_QUERY_PARAMETER, booking_access_token
 from coresync.bookings.models import Booking, BookingStatus
 from coresync.bookings.policy import policy_for
-from coresync.calendars.ics import booking_invite
-from coresync.memberships.cards import membership_card_pdf
+from coresync.calendars.ics import booking_invite, technician_names
+from coresync.core.money import percent_of, quantize
+from coresync.memberships.cards import member_number, membership_card_pdf
 from coresync.memberships.models import Membership, MembershipStatus
 from coresync.notifications.channels import EMAIL, PUSH, SMS, Attachment, Message
+from coresync.notifications.selectors import REMINDERS, REVIEW_REQUESTS
+from coresync.notifications.sms import sms_text
+from coresync.notifications.unsubscribe import unsubscribe_url
 from coresync.spa.selectors import get_settings
 
 BOOKING_CONFIRMATION = "booking_confirmation"
@@ -33,6 +41,9 @@ REMINDER_1H = "reminder_1h"
 REMINDER_15M = "reminder_15m"
 REVIEW_REQUEST = "review_request"
 MEMBERSHIP_WELCOME = "membership_welcome"
+MEMBERSHIP_CHANGED = "membership_changed"
+MEMBERSHIP_PRICE_CHANGED = "membership_price_changed"
+MEMBERSHIP_KINDS = (MEMBERSHIP_WELCOME, MEMBERSHIP_CHANGED, MEMBERSHIP_PRICE_CHANGED)
 
 KINDS = (
     BOOKING_CONFIRMATION,
@@ -43,7 +54,23 @@ KINDS = (
     REMINDER_15M,
     REVIEW_REQUEST,
     MEMBERSHIP_WELCOME,
+    MEMBERSHIP_CHANGED,
+    MEMBERSHIP_PRICE_CHANGED,
 )
+
+OPT_OUT_KIND = {
+    REMINDER_24H: REMINDERS,
+    REMINDER_1H: REMINDERS,
+    REMINDER_15M: REMINDERS,
+    REVIEW_REQUEST: REVIEW_REQUESTS,
+}
+"""The per-kind opt-out (``User.notification_preferences``) each message kind obeys; a kind
+not listed is transactional (confirmation, change, cancellation, membership notices) and is
+sent whenever its channel is on."""
+
+NON_TRANSACTIONAL_KINDS = frozenset({REVIEW_REQUEST})
+"""Kinds that are not about something the guest asked for: they carry an unsubscribe link and
+the RFC 8058 one-click ``List-Unsubscribe`` headers. (Offers would be here too.)"""
 
 SUBJECTS = {
     BOOKING_CONFIRMATION: "Confirmed: {service} on {date}",
@@ -53,13 +80,18 @@ SUBJECTS = {
     REMINDER_1H: "In one hour: {service} at {time}",
     REVIEW_REQUEST: "How was your {service}?",
     MEMBERSHIP_WELCOME: "Welcome to {spa} – your {plan} membership",
+    MEMBERSHIP_CHANGED: "Your {spa} membership is now {plan}",
+    MEMBERSHIP_PRICE_CHANGED: "A change to your {plan} membership price",
 }
 
 SHORT_TEXTS = {
-    REMINDER_1H: "{spa}: your {service} starts at {time} (in 1 hour). {address}",
-    REMINDER_15M: "{spa}: your {service} starts in 15 minutes, at {time}. See you soon.",
+    REMINDER_1H: "{spa}: {service} at {time}, in 1 hour. Please arrive 15 min early. {address}",
+    REMINDER_15M: "{spa}: time to check in - your {service} begins at {time}. "
+    "We are ready to welcome you.",
 }
-"""SMS and push texts, one line each."""
+"""SMS and push texts, one line each. The 15-minute push is the "please come in now" of the
+"arrive 15 minutes early" the other reminders ask for, never "starts in 15 minutes". SMS texts
+are made GSM-7 and get the opt-out line (:func:`coresync.notifications.sms.sms_text`)."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +114,29 @@ def format_local(instant: datetime, zone) -> dict[str, str]:
     return {"date": day, "time": time, "datetime": f"{day} at {time}"}
 
 
+def format_money(amount: Decimal | str) -> str:
+    """Return ``amount`` (USD) for people: ``"$150.00"``, ``"−$15.00"`` for a discount."""
+    value = Decimal(str(amount))
+    return f"−${-value:,.2f}" if value < 0 else f"${value:,.2f}"
+
+
+def absolute_url(path: str) -> str:
+    """Return ``path`` (``/account/…``) under ``SITE_URL``, the site's public base URL."""
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def booking_url(booking: Booking) -> str:
+    """Return the signed link to ``booking``'s page (view, reschedule, cancel with the policy
+    shown), valid without a password for that booking only
+    (:func:`coresync.bookings.access.booking_access_token`)."""
+    path = reverse("web:booking_detail", args=[booking.reference])
+    return absolute_url(f"{path}?{ACCESS_QUERY_PARAMETER}={booking_access_token(booking)}")
+
+
+def _date(day) -> str:
+    return f"{day:%B} {day.day}, {day.year}"
+
+
 def _spa_context() -> dict[str, Any]:
     spa_settings = get_settings()
     return {
@@ -97,20 +152,137 @@ def _spa_context() -> dict[str, Any]:
     }
 
 
-def _booking_context(booking: Booking, now: datetime) -> dict[str, Any]:
+PaymentSummary = Callable[[Booking], dict[str, str]]
+_payment_summary: list[PaymentSummary] = []
+
+
+def register_payment_summary(summary: PaymentSummary) -> None:
+    """Let the payments app say how a booking is paid (it depends on notifications, not the
+    reverse). ``summary(booking)`` returns ``{"status": "paid" | "deposit" | "pay_at_spa",
+    "text": "Paid online: $150.00", "fees": "charged to the card on file …"}``."""
+    _payment_summary[:] = [summary]
+
+
+def payment_summary(booking: Booking) -> dict[str, str]:
+    """Return how ``booking`` is paid (:func:`register_payment_summary`); without a payments
+    app, everything is paid at the spa."""
+    if _payment_summary:
+        return _payment_summary[0](booking)
+    return {
+        "status": "pay_at_spa",
+        "text": f"Pay at the spa: {format_money(booking.total)}",
+        "fees": "payable at the spa",
+    }
+
+
+def price_lines(booking: Booking) -> dict[str, Any]:
+    """Return the stored quote of ``booking`` for display: ``lines`` (label, amount) as the
+    quote shows them (service, member discount or tier price, peak/room modifiers, add-ons),
+    ``subtotal``, ``tax``, ``total``, and ``member_saving`` (what membership saved, or "")."""
+    stored = booking.price_lines or []
+    summary = {line["code"]: line["amount"] for line in stored}
+    lines = [
+        {"label": line["label"], "amount": format_money(line["amount"])}
+        for line in stored
+        if line["code"] not in ("subtotal", "tax", "total")
+    ]
+    saving = -sum(
+        (
+            Decimal(line["amount"])
+            for line in stored
+            if line["code"] in ("tier_discount", "tier_price") and Decimal(line["amount"]) < 0
+        ),
+        Decimal("0"),
+    )
+    tax_rate = get_settings().tax_rate
+    return {
+        "price_lines": lines,
+        "subtotal": format_money(summary.get("subtotal", booking.subtotal)),
+        "tax": format_money(summary.get("tax", booking.tax)),
+        # The rate only when it is the one the booking was taxed at (the spa may change it).
+        "tax_label": f"Tax ({(tax_rate * 100).normalize():f}%)"
+        if tax_rate and quantize(booking.subtotal * tax_rate) == booking.tax
+        else "Tax",
+        "total_display": format_money(booking.total),
+        "member_saving": format_money(saving) if saving > 0 else "",
+    }
+
+
+def duration_window(booking: Booking, addons) -> str:
+    """Return the service time in words: ``"60 min + Hot Stones 15 min"`` (the service's
+    duration, then each add-on that adds minutes)."""
+    parts = [f"{booking.duration_minutes} min"]
+    parts += [
+        f"{item.addon.name} {item.extra_minutes} min" for item in addons if item.extra_minutes
+    ]
+    return " + ".join(parts)
+
+
+def preference_lines(preferences: dict) -> list[str]:
+    """Return the booking's spa preferences as ``"Pressure: Firm"`` lines (vocabulary of
+    :mod:`coresync.accounts.preferences`)."""
+    lines = []
+    for field in PREFERENCE_FIELDS:
+        value = (preferences or {}).get(field.name)
+        if value:
+            lines.append(f"{field.label}: {field.label_of(value)}")
+    return lines
+
+
+def fee_policy(booking: Booking, now: datetime, zone) -> dict[str, str]:
+    """Return the booking's cancellation terms in words (SPEC §4): the free-cancellation
+    deadline, the late-cancellation and no-show fees (percent and amount), how a fee is
+    collected."""
+    policy = policy_for(booking)
+    free_until = policy.free_until(booking.start)
+    late = percent_of(booking.total, policy.late_fee_percent)
+    no_show = policy.no_show_fee(booking)
+    hours = policy.free_until_hours
+    late_percent = f"{policy.late_fee_percent.normalize():f}"
+    no_show_percent = f"{policy.no_show_fee_percent.normalize():f}"
+    collected = payment_summary(booking)["fees"]
+    if late > 0:
+        late_text = (
+            f"Cancelling within {hours} hours of the start costs {late_percent}% of the total "
+            f"({format_money(late)})."
+        )
+    else:
+        late_text = "Cancelling later carries no fee."
+    no_show_text = (
+        f"Missing the appointment without cancelling costs {no_show_percent}% of the total "
+        f"({format_money(no_show)})."
+        if no_show > 0
+        else ""
+    )
+    return {
+        "free_cancellation_until": (
+            format_local(free_until, zone)["datetime"] if free_until > now else ""
+        ),
+        "free_hours": str(hours),
+        "late_fee_text": late_text,
+        "no_show_fee_text": no_show_text,
+        "fees_collected": f"Any fee is {collected}." if (late > 0 or no_show > 0) else "",
+    }
+
+
+def _booking_context(booking: Booking, now: datetime, payload: dict[str, Any]) -> dict[str, Any]:
     zone = get_settings().zone
     start = format_local(booking.start, zone)
     end = format_local(booking.end, zone)
-    addons = [addon.addon.name for addon in booking.booking_addons.select_related("addon")]
+    addons = list(booking.booking_addons.select_related("addon"))
+    technicians = technician_names(booking)
+    payment = payment_summary(booking)
     context = {
         "booking": booking,
         "reference": booking.reference,
         "service": booking.service.name,
         "duration_minutes": booking.duration_minutes,
-        "technician": booking.technician.name if booking.technician_id else "",
-        "room": booking.room.name,
+        "duration_window": duration_window(booking, addons),
+        "technician": " and ".join(technicians),
+        "technicians": technicians,
         "guests": booking.guests,
-        "addons": addons,
+        "guest_name": getattr(booking, "guest_name", "") or "",
+        "addons": [item.addon.name for item in addons],
         "start_date": start["date"],
         "start_time": start["time"],
         "start": start["datetime"],
@@ -118,15 +290,62 @@ def _booking_context(booking: Booking, now: datetime) -> dict[str, Any]:
         "total": f"{booking.total:.2f}",
         "currency": booking.currency,
         "customer_name": _first_name(booking.customer),
+        "preference_lines": preference_lines(booking.preferences),
+        "notes": booking.notes,
+        "payment_status": payment["status"],
+        "payment_text": payment["text"],
+        "booking_url": booking_url(booking),
+        **price_lines(booking),
     }
     if booking.status in (BookingStatus.PENDING, BookingStatus.CONFIRMED):
-        free_until = policy_for(booking).free_until(booking.start)
-        context["free_cancellation_until"] = (
-            format_local(free_until, zone)["datetime"] if free_until > now else ""
-        )
+        context.update(fee_policy(booking, now, zone))
     if booking.status == BookingStatus.CANCELLED:
-        context["cancellation_fee"] = f"{booking.cancellation_fee_or_zero:.2f}"
+        context.update(_cancellation_context(booking, zone))
+    if payload.get("from_start"):
+        context.update(_reschedule_context(booking, payload, zone, technicians))
     return context
+
+
+def _cancellation_context(booking: Booking, zone) -> dict[str, Any]:
+    """Who cancelled and what it costs: the guest ("as you asked": the customer, or staff with
+    no reason, i.e. on the guest's behalf) or the spa (staff giving a reason: apology, the
+    reason, priority rebooking); a fee with its policy and how it is collected."""
+    # Staff cancel either for the guest (who phoned: no reason) or for the spa (a reason the
+    # guest is told): only the latter is "we are sorry — the spa had to cancel".
+    by_spa = (
+        booking.cancelled_by_id is not None
+        and booking.cancelled_by_id != booking.customer_id
+        and bool(booking.cancellation_reason.strip())
+    )
+    fee = booking.cancellation_fee_or_zero
+    context: dict[str, Any] = {
+        "cancelled_by_spa": by_spa,
+        "cancellation_reason": booking.cancellation_reason,
+        "cancellation_fee": f"{fee:.2f}",
+        "cancellation_fee_display": format_money(fee),
+        "fee_waived": booking.fee_waived,
+    }
+    if fee > 0:
+        policy = policy_for(booking)
+        context["fee_policy_text"] = (
+            f"Our cancellation policy: cancelling within {policy.free_until_hours} hours of the "
+            f"start costs {policy.late_fee_percent.normalize():f}% of the booking "
+            f"({format_money(booking.total)})."
+        )
+        context["fee_collected"] = f"The fee is {payment_summary(booking)['fees']}."
+    return context
+
+
+def _reschedule_context(
+    booking: Booking, payload: dict[str, Any], zone, technicians: list[str]
+) -> dict[str, Any]:
+    previous = format_local(datetime.fromisoformat(payload["from_start"]), zone)
+    old_technicians = list(payload.get("from_technicians") or [])
+    return {
+        "old_start": previous["datetime"],
+        "old_technician": " and ".join(old_technicians),
+        "technician_changed": bool(old_technicians) and old_technicians != technicians,
+    }
 
 
 def _first_name(user) -> str:
@@ -141,7 +360,14 @@ def _booking_applies(kind: str, booking: Booking, payload: dict, now: datetime) 
     if kind == BOOKING_CANCELLED:
         return "" if booking.status == BookingStatus.CANCELLED else "Not cancelled any more."
     if kind == REVIEW_REQUEST:
-        return "" if booking.status == BookingStatus.COMPLETED else "Booking not completed."
+        if booking.status != BookingStatus.COMPLETED:
+            return "Booking not completed."
+        if booking.checked_in_at is None:
+            return "The guest was never checked in."
+        zone = get_settings().zone
+        if now.astimezone(zone).date() != booking.end.astimezone(zone).date():
+            return "The visit was not today; no 'thank you for visiting today' now."
+        return ""
     if booking.status != BookingStatus.CONFIRMED:
         return f"Booking is {booking.status}."
     written_for = payload.get("start")
@@ -155,7 +381,7 @@ def _booking_applies(kind: str, booking: Booking, payload: dict, now: datetime) 
 def _invite(booking: Booking, method: str) -> Attachment:
     return Attachment(
         filename="invite.ics" if method == "REQUEST" else "cancel.ics",
-        content=booking_invite(booking, method),
+        content=booking_invite(booking, method, url=booking_url(booking)),
         mimetype="text/calendar",
         method=method,
     )
@@ -191,10 +417,12 @@ def prepare(payload: dict[str, Any], channel: str, *, now: datetime, reference: 
     """Re-read what ``payload`` is about and render its ``kind`` for ``channel``.
 
     Args:
-        payload: ``{"kind", "booking_id", "start"}`` or ``{"kind", "membership_id"}``.
+        payload: ``{"kind", "booking_id", "start"}`` (a reschedule adds ``from_start`` and
+            ``from_technicians``) or ``{"kind", "membership_id"}`` (a price change adds
+            ``old_price``).
         channel: ``email``, ``sms`` or ``push``.
         now: the instant of sending (decides "already started").
-        reference: a stable id of this send, becomes the email's Message-ID.
+        reference: a stable, globally unique id of this send, becomes the email's Message-ID.
 
     Returns:
         A :class:`Prepared` with ``message``, or with ``skip_reason`` (and maybe no user).
@@ -205,10 +433,11 @@ def prepare(payload: dict[str, Any], channel: str, *, now: datetime, reference: 
     kind = payload.get("kind", "")
     if kind not in KINDS:
         raise ValueError(f"Unknown notification kind {kind!r}.")
-    if kind == MEMBERSHIP_WELCOME:
-        return _prepare_membership(payload, channel, now=now, reference=reference)
+    if kind in MEMBERSHIP_KINDS:
+        return _prepare_membership(kind, payload, channel, now=now, reference=reference)
     booking = (
-        Booking.objects.select_related("customer", "service", "room", "technician")
+        Booking.objects.select_related("customer", "service", "room", "technician", "membership")
+        .prefetch_related("allocations__technician")
         .filter(pk=payload.get("booking_id"))
         .first()
     )
@@ -218,13 +447,13 @@ def prepare(payload: dict[str, Any], channel: str, *, now: datetime, reference: 
     reason = _booking_applies(kind, booking, payload, now)
     if reason:
         return Prepared(kind, user, None, reason)
-    context = {**_spa_context(), **_booking_context(booking, now), "kind": kind}
+    context = {**_spa_context(), **_booking_context(booking, now, payload), "kind": kind}
     attachments = BOOKING_ATTACHMENTS.get(kind, lambda booking: ())(booking)
     return _render(kind, user, channel, context, attachments, reference)
 
 
 def _prepare_membership(
-    payload: dict[str, Any], channel: str, *, now: datetime, reference: str
+    kind: str, payload: dict[str, Any], channel: str, *, now: datetime, reference: str
 ) -> Prepared:
     membership = (
         Membership.objects.select_related("customer", "plan")
@@ -232,27 +461,65 @@ def _prepare_membership(
         .first()
     )
     if membership is None:
-        return Prepared(MEMBERSHIP_WELCOME, None, None, "The membership no longer exists.")
+        return Prepared(kind, None, None, "The membership no longer exists.")
     user = membership.customer
     if membership.status != MembershipStatus.ACTIVE:
-        return Prepared(MEMBERSHIP_WELCOME, user, None, f"Membership is {membership.status}.")
+        return Prepared(kind, user, None, f"Membership is {membership.status}.")
     plan = membership.plan
+    earlier = Membership.objects.filter(
+        customer_id=membership.customer_id, started_on__lt=membership.started_on
+    ).exclude(pk=membership.pk)
+    first_started = min(
+        [membership.started_on, *earlier.values_list("started_on", flat=True)], default=None
+    )
+    benefits = [
+        f"Book up to {plan.advance_days} days ahead",
+        *(
+            [f"{plan.discount_percent.normalize():f}% off services"]
+            if plan.discount_percent
+            else []
+        ),
+        *(
+            [f"{plan.included_credits} included treatment(s) each month"]
+            if plan.included_credits
+            else []
+        ),
+        *(plan.benefits or []),
+    ]
     context = {
         **_spa_context(),
-        "kind": MEMBERSHIP_WELCOME,
+        "kind": kind,
         "membership": membership,
         "plan": plan.name,
-        "plan_benefits": list(plan.benefits or []),
-        "advance_days": plan.advance_days,
-        "discount_percent": f"{plan.discount_percent.normalize():f}",
+        "plan_benefits": _unique(benefits),
         "monthly_price": f"{plan.monthly_price:.2f}",
-        "started_on": f"{membership.started_on:%B} {membership.started_on.day}, "
-        f"{membership.started_on.year}",
+        "monthly_price_display": format_money(plan.monthly_price),
+        "old_price_display": format_money(payload["old_price"]) if payload.get("old_price") else "",
+        "started_on": _date(membership.started_on),
+        "member_since": _date(first_started) if first_started else "",
+        "returning": earlier.exists(),
+        "next_charge_date": _date(membership.current_period_end)
+        if membership.current_period_end
+        else "",
+        "ends_on": _date(membership.ends_on) if membership.ends_on else "",
+        "cancel_url": absolute_url(reverse("web:membership_cancel")),
+        "member_number": member_number(membership),
         "customer_name": _first_name(user),
     }
-    return _render(
-        MEMBERSHIP_WELCOME, user, channel, context, (_membership_card(membership),), reference
-    )
+    attachments = (_membership_card(membership),) if kind == MEMBERSHIP_WELCOME else ()
+    return _render(kind, user, channel, context, attachments, reference)
+
+
+def _unique(lines: list[str]) -> list[str]:
+    """Return ``lines`` without repeats (case and spacing ignored), in order."""
+    seen: set[str] = set()
+    unique = []
+    for line in lines:
+        key = " ".join(str(line).lower().split())
+        if key and key not in seen:
+            seen.add(key)
+            unique.append(line)
+    return unique
 
 
 def _render(
@@ -278,8 +545,17 @@ def _render(
         if kind not in SHORT_TEXTS:
             raise ValueError(f"No {channel} text for {kind!r}.")
         text = SHORT_TEXTS[kind].format(**words)
+        if channel == SMS:
+            text = sms_text(text)
         return Prepared(kind, user, Message(to=to, subject="", text=text, reference=reference))
     subject = SUBJECTS[kind].format(**words)
+    headers: dict[str, str] = {}
+    if kind in NON_TRANSACTIONAL_KINDS:
+        link = unsubscribe_url(user, OPT_OUT_KIND[kind])
+        context = {**context, "unsubscribe_url": link}
+        # RFC 8058: an HTTPS URI that a POST with this body unsubscribes, no login needed.
+        headers["List-Unsubscribe"] = f"<{link}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     context = {**context, "subject": subject}
     message = Message(
         to=to,
@@ -288,5 +564,6 @@ def _render(
         html=render_to_string(f"notifications/email/{kind}.html", context),
         attachments=attachments,
         reference=reference,
+        headers=headers,
     )
     return Prepared(kind, user, message)

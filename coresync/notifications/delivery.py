@@ -14,10 +14,11 @@ Each run of an outbox message on a channel:
 import logging
 
 from django.db import IntegrityError, transaction
+from django.utils.crypto import salted_hmac
 
 from coresync.core.clock import now as clock_now
 from coresync.notifications.channels import EMAIL, PUSH, SMS, get_channel
-from coresync.notifications.content import prepare
+from coresync.notifications.content import OPT_OUT_KIND, prepare
 from coresync.notifications.models import (
     FINAL_DELIVERY_STATUSES,
     DeliveryStatus,
@@ -26,7 +27,7 @@ from coresync.notifications.models import (
     OutboxMessage,
 )
 from coresync.notifications.outbox import outbox_handler
-from coresync.notifications.selectors import channel_enabled
+from coresync.notifications.selectors import channel_enabled, kind_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ def deliver(message: OutboxMessage, channel_name: str) -> None:
         return
     now = clock_now()
     prepared = prepare(
-        message.payload, channel_name, now=now, reference=f"outbox-{message.pk}-{channel_name}"
+        message.payload, channel_name, now=now, reference=send_reference(message, channel_name)
     )
     user = prepared.user
     base = {
@@ -86,7 +87,9 @@ def deliver(message: OutboxMessage, channel_name: str) -> None:
     if prepared.message is None:
         _log(log_model, base, DeliveryStatus.SKIPPED, error=prepared.skip_reason)
         return
-    if not channel_enabled(user, channel_name):
+    if not channel_enabled(user, channel_name) or not kind_enabled(
+        user, OPT_OUT_KIND.get(prepared.kind, "")
+    ):
         _log(log_model, base, DeliveryStatus.SKIPPED_OPT_OUT)
         return
     channel = get_channel(channel_name)
@@ -99,6 +102,17 @@ def deliver(message: OutboxMessage, channel_name: str) -> None:
         raise
     extra = {"message_id": provider_id[:255]} if channel_name == EMAIL else {}
     _log(log_model, base, DeliveryStatus.SENT, sent_at=clock_now(), **extra)
+
+
+def send_reference(message: OutboxMessage, channel_name: str) -> str:
+    """Return the id of one send: ``outbox-<pk>-<channel>.<20 hex>``, the hex a keyed hash
+    (``SECRET_KEY``) of the row's id and creation instant. The same on every retry of the
+    row (a receiving server drops a duplicate), never the same for two rows — not after the
+    database was reset, not in another installation sending from the same domain.
+    Becomes the email ``Message-ID`` ``<reference@sending domain>`` (RFC 5322 §3.6.4)."""
+    seed = f"{message.pk}:{message.created_at.isoformat() if message.created_at else ''}"
+    digest = salted_hmac("coresync.notifications.message-id", f"{seed}:{channel_name}")
+    return f"outbox-{message.pk}-{channel_name}.{digest.hexdigest()[:20]}"
 
 
 def _address(user, channel_name: str) -> str:

@@ -13,8 +13,11 @@ Dedupe keys (one outbox row per key; a reschedule supersedes by key prefix):
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -23,12 +26,15 @@ from coresync.bookings import events
 from coresync.bookings.errors import InvalidTransition
 from coresync.bookings.models import Booking, BookingStatus
 from coresync.bookings.services import complete_booking
+from coresync.core.clock import local_date
 from coresync.core.clock import now as clock_now
 from coresync.notifications.channels import EMAIL, PUSH, SMS
 from coresync.notifications.content import (
     BOOKING_CANCELLED,
     BOOKING_CONFIRMATION,
     BOOKING_RESCHEDULED,
+    MEMBERSHIP_CHANGED,
+    MEMBERSHIP_PRICE_CHANGED,
     MEMBERSHIP_WELCOME,
     REMINDER_1H,
     REMINDER_15M,
@@ -39,6 +45,7 @@ from coresync.notifications.delivery import TOPIC_BY_CHANNEL, TOPIC_EMAIL
 from coresync.notifications.models import OutboxMessage
 from coresync.notifications.outbox import Outgoing, cancel_pending, enqueue, enqueue_many
 from coresync.notifications.selectors import channel_enabled
+from coresync.spa.selectors import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +68,34 @@ REMINDERS = (
 (push)."""
 
 REVIEW_REQUEST_DELAY = timedelta(hours=2)
-"""A review request goes this long after the end of the service (SPEC §6)."""
+"""A review request goes this long after the end of the service (SPEC §6)..."""
 
-REVIEW_REQUEST_MAX_AGE = timedelta(days=7)
-"""No review request for a booking that ended longer ago than this."""
+REVIEW_REQUEST_LATEST = time(21, 0)
+"""...but on the day of the visit and not after this spa-local time: "thank you for visiting
+today" must be true, and nobody wants a spa email late at night. A visit whose completion is
+recorded after that gets no review request."""
+
+REVIEW_REQUEST_MAX_AGE = timedelta(days=1)
+"""The safety net looks back this far for completed visits without a review request row."""
+
+_suppressed: ContextVar[bool] = ContextVar("coresync_notifications_suppressed", default=False)
+
+
+@contextmanager
+def suppress_notifications() -> Iterator[None]:
+    """Write no notification rows inside this block (bookings and memberships created by a
+    spa-file import without ``--notify``). Other outbox topics (payments…) are unaffected."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
+
+
+def notifications_suppressed() -> bool:
+    """Tell whether :func:`suppress_notifications` is active."""
+    return _suppressed.get()
+
 
 AUTOCOMPLETE_AFTER = timedelta(hours=1)
 """A confirmed or in-progress booking is completed automatically this long after its end."""
@@ -135,8 +166,13 @@ def on_booking_event(booking: Booking, action: str, data: dict[str, Any]) -> Non
     - rescheduled: supersede the old reminders, updated invite, reminders at the new start;
     - cancelled: supersede the reminders, cancellation email with the CANCEL invite;
     - in_progress / no_show / expired: supersede the reminders;
-    - completed: supersede the reminders, review request 2 hours after the end.
+    - completed: supersede the reminders, review request 2 hours after the end, on the day,
+      only when the guest was checked in (:func:`review_request_due_at`).
+
+    Writes nothing inside :func:`suppress_notifications`.
     """
+    if notifications_suppressed():
+        return
     now = clock_now()
     if action in ("booking.created", "booking.confirmed"):
         if booking.status == BookingStatus.CONFIRMED:
@@ -152,7 +188,10 @@ def on_booking_event(booking: Booking, action: str, data: dict[str, Any]) -> Non
         if booking.status == BookingStatus.CONFIRMED:
             enqueue(
                 TOPIC_EMAIL,
-                _booking_payload(BOOKING_RESCHEDULED, booking),
+                {
+                    **_booking_payload(BOOKING_RESCHEDULED, booking),
+                    **_previous_version(booking, data),
+                },
                 dedupe_key=f"booking:{booking.pk}:rescheduled:{booking.reschedule_count}",
             )
             schedule_reminders(booking, now)
@@ -170,14 +209,55 @@ def on_booking_event(booking: Booking, action: str, data: dict[str, Any]) -> Non
         _enqueue_review_request(booking, now)
 
 
+def _previous_version(booking: Booking, data: dict[str, Any]) -> dict[str, Any]:
+    """Return ``from_start`` and ``from_technicians`` (names) of a booking just rescheduled:
+    the start from the event's data, the therapists from the history entry before it (the
+    creation or the previous reschedule records the technicians' slugs)."""
+    from coresync.resources.models import Technician
+
+    previous = {"from_start": (data.get("from") or {}).get("start", "")}
+    entries = list(
+        booking.history.filter(action__in=["booking.created", "booking.rescheduled"])
+        .order_by("-created_at", "-pk")
+        .values_list("data", flat=True)[:2]
+    )
+    if len(entries) == 2 and isinstance(entries[1], dict):
+        slugs = entries[1].get("technicians") or []
+        names = dict(Technician.objects.filter(slug__in=slugs).values_list("slug", "name"))
+        previous["from_technicians"] = sorted(names.get(slug, slug) for slug in slugs)
+    return previous
+
+
+def review_request_due_at(booking: Booking, now: datetime) -> datetime | None:
+    """Return when ``booking``'s review request goes, or ``None`` if it gets none.
+
+    Only a visit that happened and finished gets one: completed, with a check-in recorded (an
+    unmarked no-show auto-completed by :func:`autocomplete_past_bookings` has none). It goes
+    :data:`REVIEW_REQUEST_DELAY` after the end, at the latest :data:`REVIEW_REQUEST_LATEST`
+    spa-local time of the day the visit ended; a completion recorded after that, or on a later
+    day, gets none (the email says "thank you for visiting today").
+    """
+    if booking.customer_id is None or booking.checked_in_at is None:
+        return None
+    zone = get_settings().zone
+    visit_day = local_date(booking.end, zone)
+    if local_date(now, zone) != visit_day:
+        return None
+    latest = datetime.combine(visit_day, REVIEW_REQUEST_LATEST, tzinfo=zone)
+    if now > latest:
+        return None
+    return max(min(booking.end + REVIEW_REQUEST_DELAY, latest), now)
+
+
 def _enqueue_review_request(booking: Booking, now: datetime) -> OutboxMessage | None:
-    if booking.customer_id is None or now - booking.end > REVIEW_REQUEST_MAX_AGE:
+    due_at = review_request_due_at(booking, now)
+    if due_at is None:
         return None
     return enqueue(
         TOPIC_EMAIL,
         _booking_payload(REVIEW_REQUEST, booking),
         dedupe_key=f"booking:{booking.pk}:review",
-        available_at=max(booking.end + REVIEW_REQUEST_DELAY, now),
+        available_at=due_at,
     )
 
 
@@ -186,18 +266,62 @@ def register() -> None:
     events.subscribe(on_booking_event)
 
 
-def send_membership_welcome(membership) -> OutboxMessage:
+def send_membership_welcome(membership) -> OutboxMessage | None:
     """Enqueue the welcome email with the PDF membership card of a new ``membership`` (once
-    per membership), in the caller's transaction; return the outbox row.
+    per membership), in the caller's transaction; return the outbox row (``None`` inside
+    :func:`suppress_notifications`). It states the price, the next charge date, the automatic
+    renewal and how to cancel online (New York GBL §527-a acknowledgment).
 
     Raises:
         OutboxUsageError: called outside a transaction.
     """
+    if notifications_suppressed():
+        return None
     return enqueue(
         TOPIC_EMAIL,
         {"kind": MEMBERSHIP_WELCOME, "membership_id": membership.pk},
         dedupe_key=f"membership:{membership.pk}:welcome",
     )
+
+
+def send_membership_changed(membership, *, now: datetime | None = None) -> OutboxMessage | None:
+    """Enqueue the notice of a plan change of ``membership`` (new plan, price, next charge,
+    automatic renewal, how to cancel: GBL §527-a), in the caller's transaction."""
+    if notifications_suppressed():
+        return None
+    stamp = _utc_iso(now or clock_now())
+    return enqueue(
+        TOPIC_EMAIL,
+        {"kind": MEMBERSHIP_CHANGED, "membership_id": membership.pk, "plan_id": membership.plan_id},
+        dedupe_key=f"membership:{membership.pk}:changed:{membership.plan_id}:{stamp}",
+    )
+
+
+def send_membership_price_changed(plan, old_price, *, now: datetime | None = None) -> int:
+    """Enqueue a price-change notice (old and new monthly price, from the next charge, how to
+    cancel before it: GBL §527-a "material change") to every active member of ``plan`` whose
+    membership is not already ending; in the caller's transaction. Return how many."""
+    from coresync.memberships.models import Membership, MembershipStatus
+
+    if notifications_suppressed():
+        return 0
+    stamp = _utc_iso(now or clock_now())
+    members = Membership.objects.filter(
+        plan=plan, status=MembershipStatus.ACTIVE, ends_on__isnull=True
+    ).values_list("pk", flat=True)
+    rows = [
+        Outgoing(
+            TOPIC_EMAIL,
+            {
+                "kind": MEMBERSHIP_PRICE_CHANGED,
+                "membership_id": membership_id,
+                "old_price": f"{old_price:.2f}",
+            },
+            dedupe_key=f"membership:{membership_id}:price:{plan.monthly_price}:{stamp}",
+        )
+        for membership_id in members
+    ]
+    return len(enqueue_many(rows))
 
 
 def schedule_due_reminders(now: datetime | None = None) -> int:
@@ -239,15 +363,16 @@ def schedule_due_reminders(now: datetime | None = None) -> int:
 
 
 def schedule_review_requests(now: datetime | None = None) -> int:
-    """Make sure every booking completed in the last 7 days has its review request row
-    (written by the subscriber on completion; this catches the rest). Return how many were
-    written."""
+    """Make sure every checked-in visit completed today has its review request row (written
+    by the subscriber on completion; this catches the rest, under the same rule:
+    :func:`review_request_due_at`). Return how many were written."""
     now = now or clock_now()
     bookings = list(
         Booking.objects.filter(
             status=BookingStatus.COMPLETED,
             end__gte=now - REVIEW_REQUEST_MAX_AGE,
             customer__isnull=False,
+            checked_in_at__isnull=False,
         )
     )
     keys = {booking.pk: f"booking:{booking.pk}:review" for booking in bookings}

@@ -4,7 +4,11 @@ account deletion. They parse and label input; the services decide."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from coresync.accounts.preferences import NOTIFICATION_CHANNELS, PREFERENCE_FIELDS
+from coresync.accounts.preferences import (
+    NOTIFICATION_CHANNELS,
+    NOTIFICATION_KINDS,
+    PREFERENCE_FIELDS,
+)
 
 
 class LoginForm(forms.Form):
@@ -81,12 +85,17 @@ class ProfileForm(forms.Form):
             )
         for channel, label in NOTIFICATION_CHANNELS:
             self.fields[f"notify_{channel}"] = forms.BooleanField(label=label, required=False)
+        for kind, label in NOTIFICATION_KINDS:
+            self.fields[f"notify_{kind}"] = forms.BooleanField(label=label, required=False)
 
     def preference_fields(self):
         return [self[f"pref_{field_.name}"] for field_ in PREFERENCE_FIELDS]
 
     def channel_fields(self):
         return [self[f"notify_{channel}"] for channel, _label in NOTIFICATION_CHANNELS]
+
+    def kind_fields(self):
+        return [self[f"notify_{kind}"] for kind, _label in NOTIFICATION_KINDS]
 
     def preferences(self) -> dict[str, str]:
         return {
@@ -97,8 +106,8 @@ class ProfileForm(forms.Form):
 
     def notification_preferences(self) -> dict[str, bool]:
         return {
-            channel: bool(self.cleaned_data.get(f"notify_{channel}"))
-            for channel, _label in NOTIFICATION_CHANNELS
+            name: bool(self.cleaned_data.get(f"notify_{name}"))
+            for name, _label in (*NOTIFICATION_CHANNELS, *NOTIFICATION_KINDS)
         }
 
 

@@ -5,7 +5,7 @@ from django.urls import path, register_converter
 from django.views.generic import RedirectView
 
 from coresync.bookings.models import REFERENCE_PATTERN
-from coresync.web.views import account, auth, booking, pages
+from coresync.web.views import account, auth, booking, pages, unsubscribe
 
 
 class BookingReferenceConverter:
@@ -59,8 +59,10 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("account/preferences/", account.preferences, name="preferences"),
+    path("unsubscribe/<str:token>/", unsubscribe.unsubscribe_view, name="unsubscribe"),
     path("account/data/export/", account.export_data, name="export"),
     path("account/delete/", account.delete, name="delete_account"),
+    path("account/bookings/<reference:reference>/", account.booking_detail, name="booking_detail"),
     path(
         "account/bookings/<reference:reference>/cancel/", account.cancel_booking_view, name="cancel"
     ),

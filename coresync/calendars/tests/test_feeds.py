@@ -225,8 +225,9 @@ def test_customer_feed_lists_own_active_bookings_in_utc_never_others(
     assert event.decoded("sequence") == 0
     assert str(event["status"]) == "CONFIRMED"
     assert str(event["summary"]) == "Swedish Massage"
-    assert str(event["location"]) == "CoreSync Spa, Suite A"
-    assert str(event["description"]) == f"Technician: Ana\nReference: {confirmed.reference}"
+    # The guest's calendar maps the street address; the room is an internal name.
+    assert str(event["location"]) == "CoreSync Spa, 12 Crosby Street, New York, NY 10013"
+    assert str(event["description"]) == f"Therapist: Ana\nReference: {confirmed.reference}"
     assert "organizer" not in event and "attendee" not in event
     assert "DTSTART:20261202T150000Z" in body
 

@@ -68,8 +68,18 @@ def test_request_invite_has_every_field_exactly(spa, customer, frozen_now):
     assert event.decoded("sequence") == 0
     assert str(event["status"]) == "CONFIRMED"
     assert str(event["summary"]) == "Swedish Massage"
-    assert str(event["location"]) == "CoreSync Spa, Suite A"
-    assert str(event["description"]) == f"Technician: Ana\nReference: {booking.reference}"
+    assert str(event["location"]) == "CoreSync Spa, 12 Crosby Street, New York, NY 10013"
+    assert str(event["description"]) == (
+        f"Therapist: Ana\nReference: {booking.reference}\n\n"
+        "Address: 12 Crosby Street, New York, NY 10013\nPhone: +1 212 555 0142\n"
+        "Please arrive 15 minutes early to check in and change.\n\n"
+        "Declining or deleting this invitation in your calendar does not cancel the booking. "
+        "To cancel or reschedule, use the link above or call us."
+    )
+    [alarm] = event.walk("VALARM")
+    assert str(alarm["action"]) == "DISPLAY"
+    assert alarm.decoded("trigger") == -timedelta(hours=1)
+    assert "url" not in event  # no link given
     organizer = event["organizer"]
     assert str(organizer) == "mailto:hello@coresync.example"
     assert organizer.params["CN"] == "CoreSync Spa"
@@ -143,8 +153,9 @@ def test_self_guided_booking_has_no_technician_line(spa, customer, frozen_now):
 
     _, event = parse(booking_invite(booking))
 
-    assert str(event["description"]) == f"Reference: {booking.reference}"
-    assert str(event["location"]) == "CoreSync Spa, Steam Room"
+    assert str(event["description"]).startswith(f"Reference: {booking.reference}\n\nAddress:")
+    assert "Therapist" not in str(event["description"])
+    assert str(event["location"]) == "CoreSync Spa, 12 Crosby Street, New York, NY 10013"
 
 
 def test_fall_back_day_second_one_thirty_is_written_in_utc(spa, customer, frozen_now):
@@ -202,7 +213,9 @@ def test_couples_invite_names_both_technicians(spa, customer, frozen_now):
 
     _, event = parse(booking_invite(booking))
 
-    assert str(event["description"]) == (f"Technicians: Ana, Ben\nReference: {booking.reference}")
+    assert str(event["description"]).startswith(
+        f"Therapists: Ana, Ben\nReference: {booking.reference}\n"
+    )
 
 
 def test_unknown_audience_is_refused(spa, customer, frozen_now):
@@ -210,3 +223,18 @@ def test_unknown_audience_is_refused(spa, customer, frozen_now):
 
     with pytest.raises(ValueError, match="audience"):
         booking_event(booking, audience="public")
+
+
+def test_invite_carries_the_booking_link_as_url_and_in_the_description(spa, customer, frozen_now):
+    booking = book(customer, spa.swedish, local(2026, 12, 2, 10, 0))
+    link = f"https://spa.example/account/bookings/{booking.reference}/?access=abc"
+
+    request = booking_invite(booking, url=link)
+    cancel = booking_invite(booking, "CANCEL", url=link)
+
+    _, event = parse(request)
+    assert str(event["url"]) == link
+    assert f"View, reschedule or cancel: {link}" in str(event["description"])
+    assert strict_parse(request).url.value == link
+    _, cancelled = parse(cancel)
+    assert cancelled.walk("VALARM") == []  # no alarm for an event that is gone

@@ -2,6 +2,7 @@
 Django's in-memory mail backend (``mail.outbox``)."""
 
 import os
+import re
 import smtplib
 import subprocess
 import sys
@@ -70,8 +71,12 @@ def mime_parts(email) -> dict[str, list]:
 
 
 def invite_of(email) -> Calendar:
-    [part] = mime_parts(email)["text/calendar"]
-    return Calendar.from_ical(part.get_payload(decode=True))
+    """Return the invite of ``email``: the same document in the ``multipart/alternative``
+    (Outlook's meeting request) and as the ``.ics`` attachment."""
+    inline, attached = mime_parts(email)["text/calendar"]
+    assert inline.get_filename() is None and attached.get_filename() in ("invite.ics", "cancel.ics")
+    assert inline.get_payload(decode=True) == attached.get_payload(decode=True)
+    return Calendar.from_ical(attached.get_payload(decode=True))
 
 
 def reminder_rows(booking):
@@ -91,11 +96,13 @@ def test_a_confirmed_booking_sends_a_branded_confirmation_with_a_request_invite(
     [email] = mail.outbox
     assert email.to == ["guest@example.com"]
     assert email.subject == "Confirmed: Swedish Massage on Wednesday, December 2, 2026"
-    assert email.extra_headers["Message-ID"].startswith(
-        f"<outbox-{OutboxMessage.objects.get(dedupe_key__endswith=':confirmation').pk}-email@"
+    row = OutboxMessage.objects.get(dedupe_key__endswith=":confirmation")
+    assert re.fullmatch(
+        rf"<outbox-{row.pk}-email\.[0-9a-f]{{20}}@coresync\.example>",
+        email.extra_headers["Message-ID"],
     )
     assert "Wednesday, December 2, 2026 at 10:00 AM EST – 11:00 AM EST" in email.body
-    assert "With Ana" in email.body
+    assert "Your therapist: Ana" in email.body
     assert "PARKING" in email.body and "WHAT TO BRING" in email.body
     assert f"Reference: {booking.reference}" in email.body
     [(html, mimetype)] = email.alternatives
@@ -164,7 +171,8 @@ def test_each_reminder_goes_once_at_its_time_on_its_channels(spa, customer, froz
         (PUSH, "reminder_15m", str(customer.pk), DeliveryStatus.SENT),
     ]
     assert NotificationLog.objects.get(kind="reminder_15m").body == (
-        "CoreSync Spa: your Swedish Massage starts in 15 minutes, at 10:00 AM EST. See you soon."
+        "CoreSync Spa: time to check in - your Swedish Massage begins at 10:00 AM EST. "
+        "We are ready to welcome you."
     )
 
 
@@ -268,7 +276,7 @@ def test_a_cancellation_sends_a_cancel_invite_and_drops_the_reminders(spa, custo
 
     [email] = mail.outbox
     assert email.subject == "Cancelled: Swedish Massage on Thursday, December 3, 2026"
-    assert "No cancellation fee applies." in email.body
+    assert "No cancellation fee applies: nothing is charged." in email.body
     invite = invite_of(email)
     assert invite["METHOD"] == "CANCEL"
     [event] = invite.walk("VEVENT")
@@ -333,8 +341,8 @@ def test_sms_goes_only_to_customers_who_turned_it_on(spa, customer, frozen_now):
         "log-only",
     )
     assert sms.body == (
-        "CoreSync Spa: your Swedish Massage starts at 10:00 AM EST (in 1 hour). "
-        "12 Crosby Street, New York, NY 10013"
+        "CoreSync Spa: Swedish Massage at 10:00 AM EST, in 1 hour. Please arrive 15 min early. "
+        "12 Crosby Street, New York, NY 10013 Reply STOP to opt out."
     )
     assert reminder_rows(booking).filter(topic="notifications.sms").count() == 1
 
@@ -369,6 +377,7 @@ def test_completion_sends_a_review_request_two_hours_after_the_end(
 ):
     settings.REVIEW_URL = "https://g.page/r/test-review"
     booking = book(customer, start=local(2026, 12, 1, 10, 30), enforce_booking_window=False)
+    check_in_booking(booking, actor=None, now=local(2026, 12, 1, 10, 25))
     complete_booking(booking, actor=None, now=local(2026, 12, 1, 11, 30))
     [review] = OutboxMessage.objects.filter(payload__kind="review_request")
     assert review.available_at == local(2026, 12, 1, 13, 30)
@@ -396,7 +405,8 @@ def test_autocomplete_completes_bookings_ended_over_an_hour_ago(spa, customer, f
     later.refresh_from_db()
     cancelled.refresh_from_db()
     assert (ended.status, later.status, cancelled.status) == ("completed", "confirmed", "cancelled")
-    assert OutboxMessage.objects.filter(dedupe_key=f"booking:{ended.pk}:review").exists()
+    # Never checked in: maybe an unmarked no-show, so no "thank you for visiting today".
+    assert not OutboxMessage.objects.filter(dedupe_key=f"booking:{ended.pk}:review").exists()
 
 
 def test_a_new_membership_sends_a_welcome_with_the_pdf_card(spa, customer, frozen_now):

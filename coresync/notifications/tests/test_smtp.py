@@ -36,9 +36,10 @@ def test_the_confirmation_arrives_over_smtp_with_a_parseable_invite(
         "multipart/alternative",
         "text/plain",
         "text/html",
-        "text/calendar",
+        "text/calendar",  # in the alternative: Outlook's meeting request
+        "text/calendar",  # and attached as invite.ics
     ]
-    [invite_part] = [part for part in received.walk() if part.get_content_type() == "text/calendar"]
+    [invite_part] = [part for part in received.walk() if part.get_filename() == "invite.ics"]
     assert invite_part.get_param("method") == "REQUEST"
     assert invite_part.get_filename() == "invite.ics"
     calendar = Calendar.from_ical(invite_part.get_payload(decode=True))

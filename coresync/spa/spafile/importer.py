@@ -16,6 +16,7 @@ Rules (docs/spa-file.md, "Guarantees"):
 """
 
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -39,6 +40,7 @@ from coresync.core import clock
 from coresync.core.errors import DomainError
 from coresync.core.readers import HoursWindow
 from coresync.memberships.models import Membership, MembershipPlan, MembershipStatus, TierPrice
+from coresync.notifications.services import suppress_notifications
 from coresync.resources.models import (
     AvailabilityException,
     Room,
@@ -98,15 +100,20 @@ class _DryRun(Exception):
 
 
 def import_spa_file(
-    path: str | Path, *, now: datetime | None = None, dry_run: bool = False
+    path: str | Path, *, now: datetime | None = None, dry_run: bool = False, notify: bool = False
 ) -> ImportReport:
     """Import the spa file at ``path`` (UTF-8 YAML); see :func:`import_spa_text`."""
     text = Path(path).read_text(encoding="utf-8")
-    return import_spa_text(text, filename=str(path), now=now, dry_run=dry_run)
+    return import_spa_text(text, filename=str(path), now=now, dry_run=dry_run, notify=notify)
 
 
 def import_spa_text(
-    text: str, *, filename: str, now: datetime | None = None, dry_run: bool = False
+    text: str,
+    *,
+    filename: str,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    notify: bool = False,
 ) -> ImportReport:
     """Check and import a spa file.
 
@@ -117,20 +124,26 @@ def import_spa_text(
             membership that ended is ``expired`` and is passed to the booking service.
         dry_run: do everything, then roll back (bookings included, so their slots are
             checked too).
+        notify: send guests the messages of what is imported (booking confirmations and
+            reminders); by default an import writes no notification at all
+            (:func:`coresync.notifications.services.suppress_notifications`).
 
     Returns an :class:`ImportReport`. Raises :class:`SpaFileError` (every problem, each with
     file, line, entry and field) before writing anything if the file is invalid, or after
     rolling back if a booking could not be made.
     """
     document = parse_spa_text(text, filename=filename)
-    return import_document(document, now=now or clock.now(), dry_run=dry_run)
+    return import_document(document, now=now or clock.now(), dry_run=dry_run, notify=notify)
 
 
-def import_document(document: SpaDocument, *, now: datetime, dry_run: bool = False) -> ImportReport:
+def import_document(
+    document: SpaDocument, *, now: datetime, dry_run: bool = False, notify: bool = False
+) -> ImportReport:
     """Write a checked :class:`SpaDocument` in one transaction; see :func:`import_spa_text`."""
     report = ImportReport(dry_run=dry_run)
+    quiet = nullcontext() if notify else suppress_notifications()
     try:
-        with transaction.atomic():
+        with transaction.atomic(), quiet:
             _Writer(document, now=now, report=report).write()
             if dry_run:
                 raise _DryRun

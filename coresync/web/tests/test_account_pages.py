@@ -127,7 +127,14 @@ def test_preferences_and_notification_settings_are_saved(client, spa, customer):
     customer.refresh_from_db()
     assert customer.name == "Gia Guest"
     assert customer.preferences == {"pressure": "firm", "scene": "venice"}
-    assert customer.notification_preferences == {"email": False, "sms": True, "push": False}
+    assert customer.notification_preferences == {
+        "email": False,
+        "sms": True,
+        "push": False,
+        "reminders": False,  # the kinds are checkboxes on the same form
+        "review_requests": False,
+        "offers": False,
+    }
 
 
 def test_data_export_downloads_json(client, spa, customer, booking, frozen_now):

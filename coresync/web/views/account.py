@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from coresync.accounts.preferences import (
     NOTIFICATION_CHANNELS,
+    NOTIFICATION_KINDS,
     PREFERENCE_FIELDS,
     saved_preferences,
 )
@@ -28,7 +29,7 @@ from coresync.core.errors import DomainError, InvalidInput
 from coresync.memberships.models import MembershipPlan
 from coresync.memberships.selectors import get_customer_access, open_membership
 from coresync.memberships.services import cancel_membership, change_plan, subscribe
-from coresync.notifications.selectors import channel_enabled
+from coresync.notifications.selectors import channel_enabled, kind_enabled
 from coresync.spa.selectors import get_settings
 from coresync.web.booking_flow import parse_start, reschedule_options
 from coresync.web.forms import DeleteAccountForm, PlanChoiceForm, ProfileForm
@@ -129,6 +130,12 @@ def reschedule_booking_view(request: HttpRequest, reference: str) -> HttpRespons
     return render(request, "web/account/reschedule.html", context, status=status)
 
 
+def booking_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    """Placeholder so booking messages can link here (``web:booking_detail``); the booking
+    page itself is built on another branch and replaces this at merge."""
+    return redirect("web:account")
+
+
 @login_required
 def preferences(request: HttpRequest) -> HttpResponse:
     """Profile, spa preferences, notification channels and marketing consent."""
@@ -145,6 +152,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             f"notify_{channel}": channel_enabled(user, channel)
             for channel, _label in NOTIFICATION_CHANNELS
         },
+        **{f"notify_{kind}": kind_enabled(user, kind) for kind, _label in NOTIFICATION_KINDS},
     }
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

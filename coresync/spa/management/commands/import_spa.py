@@ -21,13 +21,19 @@ class Command(BaseCommand):
             action="store_true",
             help="Check everything, bookings included, then roll back.",
         )
+        parser.add_argument(
+            "--notify",
+            action="store_true",
+            help="Send guests the confirmations (and reminders) of imported bookings. Without "
+            "it, the import sends nothing.",
+        )
 
-    def handle(self, *args, file: str, dry_run: bool, **options) -> None:
+    def handle(self, *args, file: str, dry_run: bool, notify: bool = False, **options) -> None:
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"{file}: no such file")
         try:
-            report = import_spa_file(path, dry_run=dry_run)
+            report = import_spa_file(path, dry_run=dry_run, notify=notify)
         except SpaFileError as error:
             count = len(error.messages)
             raise CommandError(
