@@ -810,9 +810,12 @@ class RescheduleOptions:
     next_url: str | None
 
 
-def reschedule_options(booking, params, user, *, now: datetime) -> RescheduleOptions:
+def reschedule_options(
+    booking, params, user, *, now: datetime, access_token: str = ""
+) -> RescheduleOptions:
     """Return what the reschedule page shows for ``booking``: the same service, duration,
-    add-ons and guests, on the calendar of the customer's current tier."""
+    add-ons and guests, on the calendar of the customer's current tier. ``access_token``
+    (a booking link's ``?access=``) is carried along in the month links."""
     spa = get_settings()
     today = local_date(now, spa.zone)
     access = get_customer_access(user, today, spa)
@@ -839,7 +842,10 @@ def reschedule_options(booking, params, user, *, now: datetime) -> RescheduleOpt
     def month_link(month: date) -> str | None:
         if not first_allowed <= month <= last_allowed:
             return None
-        return f"{base}?{urlencode({'month': month.strftime('%Y-%m')})}"
+        query = {"month": month.strftime("%Y-%m")}
+        if access_token:
+            query["access"] = access_token
+        return f"{base}?{urlencode(query)}"
 
     return RescheduleOptions(
         calendar=calendar_view(request, access, first, now, selected=chosen_day),

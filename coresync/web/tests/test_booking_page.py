@@ -6,6 +6,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
+from django.utils.html import escape
 
 from conftest import local, make_customer
 from coresync.bookings.models import Booking, BookingStatus
@@ -281,3 +282,20 @@ def test_nul_characters_in_any_parameter_never_fail_or_reach_the_database(
     }
     for booking in Booking.objects.all():
         assert "\x00" not in f"{booking.notes}{booking.preferences}{booking.idempotency_key}"
+
+
+def test_the_done_page_has_calendar_address_arrival_wishes_and_email_but_no_room(
+    client, spa, customer, frozen_now, settings
+):
+    client.force_login(customer)
+    form = {**ready_params(pressure="firm"), "idempotency_key": "k-done", "notes": "Bad knee"}
+    response = client.post("/book/confirm/", form)
+    booking = Booking.objects.get()
+    page = client.get(response["Location"]).content.decode()
+    assert f'href="/account/bookings/{booking.reference}/invite.ics"' in page
+    assert "Add to calendar" in page
+    assert escape(settings.SPA_ADDRESS) in page and escape(settings.SPA_PARKING) in page
+    assert escape(settings.SPA_WHAT_TO_BRING) in page
+    assert "Pressure: Firm" in page and "Bad knee" in page
+    assert "We've emailed you the confirmation at <strong>guest@example.com</strong>." in page
+    assert booking.room.name not in page

@@ -8,6 +8,7 @@ choices (reload, back button, sign-in in between). ``POST /book/confirm/`` books
 import uuid
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,11 +19,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from coresync.bookings.api.throttles import booking_create_retry_after
 from coresync.bookings.services import create_booking
+from coresync.core.clock import now
 from coresync.core.errors import DomainError
 from coresync.scheduling.errors import SlotUnavailable
 from coresync.web.booking_flow import ANY_TECHNICIAN, BookingFlow, read_flow
 from coresync.web.forms import ConfirmBookingForm
-from coresync.web.selectors import customer_booking
+from coresync.web.selectors import booking_row, customer_booking
 
 
 def _render_flow(request: HttpRequest, flow: BookingFlow, status: int = 200) -> HttpResponse:
@@ -108,4 +110,9 @@ def done(request: HttpRequest, reference: str) -> HttpResponse:
     booking = customer_booking(request.user, reference)
     if booking is None:
         raise Http404("No such booking.")
-    return render(request, "web/book/done.html", {"booking": booking})
+    context = {
+        "booking": booking,
+        "row": booking_row(booking, now()),
+        "arrival": settings.SPA_WHAT_TO_BRING,
+    }
+    return render(request, "web/book/done.html", context)
