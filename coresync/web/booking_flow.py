@@ -55,10 +55,29 @@ ANY_TECHNICIAN = "any"
 
 # Which later choices a step's form leaves out, because they depend on it.
 DROPPED_BY = {
-    "date": ("start", "technician"),
-    "time": ("technician",),
+    "date": ("start", "technician", "second_technician"),
+    "time": ("technician", "second_technician"),
 }
-STATE_ORDER = ("service", "duration", "guests", "month", "date", "start", "technician", "addons")
+STATE_ORDER = (
+    "service",
+    "duration",
+    "guests",
+    "month",
+    "date",
+    "start",
+    "technician",
+    "second_technician",
+    "addons",
+)
+
+
+def default_guests(service: Service) -> int:
+    """How many guests a service is booked for unless the guest says otherwise: two for a
+    treatment given to several guests at once by therapists (the couples massage), else one.
+    A self-guided place (the steam room) is booked per person."""
+    if service.self_guided or service.max_guests < 2:
+        return 1
+    return 2
 
 
 def add_months(day: date, months: int) -> date:
@@ -191,6 +210,8 @@ class BookingFlow:
     start: datetime | None = None
     technician: str | None = None
     technician_row: Technician | None = None
+    second_technician: str | None = None
+    second_technician_row: Technician | None = None
     available_addons: list[AddOn] = field(default_factory=list)
     addons: list[AddOn] = field(default_factory=list)
     preferences: dict[str, str] = field(default_factory=dict)
@@ -211,6 +232,25 @@ class BookingFlow:
     @property
     def needs_technician(self) -> bool:
         return self.service is not None and not self.service.self_guided
+
+    @property
+    def is_couple(self) -> bool:
+        """Two guests, each with a therapist: the therapist step asks for both."""
+        return self.needs_technician and self.guests == 2
+
+    @property
+    def named_technicians(self) -> list[str]:
+        """The therapists the guest named (not "any"), guest 1 first."""
+        chosen = [self.technician, self.second_technician if self.is_couple else None]
+        return [slug for slug in chosen if slug and slug != ANY_TECHNICIAN]
+
+    @property
+    def therapist_names(self) -> list[str]:
+        """One entry per guest with a therapist: the name, or "Any available therapist"."""
+        rows = [self.technician_row]
+        if self.is_couple:
+            rows.append(self.second_technician_row)
+        return [row.name if row else _("Any available therapist") for row in rows]
 
     def is_complete(self, step: str) -> bool:
         return {
@@ -316,6 +356,11 @@ class BookingFlow:
                 return start
             return f"{start} – {formats.time_format(self.local_end, 'g:i A')}"
         if step == "technician":
+            if self.is_couple:
+                return _("Guest 1: %(first)s; guest 2: %(second)s") % {
+                    "first": self.therapist_names[0],
+                    "second": self.therapist_names[1],
+                }
             if self.technician == ANY_TECHNICIAN:
                 return _("Any available therapist")
             return self.technician_row.name
@@ -359,6 +404,8 @@ class BookingFlow:
             pairs.append(("start", self.local_start.isoformat()))
         if self.technician:
             pairs.append(("technician", self.technician))
+        if self.technician and self.is_couple and self.second_technician:
+            pairs.append(("second_technician", self.second_technician))
         pairs += [("addons", addon.slug) for addon in self.addons]
         for field_ in PREFERENCE_FIELDS:
             value = self.preferences.get(field_.name, "")
@@ -374,7 +421,7 @@ class BookingFlow:
             "treatment": ("service", "duration", "guests"),
             "date": ("date",),
             "time": ("start",),
-            "technician": ("technician",),
+            "technician": ("technician", "second_technician"),
             "details": ("addons", *[f.name for f in PREFERENCE_FIELDS]),
             "month": ("month",),
             "options": ("duration", "guests"),
@@ -552,9 +599,9 @@ def _read_treatment(flow: BookingFlow, params) -> None:
     if duration not in durations:
         duration = durations[0]
     try:
-        guests = int(params.get("guests") or 1)
+        guests = int(params.get("guests") or default_guests(service))
     except ValueError:
-        guests = 1
+        guests = default_guests(service)
     guests = min(max(guests, 1), service.max_guests)
     flow.available_addons = list(service.addons.filter(is_active=True).order_by("name"))
     wanted = set(params.getlist("addons"))
@@ -663,6 +710,9 @@ def _read_technician(flow: BookingFlow, params) -> None:
         return
     if not chosen:
         return
+    if flow.is_couple:
+        _read_couple_technicians(flow, chosen, params.get("second_technician") or ANY_TECHNICIAN)
+        return
     if chosen == ANY_TECHNICIAN:
         flow.technician = ANY_TECHNICIAN
         flow.offer = offer_at(flow.day_offers, flow.start)
@@ -686,6 +736,55 @@ def _read_technician(flow: BookingFlow, params) -> None:
         )
         return
     flow.technician, flow.technician_row, flow.offer = row.slug, row, offer
+
+
+def _read_couple_technicians(flow: BookingFlow, first: str, second: str) -> None:
+    """Check the two guests' therapists ("any" or a slug each) against the chosen start."""
+    named = [slug for slug in (first, second) if slug != ANY_TECHNICIAN]
+    rows = {
+        row.slug: row
+        for row in Technician.objects.filter(slug__in=named, is_active=True)
+        if flow.service.skill in (row.skills or [])
+    }
+    time = formats.time_format(flow.local_start, "g:i A")
+    if len(set(named)) < len(named):
+        flow.add_message("technician", _("Choose a different therapist for each guest."))
+        return
+    if any(slug not in rows for slug in named):
+        flow.add_message(
+            "technician",
+            _("Sorry, that therapist does not give this treatment. Choose another therapist."),
+        )
+        return
+    offer = offer_at(flow.day_offers, flow.start) if not named else None
+    if named:
+        request = replace(
+            _day_request(flow, flow.day), technician_slug=None, technician_slugs=tuple(named)
+        )
+        offer = offer_at(get_availability(request, flow.access, now=flow.now), flow.start)
+    if offer is None and len(named) == 1:
+        flow.add_message(
+            "technician",
+            _(
+                "Sorry, %(name)s is not free at %(time)s for this treatment: someone may have "
+                "just booked that time. Choose another therapist."
+            )
+            % {"name": rows[named[0]].name, "time": time},
+        )
+        return
+    if offer is None:
+        flow.add_message(
+            "technician",
+            _(
+                "Sorry, %(first)s and %(second)s are not both free at %(time)s. Choose other "
+                "therapists or any available therapist."
+            )
+            % {"first": rows[named[0]].name, "second": rows[named[1]].name, "time": time},
+        )
+        return
+    flow.technician, flow.second_technician = first, second
+    flow.technician_row, flow.second_technician_row = rows.get(first), rows.get(second)
+    flow.offer = offer
 
 
 def load_open_steps(flow: BookingFlow) -> None:

@@ -8,9 +8,10 @@ from urllib.parse import urlencode
 import pytest
 from django.utils.html import escape
 
-from conftest import local, make_customer
+from conftest import add_hours, local, make_customer
 from coresync.bookings.models import Booking, BookingStatus
 from coresync.bookings.services import create_booking
+from coresync.resources.models import Technician
 
 pytestmark = pytest.mark.django_db
 
@@ -299,3 +300,52 @@ def test_the_done_page_has_calendar_address_arrival_wishes_and_email_but_no_room
     assert "Pressure: Firm" in page and "Bad knee" in page
     assert "We've emailed you the confirmation at <strong>guest@example.com</strong>." in page
     assert booking.room.name not in page
+
+
+def test_a_couples_service_is_for_two_guests_by_default(client, spa, frozen_now):
+    page = client.get(book_url(service="couples")).content.decode()
+    assert '<option value="2" selected>2</option>' in page
+    assert "Couples Massage, 60 min, 2 guests" in page
+
+
+def test_a_couple_picks_a_therapist_for_each_guest_and_sees_both_everywhere(
+    client, spa, customer, frozen_now
+):
+    client.force_login(customer)
+    params = ready_params(service="couples", guests="2", technician="")
+    page = client.get(book_url(**params)).content.decode()
+    assert "Therapist for guest 1" in page and "Therapist for guest 2" in page
+    assert 'name="second_technician" value="ben"' in page
+    params = ready_params(service="couples", guests="2", technician="ben", second_technician="ana")
+    page = client.get(book_url(**params)).content.decode()
+    assert "Guest 1: Ben; guest 2: Ana" in page and 'id="confirm-booking"' in page
+    response = client.post("/book/confirm/", {**params, "idempotency_key": "k-couple"})
+    booking = Booking.objects.get()
+    assert {a.technician.slug for a in booking.allocations.all() if a.technician_id} == {
+        "ana",
+        "ben",
+    }
+    done = client.get(response["Location"]).content.decode()
+    assert "<dd data-therapists>Ana, Ben</dd>" in done
+    account = client.get("/account/").content.decode()
+    assert "<span data-therapists>Ana, Ben</span>" in account
+    detail = client.get(f"/account/bookings/{booking.reference}/").content.decode()
+    assert "<dd data-therapists>Ana, Ben</dd>" in detail
+
+
+def test_a_couple_cannot_pick_one_therapist_twice_or_a_busy_one(client, spa, customer, frozen_now):
+    same = ready_params(service="couples", guests="2", technician="ben", second_technician="ben")
+    page = client.get(book_url(**same)).content.decode()
+    assert "Choose a different therapist for each guest." in page
+    assert 'id="confirm-booking"' not in page
+    cleo = Technician.objects.create(slug="cleo", name="Cleo", skills=["massage"])
+    add_hours(cleo, "09:00", "17:00")
+    rival = make_customer("rival@example.com")
+    create_booking(customer=rival, service="swedish", start=START, technician="ana")
+    busy = ready_params(service="couples", guests="2", technician="ana", second_technician="any")
+    page = client.get(book_url(**busy)).content.decode()
+    assert "Sorry, Ana is not free at 10:00 AM" in page
+    client.force_login(customer)
+    response = client.post("/book/confirm/", {**busy, "idempotency_key": "k-busy"})
+    assert response.status_code == 409
+    assert not Booking.objects.filter(customer=customer).exists()

@@ -83,7 +83,10 @@ def confirm(request: HttpRequest) -> HttpResponse:
             duration_minutes=flow.duration,
             addon_slugs=[addon.slug for addon in flow.addons],
             guests=flow.guests,
-            technician=None if flow.technician == ANY_TECHNICIAN else flow.technician,
+            technician=None
+            if flow.is_couple or flow.technician == ANY_TECHNICIAN
+            else flow.technician,
+            technicians=flow.named_technicians if flow.is_couple else (),
             preferences=flow.preferences,
             notes=form.cleaned_data["notes"],
             idempotency_key=form.cleaned_data["idempotency_key"] or None,
