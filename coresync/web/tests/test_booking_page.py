@@ -11,7 +11,7 @@ from django.utils.html import escape
 from conftest import add_hours, local, make_customer
 from coresync.bookings.models import Booking, BookingStatus
 from coresync.bookings.services import create_booking
-from coresync.resources.models import Technician
+from coresync.resources.models import SlotHold, Technician
 
 pytestmark = pytest.mark.django_db
 
@@ -349,3 +349,51 @@ def test_a_couple_cannot_pick_one_therapist_twice_or_a_busy_one(client, spa, cus
     response = client.post("/book/confirm/", {**busy, "idempotency_key": "k-busy"})
     assert response.status_code == 409
     assert not Booking.objects.filter(customer=customer).exists()
+
+
+def test_a_guest_is_told_the_real_windows_of_each_plan(client, spa, frozen_now):
+    page = client.get(book_url(service="swedish", date="2026-12-11")).content.decode()
+    assert (
+        "Friday, December 11 is in the members&#x27; priority period: Base members book up"
+        " to 30 days ahead, Premium 60, Unlimited 90." in page
+    )
+    assert "members book up to 90 days ahead" not in page
+    calendar = client.get(book_url(service="swedish")).content.decode()
+    assert "Base members book up to 30 days ahead, Premium 60, Unlimited 90." in calendar
+
+
+def test_a_member_sees_where_their_window_ends_and_what_books_further(
+    client, spa, base_member, frozen_now
+):
+    client.force_login(base_member)
+    page = client.get(book_url(service="swedish", month="2026-12")).content.decode()
+    assert "Your Base plan books 30 days ahead: until Thursday, December 31." in page
+    assert "Premium books 60." in page and 'href="/membership/"' in page
+    assert 'data-date="2026-12-31" data-state="members_only" class="day day--members_only' in page
+    assert "day--window-end" in page
+    assert "Thursday, December 31: members only, available to you, the last day" in page
+    page = client.get(book_url(service="swedish", month="2027-01")).content.decode()
+    assert 'data-date="2027-01-05" data-state="beyond_plan"' in page
+    page = client.get(book_url(service="swedish", date="2027-01-05")).content.decode()
+    assert (
+        "Tuesday, January 5 is past the end of your window: your Base plan books 30 days"
+        " ahead — Premium books 60." in page
+    )
+    assert 'href="/membership/"' in page and 'id="step-time"' not in page
+
+
+def test_priority_times_are_marked_as_a_member_perk(client, spa, premium_member, frozen_now):
+    SlotHold.objects.create(
+        level="priority",
+        starts_at=local(2026, 12, 2, 10),
+        ends_at=local(2026, 12, 2, 11),
+        held_until=local(2026, 12, 2, 0),
+    )
+    guest_page = client.get(book_url(service="swedish", date="2026-12-02")).content.decode()
+    assert "Member perk" not in guest_page
+    client.force_login(premium_member)
+    page = client.get(book_url(service="swedish", date="2026-12-02")).content.decode()
+    ten = page[page.index(f'value="{START.isoformat()}"') - 60 :][:400]
+    assert "time--perk" in ten and "Member perk" in ten
+    later = local(2026, 12, 2, 11, 30).isoformat()
+    assert "time--perk" not in page[page.index(f'value="{later}"') - 60 :][:200]

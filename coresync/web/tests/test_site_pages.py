@@ -3,6 +3,7 @@ show membership prices and the real cancellation policy, and stay within the pag
 
 import gzip
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -89,3 +90,37 @@ def test_each_page_stays_under_200_kb_compressed(client, spa, frozen_now, path):
         with open(found, "rb") as asset:
             total += len(gzip.compress(asset.read()))
     assert total < BUDGET_BYTES
+
+
+def _css_rules() -> list[tuple[str, str]]:
+    css = (Path(__file__).parents[1] / "static" / "web" / "site.css").read_text()
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    return [(selector.strip(), body) for selector, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css)]
+
+
+@pytest.mark.parametrize(
+    ("day", "swatch"),
+    [
+        (".day--available", ".swatch--available"),
+        (".day--members_only.day--bookable", ".swatch--priority"),
+        (".day--members_only:not(.day--bookable)", ".swatch--members_only"),
+        (".day--beyond_plan", ".swatch--beyond"),
+        (".day--window-end", ".swatch--window-end"),
+        (".day--unavailable", ".swatch--unavailable"),
+        (".day--today", ".swatch--today"),
+        (".day.day--selected", ".swatch--selected"),
+    ],
+)
+def test_each_legend_swatch_is_drawn_by_the_same_rule_as_its_day(day, swatch):
+    selectors = [[part.strip() for part in selector.split(",")] for selector, _body in _css_rules()]
+    assert any(day in parts and swatch in parts for parts in selectors)
+
+
+def test_bookable_days_are_filled_and_days_a_guest_cannot_take_are_not():
+    rules = dict(_css_rules())
+    available = rules[".day--available, .swatch--available"]
+    members_only = next(
+        body for selector, body in _css_rules() if ".swatch--members_only" in selector
+    )
+    assert "background: transparent" not in available and "solid" in available
+    assert "background: transparent" in members_only and "dashed" in members_only
