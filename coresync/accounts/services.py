@@ -1,5 +1,7 @@
 """Account changes: registration and roles (SPEC §2)."""
 
+import re
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
@@ -14,14 +16,41 @@ from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from coresync.accounts.models import STAFF_ROLES, Role, User
 from coresync.core.errors import InvalidInput
 
+E164_PATTERN = re.compile(r"\+[1-9]\d{7,14}")
+PHONE_SEPARATORS = re.compile(r"[\s().\-]")
 
-def register_customer(*, email: str, password: str, name: str) -> User:
+
+def normalize_phone(value: str) -> str:
+    """Return ``value`` as an E.164 number (``+15515742281``), or ``""`` for no number.
+
+    Spaces, dots, dashes and parentheses are dropped; a 10-digit number without a country
+    code is taken as North American (+1), as the spa's guests write them.
+
+    Raises:
+        InvalidInput: not a phone number in E.164 form (field ``phone``).
+    """
+    compact = PHONE_SEPARATORS.sub("", value or "")
+    if not compact:
+        return ""
+    if compact.isdigit() and len(compact) == 10:
+        compact = "+1" + compact
+    elif compact.isdigit() and len(compact) == 11 and compact.startswith("1"):
+        compact = "+" + compact
+    if not E164_PATTERN.fullmatch(compact):
+        message = "Enter the number with its country code, e.g. +1 551 574 2281."
+        raise InvalidInput(message, fields={"phone": message})
+    return compact
+
+
+def register_customer(*, email: str, password: str, name: str, phone: str = "") -> User:
     """Create a customer account.
 
     Args:
         email: login; stored lower-case; must be unused.
         password: checked by Django's password validators (length, common, numeric…).
         name: the customer's name (1-150 characters).
+        phone: optional; stored in E.164 form (:func:`normalize_phone`), used by the front
+            desk and the phone assistant to recognise the caller.
 
     Raises:
         InvalidInput: naming each bad field (email taken or malformed, weak password, name).
@@ -41,11 +70,15 @@ def register_customer(*, email: str, password: str, name: str) -> User:
         fields["password"] = " ".join(error.messages)
     if "email" not in fields and User.objects.filter(email__iexact=email).exists():
         fields["email"] = "An account with this email already exists."
+    try:
+        phone = normalize_phone(phone)
+    except InvalidInput as error:
+        fields.update(error.fields)
     if fields:
         raise InvalidInput("; ".join(fields.values()), fields=fields)
     try:
         with transaction.atomic():
-            return User.objects.create_user(email=email, password=password, name=name)
+            return User.objects.create_user(email=email, password=password, name=name, phone=phone)
     except IntegrityError as error:
         raise InvalidInput(
             "An account with this email already exists.",

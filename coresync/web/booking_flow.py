@@ -542,6 +542,12 @@ class BookingFlow:
     def page_url(self) -> str:
         return self.url()
 
+    @property
+    def confirm_url(self) -> str:
+        """The page with every choice, scrolled to the confirm step (where a guest who signs
+        in or up on the way lands)."""
+        return f"{self.url()}#step-confirm"
+
     # -- display helpers --------------------------------------------------------------------
 
     @property

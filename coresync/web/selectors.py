@@ -2,7 +2,7 @@
 their membership with its usage. Rules come from the bookings and memberships apps."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.db.models import Prefetch
@@ -17,6 +17,7 @@ from coresync.bookings.models import (
 from coresync.bookings.policy import CancellationPolicy, can_cancel, can_reschedule, policy_for
 from coresync.memberships.models import Membership
 from coresync.memberships.selectors import CustomerAccess
+from coresync.resources.models import WorkingHours
 
 
 @dataclass(frozen=True)
@@ -178,3 +179,28 @@ def lapsed_membership(user, today: date) -> LapsedMembership | None:
         if ended_on is not None and ended_on < today:
             return LapsedMembership(membership, ended_on)
     return None
+
+
+@dataclass(frozen=True)
+class OpeningDay:
+    """The spa's opening hours on one weekday: from the first room opening to the last
+    closing (``None`` when every room is closed)."""
+
+    weekday: int
+    opens: time | None
+    closes: time | None
+
+
+def opening_hours(today: date) -> list[OpeningDay]:
+    """Return Monday to Sunday with the spa's hours: the span of its active rooms' opening
+    hours valid on spa-local ``today`` (one query)."""
+    spans: dict[int, tuple[time, time]] = {}
+    rows = WorkingHours.objects.filter(room__is_active=True).values_list(
+        "weekday", "start", "end", "valid_from", "valid_until"
+    )
+    for weekday, start, end, valid_from, valid_until in rows:
+        if (valid_from and valid_from > today) or (valid_until and valid_until < today):
+            continue
+        opens, closes = spans.get(weekday, (start, end))
+        spans[weekday] = (min(opens, start), max(closes, end))
+    return [OpeningDay(weekday, *spans.get(weekday, (None, None))) for weekday in range(7)]

@@ -11,6 +11,7 @@ from django.utils.html import escape
 from conftest import add_hours, local, make_customer
 from coresync.bookings.models import Booking, BookingStatus
 from coresync.bookings.services import create_booking
+from coresync.memberships.models import TierPrice
 from coresync.resources.models import SlotHold, Technician
 
 pytestmark = pytest.mark.django_db
@@ -397,3 +398,13 @@ def test_priority_times_are_marked_as_a_member_perk(client, spa, premium_member,
     assert "time--perk" in ten and "Member perk" in ten
     later = local(2026, 12, 2, 11, 30).isoformat()
     assert "time--perk" not in page[page.index(f'value="{later}"') - 60 :][:200]
+
+
+def test_a_tier_price_reads_as_a_member_saving_not_a_base_price(
+    client, spa, base_member, frozen_now
+):
+    TierPrice.objects.create(service=spa.swedish, tier="base", minutes=60, price="70.00")
+    client.force_login(base_member)
+    page = client.get(book_url(**ready_params())).content.decode()
+    assert "Base member saving</th><td>−$30.00" in page
+    assert "Base price" not in page

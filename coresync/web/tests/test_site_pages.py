@@ -124,3 +124,28 @@ def test_bookable_days_are_filled_and_days_a_guest_cannot_take_are_not():
     )
     assert "background: transparent" not in available and "solid" in available
     assert "background: transparent" in members_only and "dashed" in members_only
+
+
+def test_the_contact_page_shows_the_opening_hours(client, spa):
+    page = client.get("/contact/").content.decode()
+    assert "Opening hours" in page
+    assert '<th scope="row">Monday</th><td>9:00 AM – 9:00 PM</td>' in page
+    assert '<th scope="row">Sunday</th><td>9:00 AM – 9:00 PM</td>' in page
+
+
+def test_no_copy_reads_like_developer_notes(client, spa, premium_member, frozen_now):
+    from conftest import local
+    from coresync.bookings.services import create_booking
+
+    booking = create_booking(
+        customer=premium_member, service="swedish", start=local(2026, 12, 3, 10)
+    )
+    client.force_login(premium_member)
+    pages = [
+        client.get("/book/").content.decode(),
+        client.get(f"/account/bookings/{booking.reference}/reschedule/").content.decode(),
+    ]
+    for page in pages:
+        assert "this page&#x27;s address" not in page and "this page's address" not in page
+        assert f"Move {booking.reference}" not in page
+    assert "Reschedule your Swedish Massage" in pages[1]

@@ -49,7 +49,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
     """
     flow = read_flow(request.POST, request.user)
     if not request.user.is_authenticated:
-        return redirect(f"{reverse('web:login')}?{urlencode({'next': flow.page_url})}")
+        return redirect(f"{reverse('web:login')}?{urlencode({'next': flow.confirm_url})}")
     if not flow.ready:
         # A choice no longer holds (the step says which); nothing was booked.
         return _render_flow(request, flow, status=409)
