@@ -19,6 +19,7 @@ READY = (
     "/book/?service=swedish&duration=60&guests=1&date=2026-12-02"
     "&start=2026-12-02T10%3A00%3A00-05%3A00&technician=any&addons=hot-stones"
 )
+COUPLES = "/book/?service=couples&date=2026-12-02&start=2026-12-02T10%3A00%3A00-05%3A00"
 PUBLIC_PAGES = {
     "home": "/",
     "mens-suite": "/mens-suite/",
@@ -41,6 +42,7 @@ PUBLIC_PAGES = {
     "book-4-therapist": "/book/?service=swedish&date=2026-12-02"
     "&start=2026-12-02T10%3A00%3A00-05%3A00",
     "book-5-details": READY,
+    "book-couples-therapists": COUPLES,
 }
 
 
@@ -59,6 +61,11 @@ def member_pages(booking_reference: str) -> dict[str, str]:
         "account-delete": "/account/delete/",
         "book-signed-in": READY,
         "membership-member": "/membership/",
+        "account-booking": f"/account/bookings/{booking_reference}/",
+        "book-done": f"/book/done/{booking_reference}/",
+        "membership-switch-review": "/membership/join/?plan=unlimited",
+        "membership-cancel-review": "/membership/cancel/",
+        "book-member-window": "/book/?service=swedish&month=2027-01",
     }
 
 
@@ -186,19 +193,36 @@ def serious_axe_violations(page) -> list[str]:
     ]
 
 
-AXE_PAGES = ["/", "/book/", "/book/?service=swedish", "/book/?service=swedish&date=2026-12-02"]
+AXE_PAGES = [
+    "/",
+    "/book/",
+    "/book/?service=swedish",
+    "/book/?service=swedish&date=2026-12-02",
+    COUPLES,
+    "/contact/",
+    "/account/signup/",
+]
 
 
 def test_no_serious_or_critical_accessibility_violations(open_page, member_with_booking):
     """axe-core on the home page, every booking step (signed out, then signed in with the
-    quote and confirm open) and My account."""
+    quote and confirm open; the couples therapist step; a member's calendar past their
+    window), the contact and sign-up pages, My account, a booking's page, the done page,
+    the membership reviews and account deletion."""
     found = {}
     page = open_page("/")
     base = page.url.rstrip("/")
     signed_in = open_page("/", user=member_with_booking)
+    reference = member_with_booking.bookings.get().reference
     visits = [(page, path) for path in AXE_PAGES] + [
         (signed_in, READY),
         (signed_in, "/account/"),
+        (signed_in, f"/account/bookings/{reference}/"),
+        (signed_in, f"/book/done/{reference}/"),
+        (signed_in, "/membership/join/?plan=unlimited"),
+        (signed_in, "/membership/cancel/"),
+        (signed_in, "/book/?service=swedish&month=2027-01"),
+        (signed_in, "/account/delete/"),
     ]
     for browser_page, path in visits:
         browser_page.goto(base + path)
