@@ -37,3 +37,12 @@ def booking_for_request(request: HttpRequest, reference: str) -> Booking:
         if booking is not None:
             return with_booking_details(booking.pk)
     raise Http404("No such booking.")
+
+
+def acting_user(request: HttpRequest, booking: Booking):
+    """Return who acts on ``booking`` for the history: the signed-in user when it is the
+    booking's customer, else the customer the access link stands for."""
+    user = request.user
+    if user.is_authenticated and user.pk == booking.customer_id:
+        return user
+    return booking.customer

@@ -311,6 +311,7 @@ def test_a_signed_access_link_opens_that_booking_and_lets_the_visitor_cancel_it(
     assert response.status_code == 302 and response["Location"] == f"{url}?access={quote(token)}"
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
+    assert booking.history.get(action="booking.cancelled").actor == customer
 
 
 def test_a_signed_access_link_lets_the_visitor_reschedule(client, spa, booking, frozen_now):

@@ -29,7 +29,7 @@ from coresync.memberships.selectors import get_customer_access
 from coresync.memberships.services import add_month, cancel_membership, change_plan, subscribe
 from coresync.notifications.selectors import channel_enabled
 from coresync.spa.selectors import get_settings
-from coresync.web.access import access_token_of, booking_for_request
+from coresync.web.access import access_token_of, acting_user, booking_for_request
 from coresync.web.booking_flow import parse_start, reschedule_options
 from coresync.web.forms import DeleteAccountForm, PlanChoiceForm, ProfileForm
 from coresync.web.selectors import (
@@ -103,9 +103,8 @@ def cancel_booking_view(request: HttpRequest, reference: str) -> HttpResponse:
     booking = booking_for_request(request, reference)
     instant = now()
     if request.method == "POST":
-        actor = request.user if request.user.is_authenticated else booking.customer
         try:
-            booking = cancel_booking(booking, actor=actor, now=instant)
+            booking = cancel_booking(booking, actor=acting_user(request, booking), now=instant)
         except DomainError as error:
             messages.error(request, error.message)
         else:
@@ -125,7 +124,7 @@ def reschedule_booking_view(request: HttpRequest, reference: str) -> HttpRespons
     """Pick a new day (GET ``?date=``) and time (POST ``start``) for a booking. For the
     booking's signed-in customer or a visitor with the booking's access link."""
     booking = booking_for_request(request, reference)
-    actor = request.user if request.user.is_authenticated else booking.customer
+    actor = acting_user(request, booking)
     instant = now()
     error_message = ""
     if request.method == "POST":
