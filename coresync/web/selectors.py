@@ -40,19 +40,19 @@ class BookingRow:
 
 
 def booking_technicians(booking: Booking) -> list:
-    """Return the technicians serving ``booking``: those of its allocations (both therapists of
-    a couples booking, in allocation order), else its technician, else none (self-guided).
-    Uses prefetched ``allocations__technician`` when present; cancelled bookings keep their
-    (inactive) allocations, so they still name who was booked."""
-    seen, rows = set(), []
-    for allocation in sorted(booking.allocations.all(), key=lambda row: row.pk):
-        technician = allocation.technician
-        if technician is not None and technician.pk not in seen:
-            seen.add(technician.pk)
-            rows.append(technician)
+    """Return the technicians serving ``booking``, by name: those of its allocations (both
+    therapists of a couples booking), else its technician, else none (self-guided). Uses
+    prefetched ``allocations__technician`` when present; cancelled bookings keep their
+    (inactive) allocations, so they still name who was booked. The booking does not record
+    which guest has which therapist, so the order is the names'."""
+    rows = {
+        allocation.technician.pk: allocation.technician
+        for allocation in booking.allocations.all()
+        if allocation.technician is not None
+    }
     if not rows and booking.technician is not None:
-        rows = [booking.technician]
-    return rows
+        rows = {booking.technician.pk: booking.technician}
+    return sorted(rows.values(), key=lambda technician: (technician.name, technician.pk))
 
 
 def _with_details(bookings):

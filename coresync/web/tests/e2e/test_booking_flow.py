@@ -67,6 +67,7 @@ def test_a_guest_books_within_three_days_and_cannot_pick_ten_days_out(open_page)
     page.get_by_label("Email").fill("nia@example.com")
     page.get_by_label("Password").fill("a-very-good-pass-42")
     page.get_by_role("button", name="Create my account").click()
+    expect(page).to_have_url(re.compile(r"#step-confirm$"))  # back at the confirm step
     expect(page.locator("#confirm-booking")).to_be_visible()
     expect(page.locator("#step-time .step__summary")).to_have_text("10:00 AM – 11:00 AM")
     page.locator("#confirm-booking").click()

@@ -91,27 +91,43 @@ def test_every_page_on_a_phone_no_horizontal_scroll_at_375_or_320_px(
     open_page, member_with_booking
 ):
     """Screenshot each page at 375×812, then check it at 320 px wide too."""
-    wide = []
+    wide, wrapped = [], []
     for name, page in visit_all(open_page, member_with_booking, MOBILE):
         expect(page.locator("h1").first).to_be_visible()
         screenshot(page, name)
         if has_horizontal_scroll(page):
             wide.append(f"{name} at 375")
+        if len(set(page.eval_on_selector_all(".progress__num", ROWS_JS))) > 1:
+            wrapped.append(name)  # the booking steps' dots stay on one row
         page.set_viewport_size({"width": 320, "height": 640})
         if has_horizontal_scroll(page):
             wide.append(f"{name} at 320")
         page.set_viewport_size(MOBILE)
     assert wide == []
+    assert wrapped == []
+
+
+ROWS_JS = "(elements) => elements.map((element) => Math.round(element.getBoundingClientRect().top))"
+TALL_TIMES_JS = """(buttons) => buttons
+    .filter((button) => button.firstChild && button.firstChild.nodeType === Node.TEXT_NODE)
+    .filter((button) => {
+      const range = document.createRange();
+      range.selectNodeContents(button.firstChild);
+      return range.getClientRects().length > 1;  // the time broke over two lines
+    })
+    .map((button) => button.textContent.trim())"""
 
 
 def test_every_page_on_a_desktop(open_page, member_with_booking):
-    wide = []
+    wide, broken_times = [], []
     for name, page in visit_all(open_page, member_with_booking, DESKTOP):
         expect(page.locator("h1").first).to_be_visible()
         screenshot(page, name)
         if has_horizontal_scroll(page):
             wide.append(name)
+        broken_times += page.eval_on_selector_all("button.time", TALL_TIMES_JS)
     assert wide == []
+    assert broken_times == []
 
 
 SMALL_TARGETS_JS = """(scope) => {
