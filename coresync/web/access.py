@@ -5,6 +5,10 @@ The token opens that one booking only; the pages pass it along (query string or 
 ``access``) so that the booking's cancel and reschedule actions work for the same visitor.
 """
 
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest
 
 from coresync.bookings.access import ACCESS_QUERY_PARAMETER, booking_from_access_token
@@ -46,3 +50,16 @@ def acting_user(request: HttpRequest, booking: Booking):
     if user.is_authenticated and user.pk == booking.customer_id:
         return user
     return booking.customer
+
+
+def login_or_access_token(view: Callable) -> Callable:
+    """Like ``login_required``, but a request carrying an access token goes through (the view
+    then checks it with :func:`booking_for_request`)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if not request.user.is_authenticated and not access_token_of(request):
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -276,11 +276,13 @@ def test_a_booking_has_its_own_page_with_service_addons_therapist_prices_policy_
     assert "Suite A" not in page  # the room is the spa's business
 
 
-def test_a_booking_page_is_404_for_another_customer_and_for_a_visitor_without_a_link(
+def test_a_booking_page_is_404_for_another_customer_or_a_bad_link_and_asks_a_visitor_to_sign_in(
     client, spa, booking, frozen_now
 ):
     url = f"/account/bookings/{booking.reference}/"
-    assert client.get(url).status_code == 404
+    response = client.get(url)  # no session, no link: sign in first
+    assert response.status_code == 302 and response["Location"].startswith("/account/login/")
+    assert client.get(url, {"access": "forged"}).status_code == 404
     client.force_login(make_customer("nosy@example.com"))
     assert client.get(url).status_code == 404
     assert client.get(url + "invite.ics").status_code == 404

@@ -29,7 +29,12 @@ from coresync.memberships.selectors import get_customer_access
 from coresync.memberships.services import add_month, cancel_membership, change_plan, subscribe
 from coresync.notifications.selectors import channel_enabled
 from coresync.spa.selectors import get_settings
-from coresync.web.access import access_token_of, acting_user, booking_for_request
+from coresync.web.access import (
+    access_token_of,
+    acting_user,
+    booking_for_request,
+    login_or_access_token,
+)
 from coresync.web.booking_flow import parse_start, reschedule_options
 from coresync.web.forms import DeleteAccountForm, PlanChoiceForm, ProfileForm
 from coresync.web.selectors import (
@@ -74,6 +79,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "web/account/overview.html", context)
 
 
+@login_or_access_token
 def booking_detail(request: HttpRequest, reference: str) -> HttpResponse:
     """One booking: service, add-ons, therapist(s), price lines, policy and what may still be
     done. Opens for its signed-in customer or with the booking's signed ``?access=`` link."""
@@ -88,6 +94,7 @@ def booking_detail(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "web/account/booking_detail.html", context)
 
 
+@login_or_access_token
 def booking_invite_view(request: HttpRequest, reference: str) -> HttpResponse:
     """Download the booking's calendar invite (.ics): the same document as the confirmation
     email's attachment. Same access as the booking's page."""
@@ -97,6 +104,7 @@ def booking_invite_view(request: HttpRequest, reference: str) -> HttpResponse:
     return response
 
 
+@login_or_access_token
 def cancel_booking_view(request: HttpRequest, reference: str) -> HttpResponse:
     """GET: what cancelling now costs under the policy; POST: cancel. For the booking's
     signed-in customer or a visitor with the booking's access link."""
@@ -120,6 +128,7 @@ def cancel_booking_view(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, template, context)
 
 
+@login_or_access_token
 def reschedule_booking_view(request: HttpRequest, reference: str) -> HttpResponse:
     """Pick a new day (GET ``?date=``) and time (POST ``start``) for a booking. For the
     booking's signed-in customer or a visitor with the booking's access link."""
