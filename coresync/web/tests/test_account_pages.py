@@ -196,6 +196,8 @@ def test_switching_plan_shows_the_price_change_and_changes_nothing_before_confir
     assert Membership.objects.get(customer=base_member).plan.slug == "base"
     client.post("/membership/join/", {"plan": "unlimited"})  # no confirm: the review again
     assert Membership.objects.get(customer=base_member).plan.slug == "base"
+    same = client.get("/membership/join/?plan=base")
+    assert same.status_code == 302 and same["Location"] == "/account/"
 
 
 def test_cancelling_a_membership_first_says_when_it_ends_and_what_is_lost(

@@ -256,6 +256,9 @@ def membership_join(request: HttpRequest) -> HttpResponse:
     customer = request.user
     instant = now()
     access, today = _access(customer, instant)
+    if access.plan is not None and access.plan.pk == plan.pk:
+        messages.info(request, _("You are already on the %(plan)s plan.") % {"plan": plan.name})
+        return redirect("web:account")
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         try:
             if access.is_member:
