@@ -55,7 +55,7 @@ def test_choosing_a_service_opens_the_two_month_calendar(client, spa, frozen_now
     assert 'data-date="2026-12-02" data-state="available"' in page
     # Ten days out is in the priority period: members only for a guest, not bookable.
     assert 'data-date="2026-12-11" data-state="members_only"' in page
-    assert "Join to book them" in page
+    assert "See membership plans" in page
 
 
 def test_a_guest_picking_a_members_only_day_is_told_why_and_stays_on_the_date(
