@@ -21,13 +21,15 @@ from coresync.accounts.validation import normalize_phone
 from coresync.core.errors import InvalidInput
 
 
-def register_customer(*, email: str, password: str, name: str) -> User:
+def register_customer(*, email: str, password: str, name: str, phone: str = "") -> User:
     """Create a customer account.
 
     Args:
         email: login; stored lower-case; must be unused.
         password: checked by Django's password validators (length, common, numeric…).
         name: the customer's name (1-150 characters).
+        phone: optional; stored in E.164 form (:func:`normalize_phone`), used by the front
+            desk and the phone assistant to recognise the caller.
 
     Raises:
         InvalidInput: naming each bad field (email taken or malformed, weak password, name).
@@ -47,11 +49,15 @@ def register_customer(*, email: str, password: str, name: str) -> User:
         fields["password"] = " ".join(error.messages)
     if "email" not in fields and User.objects.filter(email__iexact=email).exists():
         fields["email"] = "An account with this email already exists."
+    try:
+        phone = normalize_phone(phone)
+    except InvalidInput as error:
+        fields.update(error.fields)
     if fields:
         raise InvalidInput("; ".join(fields.values()), fields=fields)
     try:
         with transaction.atomic():
-            return User.objects.create_user(email=email, password=password, name=name)
+            return User.objects.create_user(email=email, password=password, name=name, phone=phone)
     except IntegrityError as error:
         raise InvalidInput(
             "An account with this email already exists.",

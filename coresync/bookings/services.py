@@ -286,6 +286,7 @@ def create_booking(
     preferences: dict[str, Any] | None = None,
     notes: str = "",
     idempotency_key: str | None = None,
+    technicians: Sequence[Technician | str] = (),
     actor=None,
     now: datetime | None = None,
     enforce_booking_window: bool = True,
@@ -298,6 +299,8 @@ def create_booking(
         service: a Service or its slug; ``duration_minutes`` defaults to the shortest.
         start: aware datetime on the service's grid (any offset; stored in UTC).
         addon_slugs, guests, technician, room: the choices; technician/room ``None`` = any.
+        technicians: for a group (couples) booking, the technicians it must include besides
+            ``technician`` — one per guest at most; the engine chooses the rest.
         preferences, notes: the guest's wishes (pressure, temperature, music…).
         idempotency_key: a repeat with the same key and request returns the same booking
             (its ``was_replayed`` attribute is True); the same key with another request
@@ -317,6 +320,7 @@ def create_booking(
     service_slug = service.slug if isinstance(service, Service) else service
     technician_slug = technician.slug if isinstance(technician, Technician) else technician
     room_slug = room.slug if isinstance(room, Room) else room
+    named_slugs = [row.slug if isinstance(row, Technician) else row for row in technicians]
     check_start(start)
     day = local_date(start, spa_settings.zone)
     request = build_availability_request(
@@ -328,20 +332,22 @@ def create_booking(
         guests=guests,
         technician_slug=technician_slug,
         room_slug=room_slug,
+        technician_slugs=named_slugs,
     )
-    fingerprint = _fingerprint(
-        {
-            "service": service_slug,
-            "start": start.astimezone(spa_settings.zone).isoformat(),
-            "duration": request.minutes,
-            "addons": sorted(addon.slug for addon in request.addons),
-            "guests": guests,
-            "technician": technician_slug,
-            "room": room_slug,
-            "preferences": preferences or {},
-            "notes": notes,
-        }
-    )
+    fingerprinted = {
+        "service": service_slug,
+        "start": start.astimezone(spa_settings.zone).isoformat(),
+        "duration": request.minutes,
+        "addons": sorted(addon.slug for addon in request.addons),
+        "guests": guests,
+        "technician": technician_slug,
+        "room": room_slug,
+        "preferences": preferences or {},
+        "notes": notes,
+    }
+    if request.technician_slugs:  # absent otherwise, so earlier fingerprints still match
+        fingerprinted["technicians"] = sorted(request.technician_slugs)
+    fingerprint = _fingerprint(fingerprinted)
     if idempotency_key:
         replayed = _replay(customer, idempotency_key, fingerprint)
         if replayed is not None:

@@ -130,7 +130,7 @@ class PriceList:
         if explicit is not None:
             amount = quantize(explicit * guests)
             candidates.append(
-                (amount, QuoteLine("tier_price", f"{plan_name} price", amount - base))
+                (amount, QuoteLine("tier_price", f"{plan_name} member saving", amount - base))
             )
         else:
             discount = percent_of(base, self.access.discount_percent)
@@ -140,7 +140,9 @@ class PriceList:
             premium = self.tier_prices.get(Tier.PREMIUM)
             if premium is not None:
                 amount = quantize(premium * guests)
-                candidates.append((amount, QuoteLine("tier_price", "Premium price", amount - base)))
+                candidates.append(
+                    (amount, QuoteLine("tier_price", "Premium member saving", amount - base))
+                )
             elif self.premium_discount_percent is not None:
                 discount = percent_of(base, self.premium_discount_percent)
                 label = f"Premium discount ({self.premium_discount_percent.normalize():f}%)"

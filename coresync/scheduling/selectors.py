@@ -51,6 +51,9 @@ class AvailabilityRequest:
     technician_slug: str | None = None
     room_slug: str | None = None
     room_type: str | None = None
+    technician_slugs: tuple[str, ...] = ()
+    """For a group (couples) booking: every technician the slot must include, in addition to
+    ``technician_slug`` (one per guest at most; the engine chooses the others)."""
 
     @property
     def service_minutes(self) -> int:
@@ -76,11 +79,14 @@ def build_availability_request(
     technician_slug: str | None = None,
     room_slug: str | None = None,
     room_type: str | None = None,
+    technician_slugs: Sequence[str] = (),
 ) -> AvailabilityRequest:
     """Validate the parts of an availability question and load the service and add-ons.
 
     ``duration`` defaults to the service's shortest duration. ``date_to`` is inclusive and
-    the range is at most 93 days.
+    the range is at most 93 days. ``technician_slugs`` names the technicians a group
+    booking must include (a couple choosing both therapists): distinct, at most one per
+    guest, each able to perform the service.
 
     Raises:
         InvalidInput: naming the field — unknown service/technician/room/add-on slug, an
@@ -127,6 +133,19 @@ def build_availability_request(
             fields["technician"] = f'Unknown technician "{technician_slug}".'
         elif service.self_guided or service.skill not in (technician.skills or []):
             fields["technician"] = f"{technician.name} does not perform {service.name}."
+    named = [slug for slug in technician_slugs if slug]
+    if named:
+        everyone = [technician_slug, *named] if technician_slug else named
+        rows = {row.slug: row for row in Technician.objects.filter(slug__in=named, is_active=True)}
+        if len(set(everyone)) != len(everyone):
+            fields["technicians"] = "Choose a different technician for each guest."
+        elif len(everyone) > guests:
+            fields["technicians"] = f"Name at most {guests} technician(s), one per guest."
+        for slug in named:
+            if slug not in rows:
+                fields["technicians"] = f'Unknown technician "{slug}".'
+            elif service.self_guided or service.skill not in (rows[slug].skills or []):
+                fields["technicians"] = f"{rows[slug].name} does not perform {service.name}."
     if room_slug:
         room = Room.objects.filter(slug=room_slug, is_active=True).first()
         if room is None:
@@ -159,6 +178,7 @@ def build_availability_request(
         technician_slug=technician_slug or None,
         room_slug=room_slug or None,
         room_type=room_type or None,
+        technician_slugs=tuple(named),
     )
 
 
@@ -214,10 +234,11 @@ def _run(
         room_type=request.room_type,
         exclude_booking_id=exclude_booking_id,
     )
+    named = {request.technician_slug, *request.technician_slugs} - {None}
     required = [
         technician.id
         for technician in engine_input.technicians
-        if group and technician.slug == request.technician_slug
+        if group and technician.slug in named
     ]
     return find_slots(
         service_spec(request, spa_settings),

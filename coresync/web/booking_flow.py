@@ -35,6 +35,7 @@ from coresync.catalog.models import AddOn, Service, ServiceCategory
 from coresync.core.clock import local_date, within_calendar
 from coresync.core.clock import now as clock_now
 from coresync.core.errors import InvalidInput
+from coresync.memberships.models import MembershipPlan
 from coresync.memberships.selectors import CustomerAccess, get_customer_access
 from coresync.resources.models import Technician
 from coresync.scheduling.loader import candidate_technicians
@@ -55,10 +56,29 @@ ANY_TECHNICIAN = "any"
 
 # Which later choices a step's form leaves out, because they depend on it.
 DROPPED_BY = {
-    "date": ("start", "technician"),
-    "time": ("technician",),
+    "date": ("start", "technician", "second_technician"),
+    "time": ("technician", "second_technician"),
 }
-STATE_ORDER = ("service", "duration", "guests", "month", "date", "start", "technician", "addons")
+STATE_ORDER = (
+    "service",
+    "duration",
+    "guests",
+    "month",
+    "date",
+    "start",
+    "technician",
+    "second_technician",
+    "addons",
+)
+
+
+def default_guests(service: Service) -> int:
+    """How many guests a service is booked for unless the guest says otherwise: two for a
+    treatment given to several guests at once by therapists (the couples massage), else one.
+    A self-guided place (the steam room) is booked per person."""
+    if service.self_guided or service.max_guests < 2:
+        return 1
+    return 2
 
 
 def add_months(day: date, months: int) -> date:
@@ -109,12 +129,22 @@ class DayCell:
     label: str
     selected: bool
     focus: bool
+    beyond_window: bool = False
+    window_end: bool = False
+
+    @property
+    def state(self) -> str:
+        """What the day shows: the calendar's state, or ``beyond_plan`` for a member's day past
+        their plan's window that a longer plan reaches."""
+        return "beyond_plan" if self.beyond_window else self.day.state
 
     @property
     def css(self) -> str:
-        classes = ["day", f"day--{self.day.state}"]
+        classes = ["day", f"day--{self.state}"]
         if self.day.bookable:
             classes.append("day--bookable")
+        if self.window_end:
+            classes.append("day--window-end")
         if self.day.is_today:
             classes.append("day--today")
         if self.selected:
@@ -122,9 +152,11 @@ class DayCell:
         return " ".join(classes)
 
 
-def day_label(day: CalendarDay) -> str:
+def day_label(day: CalendarDay, *, beyond_window: bool = False, window_end: bool = False) -> str:
     """Return what a screen reader says for a calendar day."""
-    if day.state == "available":
+    if beyond_window:
+        state = _("beyond your plan's booking window")
+    elif day.state == "available":
         state = _("available")
     elif day.state == "members_only":
         state = _("members only, available to you") if day.bookable else _("members only")
@@ -133,7 +165,42 @@ def day_label(day: CalendarDay) -> str:
     label = f"{formats.date_format(day.date, 'l, F j')}: {state}"
     if day.is_today:
         label += ", " + _("today")
+    if window_end:
+        label += ", " + _("the last day your plan can book")
     return label
+
+
+@dataclass(frozen=True)
+class PlanWindow:
+    """A plan's name and how many days ahead it books (for "Base 30, Premium 60…")."""
+
+    name: str
+    advance_days: int
+
+
+def plan_windows() -> list[PlanWindow]:
+    """Return the offered plans' booking windows, shortest first."""
+    plans = MembershipPlan.objects.filter(is_active=True).order_by("advance_days", "monthly_price")
+    return [PlanWindow(plan.name, plan.advance_days) for plan in plans]
+
+
+def windows_sentence(windows: list[PlanWindow]) -> str:
+    """Return "Base members book up to 30 days ahead, Premium 60, Unlimited 90"."""
+    if not windows:
+        return ""
+    first, *others = windows
+    text = _("%(plan)s members book up to %(days)s days ahead") % {
+        "plan": first.name,
+        "days": first.advance_days,
+    }
+    for window in others:
+        text += ", " + _("%(plan)s %(days)s") % {"plan": window.name, "days": window.advance_days}
+    return text
+
+
+def longer_window(access: CustomerAccess, windows: list[PlanWindow]) -> PlanWindow | None:
+    """Return the first plan that books further ahead than ``access`` (the next tier up)."""
+    return next((window for window in windows if window.advance_days > access.advance_days), None)
 
 
 @dataclass
@@ -151,6 +218,9 @@ class CalendarView:
 class TimeGroup:
     label: str
     offers: list[SlotOffer]
+    perks: frozenset = frozenset()
+    """Starts (aware datetimes) held for members — priority or VIP-only times — on a day a
+    guest could otherwise book: shown to members as their perk."""
 
 
 @dataclass
@@ -191,6 +261,8 @@ class BookingFlow:
     start: datetime | None = None
     technician: str | None = None
     technician_row: Technician | None = None
+    second_technician: str | None = None
+    second_technician_row: Technician | None = None
     available_addons: list[AddOn] = field(default_factory=list)
     addons: list[AddOn] = field(default_factory=list)
     preferences: dict[str, str] = field(default_factory=dict)
@@ -200,6 +272,7 @@ class BookingFlow:
     edit: str | None = None
     messages: dict[str, list[str]] = field(default_factory=dict)
     members_only_notice: bool = False
+    windows: list[PlanWindow] = field(default_factory=list)
     # Filled for open steps only (see :func:`load_open_steps`).
     calendar: "CalendarView | None" = None
     time_groups: list[TimeGroup] = field(default_factory=list)
@@ -211,6 +284,25 @@ class BookingFlow:
     @property
     def needs_technician(self) -> bool:
         return self.service is not None and not self.service.self_guided
+
+    @property
+    def is_couple(self) -> bool:
+        """Two guests, each with a therapist: the therapist step asks for both."""
+        return self.needs_technician and self.guests == 2
+
+    @property
+    def named_technicians(self) -> list[str]:
+        """The therapists the guest named (not "any"), guest 1 first."""
+        chosen = [self.technician, self.second_technician if self.is_couple else None]
+        return [slug for slug in chosen if slug and slug != ANY_TECHNICIAN]
+
+    @property
+    def therapist_names(self) -> list[str]:
+        """One entry per guest with a therapist: the name, or "Any available therapist"."""
+        rows = [self.technician_row]
+        if self.is_couple:
+            rows.append(self.second_technician_row)
+        return [row.name if row else _("Any available therapist") for row in rows]
 
     def is_complete(self, step: str) -> bool:
         return {
@@ -316,6 +408,11 @@ class BookingFlow:
                 return start
             return f"{start} – {formats.time_format(self.local_end, 'g:i A')}"
         if step == "technician":
+            if self.is_couple:
+                return _("Guest 1: %(first)s; guest 2: %(second)s") % {
+                    "first": self.therapist_names[0],
+                    "second": self.therapist_names[1],
+                }
             if self.technician == ANY_TECHNICIAN:
                 return _("Any available therapist")
             return self.technician_row.name
@@ -332,6 +429,19 @@ class BookingFlow:
     @property
     def free_until(self) -> datetime | None:
         return self.policy.free_until(self.start) if self.start else None
+
+    @property
+    def window_end(self) -> date:
+        """The last spa-local day the guest's tier may book."""
+        return date.fromordinal(self.today.toordinal() + self.access.advance_days)
+
+    @property
+    def next_window(self) -> PlanWindow | None:
+        return longer_window(self.access, self.windows)
+
+    @property
+    def windows_text(self) -> str:
+        return windows_sentence(self.windows)
 
     @property
     def free_cancellation_passed(self) -> bool:
@@ -359,6 +469,8 @@ class BookingFlow:
             pairs.append(("start", self.local_start.isoformat()))
         if self.technician:
             pairs.append(("technician", self.technician))
+        if self.technician and self.is_couple and self.second_technician:
+            pairs.append(("second_technician", self.second_technician))
         pairs += [("addons", addon.slug) for addon in self.addons]
         for field_ in PREFERENCE_FIELDS:
             value = self.preferences.get(field_.name, "")
@@ -374,7 +486,7 @@ class BookingFlow:
             "treatment": ("service", "duration", "guests"),
             "date": ("date",),
             "time": ("start",),
-            "technician": ("technician",),
+            "technician": ("technician", "second_technician"),
             "details": ("addons", *[f.name for f in PREFERENCE_FIELDS]),
             "month": ("month",),
             "options": ("duration", "guests"),
@@ -429,6 +541,12 @@ class BookingFlow:
     @property
     def page_url(self) -> str:
         return self.url()
+
+    @property
+    def confirm_url(self) -> str:
+        """The page with every choice, scrolled to the confirm step (where a guest who signs
+        in or up on the way lands)."""
+        return f"{self.url()}#step-confirm"
 
     # -- display helpers --------------------------------------------------------------------
 
@@ -500,6 +618,7 @@ def read_flow(params, user, *, now: datetime | None = None) -> BookingFlow:
     today = local_date(now, spa.zone)
     access = get_customer_access(user, today, spa)
     flow = BookingFlow(now=now, today=today, spa=spa, access=access, categories=_categories())
+    flow.windows = plan_windows()
     flow.saved_preferences = saved_preferences(user)
     flow.preferences = _preferences(params, user)
     edit = params.get("edit")
@@ -552,9 +671,9 @@ def _read_treatment(flow: BookingFlow, params) -> None:
     if duration not in durations:
         duration = durations[0]
     try:
-        guests = int(params.get("guests") or 1)
+        guests = int(params.get("guests") or default_guests(service))
     except ValueError:
-        guests = 1
+        guests = default_guests(service)
     guests = min(max(guests, 1), service.max_guests)
     flow.available_addons = list(service.addons.filter(is_active=True).order_by("name"))
     wanted = set(params.getlist("addons"))
@@ -596,24 +715,35 @@ def _read_date(flow: BookingFlow, params) -> None:
         return
     days_ahead = (day - flow.today).days
     if days_ahead > flow.access.advance_days:
-        widest = widest_plan_access()
-        if not flow.access.is_member and widest and days_ahead <= widest.advance_days:
+        longest = flow.windows[-1].advance_days if flow.windows else 0
+        if days_ahead <= longest:
             flow.members_only_notice = True
+        if not flow.access.is_member and days_ahead <= longest:
             flow.add_message(
                 "date",
                 ngettext(
-                    "%(day)s is in the members' priority period. Without a membership you "
-                    "can book up to %(days)s day ahead; members book up to %(member_days)s "
-                    "days ahead.",
-                    "%(day)s is in the members' priority period. Without a membership you "
-                    "can book up to %(days)s days ahead; members book up to %(member_days)s "
-                    "days ahead.",
+                    "%(day)s is in the members' priority period: %(windows)s. Without a "
+                    "membership you can book up to %(days)s day ahead.",
+                    "%(day)s is in the members' priority period: %(windows)s. Without a "
+                    "membership you can book up to %(days)s days ahead.",
                     flow.access.advance_days,
+                )
+                % {"day": label, "windows": flow.windows_text, "days": flow.access.advance_days},
+            )
+        elif flow.access.is_member and days_ahead <= longest:
+            upgrade = next(w for w in flow.windows if w.advance_days >= days_ahead)
+            flow.add_message(
+                "date",
+                _(
+                    "%(day)s is past the end of your window: your %(plan)s plan books %(days)s "
+                    "days ahead — %(other)s books %(other_days)s."
                 )
                 % {
                     "day": label,
+                    "plan": flow.access.plan.name,
                     "days": flow.access.advance_days,
-                    "member_days": widest.advance_days,
+                    "other": upgrade.name,
+                    "other_days": upgrade.advance_days,
                 },
             )
         else:
@@ -663,6 +793,9 @@ def _read_technician(flow: BookingFlow, params) -> None:
         return
     if not chosen:
         return
+    if flow.is_couple:
+        _read_couple_technicians(flow, chosen, params.get("second_technician") or ANY_TECHNICIAN)
+        return
     if chosen == ANY_TECHNICIAN:
         flow.technician = ANY_TECHNICIAN
         flow.offer = offer_at(flow.day_offers, flow.start)
@@ -688,6 +821,55 @@ def _read_technician(flow: BookingFlow, params) -> None:
     flow.technician, flow.technician_row, flow.offer = row.slug, row, offer
 
 
+def _read_couple_technicians(flow: BookingFlow, first: str, second: str) -> None:
+    """Check the two guests' therapists ("any" or a slug each) against the chosen start."""
+    named = [slug for slug in (first, second) if slug != ANY_TECHNICIAN]
+    rows = {
+        row.slug: row
+        for row in Technician.objects.filter(slug__in=named, is_active=True)
+        if flow.service.skill in (row.skills or [])
+    }
+    time = formats.time_format(flow.local_start, "g:i A")
+    if len(set(named)) < len(named):
+        flow.add_message("technician", _("Choose a different therapist for each guest."))
+        return
+    if any(slug not in rows for slug in named):
+        flow.add_message(
+            "technician",
+            _("Sorry, that therapist does not give this treatment. Choose another therapist."),
+        )
+        return
+    offer = offer_at(flow.day_offers, flow.start) if not named else None
+    if named:
+        request = replace(
+            _day_request(flow, flow.day), technician_slug=None, technician_slugs=tuple(named)
+        )
+        offer = offer_at(get_availability(request, flow.access, now=flow.now), flow.start)
+    if offer is None and len(named) == 1:
+        flow.add_message(
+            "technician",
+            _(
+                "Sorry, %(name)s is not free at %(time)s for this treatment: someone may have "
+                "just booked that time. Choose another therapist."
+            )
+            % {"name": rows[named[0]].name, "time": time},
+        )
+        return
+    if offer is None:
+        flow.add_message(
+            "technician",
+            _(
+                "Sorry, %(first)s and %(second)s are not both free at %(time)s. Choose other "
+                "therapists or any available therapist."
+            )
+            % {"first": rows[named[0]].name, "second": rows[named[1]].name, "time": time},
+        )
+        return
+    flow.technician, flow.second_technician = first, second
+    flow.technician_row, flow.second_technician_row = rows.get(first), rows.get(second)
+    flow.offer = offer
+
+
 def load_open_steps(flow: BookingFlow) -> None:
     """Load what the open steps display: the calendar, the times, the therapists."""
     if flow.step_state("date") == "open":
@@ -695,7 +877,7 @@ def load_open_steps(flow: BookingFlow) -> None:
             flow.request, flow.access, flow.month_shown(), flow.now, selected=flow.day
         )
     if flow.step_state("time") == "open":
-        flow.time_groups = group_times(flow.day_offers, flow.spa)
+        flow.time_groups = group_times(flow.day_offers, flow.spa, flow.today)
     if flow.step_state("technician") == "open":
         flow.technician_choices = technicians_at(flow)
 
@@ -736,43 +918,61 @@ def calendar_view(
 ) -> CalendarView:
     """Return the two-month calendar from ``first`` for ``access``, ``selected`` marked."""
     months = calendar_months(request, access, first, now)
+    today = local_date(now, get_settings().zone)
+    window_end = date.fromordinal(today.toordinal() + access.advance_days)
+    reach = max((window.advance_days for window in plan_windows()), default=0)
+    horizon = date.fromordinal(today.toordinal() + reach)
     days = [day for month in months for week in month.weeks for day in week if day]
     dates = {day.date for day in days}
-    today = next((day.date for day in days if day.is_today), None)
+    shown_today = next((day.date for day in days if day.is_today), None)
     bookable = next((day.date for day in days if day.bookable), None)
     focus = next(
-        (candidate for candidate in (selected, today, bookable) if candidate in dates),
+        (candidate for candidate in (selected, shown_today, bookable) if candidate in dates),
         days[0].date if days else None,
     )
+
+    def cell(day: CalendarDay) -> DayCell:
+        # A member sees the last day of their window and, past it, the days a longer plan
+        # reaches (the message on choosing one names that plan).
+        beyond = access.is_member and window_end < day.date <= horizon
+        last = access.is_member and day.date == window_end
+        return DayCell(
+            day=day,
+            iso=day.date.isoformat(),
+            label=day_label(day, beyond_window=beyond, window_end=last),
+            selected=day.date == selected,
+            focus=day.date == focus,
+            beyond_window=beyond,
+            window_end=last,
+        )
+
     for month in months:
-        month.weeks = [
-            [
-                DayCell(
-                    day=day,
-                    iso=day.date.isoformat(),
-                    label=day_label(day),
-                    selected=day.date == selected,
-                    focus=day.date == focus,
-                )
-                if day
-                else None
-                for day in week
-            ]
-            for week in month.weeks
-        ]
+        month.weeks = [[cell(day) if day else None for day in week] for week in month.weeks]
     return CalendarView(months, weekday_names(), selected, focus)
 
 
-def group_times(offers: list[SlotOffer], spa: SpaSettings) -> list[TimeGroup]:
-    """Group a day's offers into morning, afternoon and evening (local time)."""
+def group_times(
+    offers: list[SlotOffer], spa: SpaSettings, today: date | None = None
+) -> list[TimeGroup]:
+    """Group a day's offers into morning, afternoon and evening (local time). With ``today``,
+    members-only offers on a day inside the guests' window (priority and VIP-only holds) are
+    listed as perks."""
     groups = [
         TimeGroup(_("Morning"), []),
         TimeGroup(_("Afternoon"), []),
         TimeGroup(_("Evening"), []),
     ]
+    perks = set()
     for offer in offers:
-        hour = offer.slot.start.astimezone(spa.zone).hour
-        groups[0 if hour < 12 else 1 if hour < 17 else 2].offers.append(offer)
+        local = offer.slot.start.astimezone(spa.zone)
+        groups[0 if local.hour < 12 else 1 if local.hour < 17 else 2].offers.append(offer)
+        guests_window = (
+            today is not None and (local.date() - today).days <= spa.non_member_advance_days
+        )
+        if offer.slot.member_only and guests_window:
+            perks.add(offer.slot.start)
+    for group in groups:
+        group.perks = frozenset(perks)
     return [group for group in groups if group.offers]
 
 
@@ -808,11 +1008,17 @@ class RescheduleOptions:
     time_groups: list[TimeGroup]
     prev_url: str | None
     next_url: str | None
+    window_end: date | None = None
+    next_window: PlanWindow | None = None
+    windows_text: str = ""
 
 
-def reschedule_options(booking, params, user, *, now: datetime) -> RescheduleOptions:
+def reschedule_options(
+    booking, params, user, *, now: datetime, access_token: str = ""
+) -> RescheduleOptions:
     """Return what the reschedule page shows for ``booking``: the same service, duration,
-    add-ons and guests, on the calendar of the customer's current tier."""
+    add-ons and guests, on the calendar of the customer's current tier. ``access_token``
+    (a booking link's ``?access=``) is carried along in the month links."""
     spa = get_settings()
     today = local_date(now, spa.zone)
     access = get_customer_access(user, today, spa)
@@ -833,13 +1039,16 @@ def reschedule_options(booking, params, user, *, now: datetime) -> RescheduleOpt
     first = min(max(wanted, first_allowed), last_allowed)
     times = []
     if chosen_day is not None:
-        times = group_times(get_availability(request, access, now=now), spa)
+        times = group_times(get_availability(request, access, now=now), spa, today)
     base = reverse("web:reschedule", args=[booking.reference])
 
     def month_link(month: date) -> str | None:
         if not first_allowed <= month <= last_allowed:
             return None
-        return f"{base}?{urlencode({'month': month.strftime('%Y-%m')})}"
+        query = {"month": month.strftime("%Y-%m")}
+        if access_token:
+            query["access"] = access_token
+        return f"{base}?{urlencode(query)}"
 
     return RescheduleOptions(
         calendar=calendar_view(request, access, first, now, selected=chosen_day),
@@ -847,4 +1056,7 @@ def reschedule_options(booking, params, user, *, now: datetime) -> RescheduleOpt
         time_groups=times,
         prev_url=month_link(add_months(first, -1)),
         next_url=month_link(add_months(first, 1)),
+        window_end=date.fromordinal(today.toordinal() + access.advance_days),
+        next_window=longer_window(access, windows := plan_windows()),
+        windows_text=windows_sentence(windows),
     )

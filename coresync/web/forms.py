@@ -35,6 +35,16 @@ class SignupForm(forms.Form):
         help_text=_("At least 8 characters, not only digits, not a common password."),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+    phone = forms.CharField(
+        label=_("Phone (optional)"),
+        required=False,
+        max_length=32,
+        help_text=_(
+            "With the country code, e.g. +1 551 574 2281. The front desk and our phone "
+            "assistant use it to find your bookings when you call."
+        ),
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}),
+    )
 
 
 class PasswordResetRequestForm(forms.Form):

@@ -62,7 +62,16 @@ urlpatterns = [
     path("unsubscribe/<str:token>/", unsubscribe.unsubscribe_view, name="unsubscribe"),
     path("account/data/export/", account.export_data, name="export"),
     path("account/delete/", account.delete, name="delete_account"),
-    path("account/bookings/<reference:reference>/", account.booking_detail, name="booking_detail"),
+    path(
+        "account/bookings/<reference:reference>/",
+        account.booking_detail,
+        name="booking_detail",
+    ),
+    path(
+        "account/bookings/<reference:reference>/invite.ics",
+        account.booking_invite_view,
+        name="booking_invite",
+    ),
     path(
         "account/bookings/<reference:reference>/cancel/", account.cancel_booking_view, name="cancel"
     ),

@@ -5,11 +5,12 @@ from decimal import Decimal
 
 import pytest
 
-from conftest import local, make_customer
+from conftest import add_hours, local, make_customer
 from coresync.bookings.errors import IdempotencyKeyReused
 from coresync.bookings.models import Allocation, Booking, BookingHistory, BookingStatus
 from coresync.bookings.services import create_booking
 from coresync.core.errors import InvalidInput
+from coresync.resources.models import Technician
 from coresync.scheduling.errors import OutsideBookingWindow, OutsideWorkingHours, SlotUnavailable
 
 pytestmark = pytest.mark.django_db
@@ -281,3 +282,55 @@ def test_couples_booking_may_name_one_of_its_technicians(spa, customer, frozen_n
         )
     )
     assert "cleo" in technicians and len(technicians) == 2
+
+
+def _allocated_technicians(booking) -> set[str]:
+    return {
+        allocation.technician.slug
+        for allocation in booking.allocations.select_related("technician")
+        if allocation.technician_id
+    }
+
+
+def test_a_couples_booking_can_name_both_technicians(spa, customer, frozen_now):
+    booking = create_booking(
+        customer=customer,
+        service="couples",
+        start=local(2026, 12, 2, 10),
+        guests=2,
+        technicians=["ben", "ana"],
+    )
+    assert _allocated_technicians(booking) == {"ana", "ben"}
+
+
+def test_a_couples_booking_naming_a_busy_technician_is_refused_and_books_nothing(
+    spa, customer, frozen_now
+):
+    cleo = Technician.objects.create(slug="cleo", name="Cleo", skills=["massage"])
+    add_hours(cleo, "09:00", "17:00")
+    start = local(2026, 12, 2, 10)
+    create_booking(customer=customer, service="swedish", start=start, technician="ana")
+    # Ben and Cleo could serve the couple; the one they named cannot.
+    with pytest.raises(SlotUnavailable):
+        create_booking(
+            customer=make_customer("two@example.com"),
+            service="couples",
+            start=start,
+            guests=2,
+            technicians=["ana"],
+        )
+    assert Booking.objects.count() == 1
+
+
+def test_a_couples_booking_cannot_name_one_technician_twice(spa, customer, frozen_now):
+    with pytest.raises(InvalidInput) as caught:
+        create_booking(
+            customer=customer,
+            service="couples",
+            start=local(2026, 12, 2, 10),
+            guests=2,
+            technician="ana",
+            technicians=["ana"],
+        )
+    assert "technicians" in caught.value.fields
+    assert Booking.objects.count() == 0

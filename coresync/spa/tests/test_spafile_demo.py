@@ -3,6 +3,7 @@
 from io import StringIO
 
 import pytest
+import yaml
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
@@ -127,3 +128,12 @@ def test_demo_command_prints_the_logins_and_the_url(frozen_now):
     assert "  manager                   manager@coresync.example    demo-pass-123" in text
     assert "  member (vip)              vip@coresync.example        demo-pass-123" in text
     assert all(email in text for email in DEMO_LOGINS)
+
+
+def test_every_demo_service_has_a_guest_facing_description():
+    document = yaml.safe_load(DEMO_FILE.read_text())
+    missing = [entry["slug"] for entry in document["services"] if not entry.get("description")]
+    assert missing == []
+    developer_words = ("no therapist", "just a place")
+    for entry in document["services"]:
+        assert not any(words in entry["description"] for words in developer_words), entry["slug"]

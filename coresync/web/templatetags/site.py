@@ -1,4 +1,5 @@
-"""Template filters of the guest site: money and percentages from ``Decimal``."""
+"""Template filters of the guest site: money and percentages from ``Decimal``, a booking's
+therapists and preferences."""
 
 from decimal import Decimal
 
@@ -6,8 +7,10 @@ from django import template
 from django.utils import timezone
 from django.utils.formats import number_format
 
+from coresync.accounts.preferences import PREFERENCE_FIELDS
 from coresync.core.money import quantize
 from coresync.spa.selectors import get_settings
+from coresync.web.selectors import booking_technicians
 
 register = template.Library()
 
@@ -45,3 +48,20 @@ def percent(fraction) -> str:
     """Format a fraction as a percentage without trailing zeros: ``0.08875`` → ``8.875%``."""
     value = (Decimal(str(fraction)) * 100).normalize()
     return f"{value:f}%"
+
+
+@register.filter
+def therapists(booking) -> list[str]:
+    """The names of the therapists serving ``booking`` (both for a couples booking)."""
+    return [technician.name for technician in booking_technicians(booking)]
+
+
+@register.filter
+def preference_lines(preferences) -> list[tuple[str, str]]:
+    """``(label, value label)`` for each spa preference set in ``preferences`` (a dict)."""
+    preferences = preferences or {}
+    return [
+        (str(field_.label), str(field_.label_of(preferences[field_.name])))
+        for field_ in PREFERENCE_FIELDS
+        if preferences.get(field_.name)
+    ]

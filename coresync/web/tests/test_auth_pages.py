@@ -1,6 +1,7 @@
 """Sign in, sign up, sign out and password reset on the site."""
 
 import re
+from urllib.parse import unquote
 
 import pytest
 from django.core import mail
@@ -11,6 +12,7 @@ from coresync.accounts.services import set_role
 from coresync.core.clock import now
 from coresync.notifications.models import OutboxMessage
 from coresync.notifications.outbox import dispatch_due
+from coresync.web.tests.test_booking_page import book_url, ready_params
 
 pytestmark = pytest.mark.django_db
 
@@ -189,3 +191,31 @@ def test_sign_out_is_a_post(client, spa, customer):
     response = client.post("/account/logout/")
     assert response["Location"] == "/"
     assert client.get("/account/").status_code == 302
+
+
+def test_signing_up_at_confirm_lands_on_the_confirm_step(client, spa, frozen_now):
+    form = {"name": "Nia", "email": "nia@example.com", "password": "a-very-good-pass-42"}
+    page = client.get(book_url(**ready_params())).content.decode()
+    match = re.search(r'href="/account/signup/\?next=([^"]+)"', page)
+    next_url = unquote(match.group(1))
+    assert next_url.startswith("/book/?service=swedish") and next_url.endswith("#step-confirm")
+    response = client.post(
+        "/account/signup/",
+        {**form, "next": next_url},
+    )
+    assert response["Location"] == next_url
+    login = client.post("/book/confirm/", ready_params())  # signed in now: this books
+    assert login.status_code == 302 and login["Location"].startswith("/book/done/")
+
+
+def test_sign_up_takes_an_optional_phone_in_e164(client, spa):
+    form = {"name": "Nia", "email": "nia@example.com", "password": "a-very-good-pass-42"}
+    page = client.get("/account/signup/").content.decode()
+    assert 'type="tel"' in page and "Phone (optional)" in page
+    refused = client.post("/account/signup/", {**form, "phone": "call me"})
+    assert refused.status_code == 200 and "with its country code" in refused.content.decode()
+    assert not User.objects.filter(email="nia@example.com").exists()
+    client.post("/account/signup/", {**form, "phone": "(551) 574-2281"})
+    assert User.objects.get(email="nia@example.com").phone == "+15515742281"
+    client.post("/account/signup/", {**form, "email": "no-phone@example.com"})
+    assert User.objects.get(email="no-phone@example.com").phone == ""

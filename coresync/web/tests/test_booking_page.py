@@ -6,10 +6,13 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
+from django.utils.html import escape
 
-from conftest import local, make_customer
+from conftest import add_hours, local, make_customer
 from coresync.bookings.models import Booking, BookingStatus
 from coresync.bookings.services import create_booking
+from coresync.memberships.models import TierPrice
+from coresync.resources.models import SlotHold, Technician
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +55,7 @@ def test_choosing_a_service_opens_the_two_month_calendar(client, spa, frozen_now
     assert 'data-date="2026-12-02" data-state="available"' in page
     # Ten days out is in the priority period: members only for a guest, not bookable.
     assert 'data-date="2026-12-11" data-state="members_only"' in page
-    assert "Join to book them" in page
+    assert "See membership plans" in page
 
 
 def test_a_guest_picking_a_members_only_day_is_told_why_and_stays_on_the_date(
@@ -281,3 +284,127 @@ def test_nul_characters_in_any_parameter_never_fail_or_reach_the_database(
     }
     for booking in Booking.objects.all():
         assert "\x00" not in f"{booking.notes}{booking.preferences}{booking.idempotency_key}"
+
+
+def test_the_done_page_has_calendar_address_arrival_wishes_and_email_but_no_room(
+    client, spa, customer, frozen_now, settings
+):
+    client.force_login(customer)
+    form = {**ready_params(pressure="firm"), "idempotency_key": "k-done", "notes": "Bad knee"}
+    response = client.post("/book/confirm/", form)
+    booking = Booking.objects.get()
+    page = client.get(response["Location"]).content.decode()
+    assert f'href="/account/bookings/{booking.reference}/invite.ics"' in page
+    assert "Add to calendar" in page
+    assert escape(settings.SPA_ADDRESS) in page and escape(settings.SPA_PARKING) in page
+    assert escape(settings.SPA_WHAT_TO_BRING) in page
+    assert "Pressure: Firm" in page and "Bad knee" in page
+    assert "We've emailed you the confirmation at <strong>guest@example.com</strong>." in page
+    assert booking.room.name not in page
+
+
+def test_a_couples_service_is_for_two_guests_by_default(client, spa, frozen_now):
+    page = client.get(book_url(service="couples")).content.decode()
+    assert '<option value="2" selected>2</option>' in page
+    assert "Couples Massage, 60 min, 2 guests" in page
+
+
+def test_a_couple_picks_a_therapist_for_each_guest_and_sees_both_everywhere(
+    client, spa, customer, frozen_now
+):
+    client.force_login(customer)
+    params = ready_params(service="couples", guests="2", technician="")
+    page = client.get(book_url(**params)).content.decode()
+    assert "Therapist for guest 1" in page and "Therapist for guest 2" in page
+    assert 'name="second_technician" value="ben"' in page
+    params = ready_params(service="couples", guests="2", technician="ben", second_technician="ana")
+    page = client.get(book_url(**params)).content.decode()
+    assert "Guest 1: Ben; guest 2: Ana" in page and 'id="confirm-booking"' in page
+    response = client.post("/book/confirm/", {**params, "idempotency_key": "k-couple"})
+    booking = Booking.objects.get()
+    assert {a.technician.slug for a in booking.allocations.all() if a.technician_id} == {
+        "ana",
+        "ben",
+    }
+    done = client.get(response["Location"]).content.decode()
+    assert "<dd data-therapists>Ana, Ben</dd>" in done
+    account = client.get("/account/").content.decode()
+    assert "<span data-therapists>Ana, Ben</span>" in account
+    detail = client.get(f"/account/bookings/{booking.reference}/").content.decode()
+    assert "<dd data-therapists>Ana, Ben</dd>" in detail
+
+
+def test_a_couple_cannot_pick_one_therapist_twice_or_a_busy_one(client, spa, customer, frozen_now):
+    same = ready_params(service="couples", guests="2", technician="ben", second_technician="ben")
+    page = client.get(book_url(**same)).content.decode()
+    assert "Choose a different therapist for each guest." in page
+    assert 'id="confirm-booking"' not in page
+    cleo = Technician.objects.create(slug="cleo", name="Cleo", skills=["massage"])
+    add_hours(cleo, "09:00", "17:00")
+    rival = make_customer("rival@example.com")
+    create_booking(customer=rival, service="swedish", start=START, technician="ana")
+    busy = ready_params(service="couples", guests="2", technician="ana", second_technician="any")
+    page = client.get(book_url(**busy)).content.decode()
+    assert "Sorry, Ana is not free at 10:00 AM" in page
+    client.force_login(customer)
+    response = client.post("/book/confirm/", {**busy, "idempotency_key": "k-busy"})
+    assert response.status_code == 409
+    assert not Booking.objects.filter(customer=customer).exists()
+
+
+def test_a_guest_is_told_the_real_windows_of_each_plan(client, spa, frozen_now):
+    page = client.get(book_url(service="swedish", date="2026-12-11")).content.decode()
+    assert (
+        "Friday, December 11 is in the members&#x27; priority period: Base members book up"
+        " to 30 days ahead, Premium 60, Unlimited 90." in page
+    )
+    assert "members book up to 90 days ahead" not in page
+    calendar = client.get(book_url(service="swedish")).content.decode()
+    assert "Base members book up to 30 days ahead, Premium 60, Unlimited 90." in calendar
+
+
+def test_a_member_sees_where_their_window_ends_and_what_books_further(
+    client, spa, base_member, frozen_now
+):
+    client.force_login(base_member)
+    page = client.get(book_url(service="swedish", month="2026-12")).content.decode()
+    assert "Your Base plan books 30 days ahead: until Thursday, December 31." in page
+    assert "Premium books 60." in page and 'href="/membership/"' in page
+    assert 'data-date="2026-12-31" data-state="members_only" class="day day--members_only' in page
+    assert "day--window-end" in page
+    assert "Thursday, December 31: members only, available to you, the last day" in page
+    page = client.get(book_url(service="swedish", month="2027-01")).content.decode()
+    assert 'data-date="2027-01-05" data-state="beyond_plan"' in page
+    page = client.get(book_url(service="swedish", date="2027-01-05")).content.decode()
+    assert (
+        "Tuesday, January 5 is past the end of your window: your Base plan books 30 days"
+        " ahead — Premium books 60." in page
+    )
+    assert 'href="/membership/"' in page and 'id="step-time"' not in page
+
+
+def test_priority_times_are_marked_as_a_member_perk(client, spa, premium_member, frozen_now):
+    SlotHold.objects.create(
+        level="priority",
+        starts_at=local(2026, 12, 2, 10),
+        ends_at=local(2026, 12, 2, 11),
+        held_until=local(2026, 12, 2, 0),
+    )
+    guest_page = client.get(book_url(service="swedish", date="2026-12-02")).content.decode()
+    assert "Member perk" not in guest_page
+    client.force_login(premium_member)
+    page = client.get(book_url(service="swedish", date="2026-12-02")).content.decode()
+    ten = page[page.index(f'value="{START.isoformat()}"') - 60 :][:400]
+    assert "time--perk" in ten and "Member perk" in ten
+    later = local(2026, 12, 2, 11, 30).isoformat()
+    assert "time--perk" not in page[page.index(f'value="{later}"') - 60 :][:200]
+
+
+def test_a_tier_price_reads_as_a_member_saving_not_a_base_price(
+    client, spa, base_member, frozen_now
+):
+    TierPrice.objects.create(service=spa.swedish, tier="base", minutes=60, price="70.00")
+    client.force_login(base_member)
+    page = client.get(book_url(**ready_params())).content.decode()
+    assert "Base member saving</th><td>−$30.00" in page
+    assert "Base price" not in page

@@ -3,6 +3,7 @@ show membership prices and the real cancellation policy, and stay within the pag
 
 import gzip
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -89,3 +90,62 @@ def test_each_page_stays_under_200_kb_compressed(client, spa, frozen_now, path):
         with open(found, "rb") as asset:
             total += len(gzip.compress(asset.read()))
     assert total < BUDGET_BYTES
+
+
+def _css_rules() -> list[tuple[str, str]]:
+    css = (Path(__file__).parents[1] / "static" / "web" / "site.css").read_text()
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    return [(selector.strip(), body) for selector, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css)]
+
+
+@pytest.mark.parametrize(
+    ("day", "swatch"),
+    [
+        (".day--available", ".swatch--available"),
+        (".day--members_only.day--bookable", ".swatch--priority"),
+        (".day--members_only:not(.day--bookable)", ".swatch--members_only"),
+        (".day--beyond_plan", ".swatch--beyond"),
+        (".day--window-end", ".swatch--window-end"),
+        (".day--unavailable", ".swatch--unavailable"),
+        (".day--today", ".swatch--today"),
+        (".day.day--selected", ".swatch--selected"),
+    ],
+)
+def test_each_legend_swatch_is_drawn_by_the_same_rule_as_its_day(day, swatch):
+    selectors = [[part.strip() for part in selector.split(",")] for selector, _body in _css_rules()]
+    assert any(day in parts and swatch in parts for parts in selectors)
+
+
+def test_bookable_days_are_filled_and_days_a_guest_cannot_take_are_not():
+    rules = dict(_css_rules())
+    available = rules[".day--available, .swatch--available"]
+    members_only = next(
+        body for selector, body in _css_rules() if ".swatch--members_only" in selector
+    )
+    assert "background: transparent" not in available and "solid" in available
+    assert "background: transparent" in members_only and "dashed" in members_only
+
+
+def test_the_contact_page_shows_the_opening_hours(client, spa):
+    page = client.get("/contact/").content.decode()
+    assert "Opening hours" in page
+    assert '<th scope="row">Monday</th><td>9:00 AM – 9:00 PM</td>' in page
+    assert '<th scope="row">Sunday</th><td>9:00 AM – 9:00 PM</td>' in page
+
+
+def test_no_copy_reads_like_developer_notes(client, spa, premium_member, frozen_now):
+    from conftest import local
+    from coresync.bookings.services import create_booking
+
+    booking = create_booking(
+        customer=premium_member, service="swedish", start=local(2026, 12, 3, 10)
+    )
+    client.force_login(premium_member)
+    pages = [
+        client.get("/book/").content.decode(),
+        client.get(f"/account/bookings/{booking.reference}/reschedule/").content.decode(),
+    ]
+    for page in pages:
+        assert "this page&#x27;s address" not in page and "this page's address" not in page
+        assert f"Move {booking.reference}" not in page
+    assert "Reschedule your Swedish Massage" in pages[1]

@@ -3,6 +3,7 @@
 
 import json
 from datetime import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -13,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from coresync.accounts.preferences import (
     NOTIFICATION_CHANNELS,
@@ -23,20 +24,29 @@ from coresync.accounts.preferences import (
 )
 from coresync.accounts.selectors import export_personal_data
 from coresync.accounts.services import delete_account, update_profile
+from coresync.bookings.policy import policy_for_plan
 from coresync.bookings.services import cancel_booking, reschedule_booking
+from coresync.calendars.ics import booking_invite
 from coresync.core.clock import local_date, now
 from coresync.core.errors import DomainError, InvalidInput
 from coresync.memberships.models import MembershipPlan
 from coresync.memberships.selectors import get_customer_access, open_membership
-from coresync.memberships.services import cancel_membership, change_plan, subscribe
+from coresync.memberships.services import add_month, cancel_membership, change_plan, subscribe
 from coresync.notifications.selectors import channel_enabled, kind_enabled
 from coresync.spa.selectors import get_settings
+from coresync.web.access import (
+    access_token_of,
+    acting_user,
+    booking_for_request,
+    login_or_access_token,
+)
 from coresync.web.booking_flow import parse_start, reschedule_options
 from coresync.web.forms import DeleteAccountForm, PlanChoiceForm, ProfileForm
 from coresync.web.selectors import (
+    booking_row,
     cancellation_preview,
-    customer_booking,
     customer_bookings,
+    lapsed_membership,
     membership_summary,
 )
 
@@ -47,11 +57,14 @@ def _access(user, instant: datetime):
     return get_customer_access(user, today, spa), today
 
 
-def _booking_or_404(request: HttpRequest, reference: str):
-    booking = customer_booking(request.user, reference)
-    if booking is None:
-        raise Http404("No such booking.")
-    return booking
+def _after_change(request: HttpRequest, booking) -> HttpResponse:
+    """Where a visitor goes after cancelling or moving a booking: My account when signed in
+    as its customer, else the booking's page (the access token carried along)."""
+    if request.user.is_authenticated and request.user.pk == booking.customer_id:
+        return redirect("web:account")
+    url = reverse("web:booking_detail", args=[booking.reference])
+    token = access_token_of(request)
+    return redirect(f"{url}?{urlencode({'access': token})}" if token else url)
 
 
 @login_required
@@ -59,24 +72,52 @@ def overview(request: HttpRequest) -> HttpResponse:
     """Upcoming and past bookings, membership status and usage, links to settings."""
     instant = now()
     access, today = _access(request.user, instant)
-    upcoming, past = customer_bookings(request.user, instant)
+    bookings = customer_bookings(request.user, instant)
     context = {
-        "upcoming": upcoming,
-        "past": past,
+        "upcoming": bookings.upcoming,
+        "past": bookings.past,
+        "cancelled": bookings.cancelled,
         "access": access,
         "membership": membership_summary(access, today, request.user),
+        "lapsed": None if access.is_member else lapsed_membership(request.user, today),
     }
     return render(request, "web/account/overview.html", context)
 
 
-@login_required
+@login_or_access_token
+def booking_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    """One booking: service, add-ons, therapist(s), price lines, policy and what may still be
+    done. Opens for its signed-in customer or with the booking's signed ``?access=`` link."""
+    booking = booking_for_request(request, reference)
+    instant = now()
+    context = {
+        "booking": booking,
+        "row": booking_row(booking, instant),
+        "now": instant,
+        "access_token": access_token_of(request),
+    }
+    return render(request, "web/account/booking_detail.html", context)
+
+
+@login_or_access_token
+def booking_invite_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """Download the booking's calendar invite (.ics): the same document as the confirmation
+    email's attachment. Same access as the booking's page."""
+    booking = booking_for_request(request, reference)
+    response = HttpResponse(booking_invite(booking), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{booking.reference}.ics"'
+    return response
+
+
+@login_or_access_token
 def cancel_booking_view(request: HttpRequest, reference: str) -> HttpResponse:
-    """GET: what cancelling now costs under the policy; POST: cancel."""
-    booking = _booking_or_404(request, reference)
+    """GET: what cancelling now costs under the policy; POST: cancel. For the booking's
+    signed-in customer or a visitor with the booking's access link."""
+    booking = booking_for_request(request, reference)
     instant = now()
     if request.method == "POST":
         try:
-            booking = cancel_booking(booking, actor=request.user, now=instant)
+            booking = cancel_booking(booking, actor=acting_user(request, booking), now=instant)
         except DomainError as error:
             messages.error(request, error.message)
         else:
@@ -85,16 +126,19 @@ def cancel_booking_view(request: HttpRequest, reference: str) -> HttpResponse:
                 _("Booking %(reference)s is cancelled. Cancellation fee: $%(fee)s.")
                 % {"reference": booking.reference, "fee": booking.cancellation_fee_or_zero},
             )
-        return redirect("web:account")
+        return _after_change(request, booking)
     preview = cancellation_preview(booking, instant)
     template = "web/account/_cancel.html" if request.htmx else "web/account/cancel.html"
-    return render(request, template, {"preview": preview, "booking": booking})
+    context = {"preview": preview, "booking": booking, "access_token": access_token_of(request)}
+    return render(request, template, context)
 
 
-@login_required
+@login_or_access_token
 def reschedule_booking_view(request: HttpRequest, reference: str) -> HttpResponse:
-    """Pick a new day (GET ``?date=``) and time (POST ``start``) for a booking."""
-    booking = _booking_or_404(request, reference)
+    """Pick a new day (GET ``?date=``) and time (POST ``start``) for a booking. For the
+    booking's signed-in customer or a visitor with the booking's access link."""
+    booking = booking_for_request(request, reference)
+    actor = acting_user(request, booking)
     instant = now()
     error_message = ""
     if request.method == "POST":
@@ -102,7 +146,7 @@ def reschedule_booking_view(request: HttpRequest, reference: str) -> HttpRespons
         try:
             if start is None:
                 raise InvalidInput(_("Choose a new time."))
-            booking = reschedule_booking(booking, start=start, actor=request.user, now=instant)
+            booking = reschedule_booking(booking, start=start, actor=actor, now=instant)
         except DomainError as error:
             error_message = error.message
         else:
@@ -116,24 +160,21 @@ def reschedule_booking_view(request: HttpRequest, reference: str) -> HttpRespons
                     ),
                 },
             )
-            return redirect("web:account")
+            return _after_change(request, booking)
     params = request.POST if request.method == "POST" else request.GET
-    options = reschedule_options(booking, params, request.user, now=instant)
-    access, _today = _access(request.user, instant)
+    options = reschedule_options(
+        booking, params, booking.customer, now=instant, access_token=access_token_of(request)
+    )
+    access, _today = _access(booking.customer, instant)
     context = {
         "booking": booking,
         "access": access,
+        "access_token": access_token_of(request),
         "error_message": error_message,
         **options.__dict__,
     }
     status = 409 if error_message else 200
     return render(request, "web/account/reschedule.html", context, status=status)
-
-
-def booking_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    """Placeholder so booking messages can link here (``web:booking_detail``); the booking
-    page itself is built on another branch and replaces this at merge."""
-    return redirect("web:account")
 
 
 @login_required
@@ -197,10 +238,8 @@ def delete(request: HttpRequest) -> HttpResponse:
     return render(request, "web/account/delete.html", {"form": form})
 
 
-@require_POST
-def membership_join(request: HttpRequest) -> HttpResponse:
-    """Join a plan (or move to it); guests sign in or sign up first and come back."""
-    choice = PlanChoiceForm(request.POST)
+def _plan_from(data) -> MembershipPlan:
+    choice = PlanChoiceForm(data)
     plan = (
         MembershipPlan.objects.filter(slug=choice.cleaned_data["plan"], is_active=True).first()
         if choice.is_valid()
@@ -208,47 +247,103 @@ def membership_join(request: HttpRequest) -> HttpResponse:
     )
     if plan is None:
         raise Http404("No such plan.")
+    return plan
+
+
+@require_http_methods(["GET", "POST"])
+def membership_join(request: HttpRequest) -> HttpResponse:
+    """Join a plan (or move to it) in two steps: a review of the price, what changes and when,
+    and the terms (GET, or a POST from the plans page); then ``confirm`` commits. Guests sign
+    in or sign up first and come back to the review."""
+    plan = _plan_from(request.POST if request.method == "POST" else request.GET)
     if not request.user.is_authenticated:
-        return redirect(
-            f"{reverse('web:signup')}?next={reverse('web:membership')}%23plan-{plan.slug}"
-        )
+        review = f"{reverse('web:membership_join')}?{urlencode({'plan': plan.slug})}"
+        return redirect(f"{reverse('web:signup')}?{urlencode({'next': review})}")
     customer = request.user
-    _access_now, today = _access(customer, now())
-    try:
-        if open_membership(customer, today) is not None:
-            membership = change_plan(customer, plan)
-            if membership.pending_plan_id:
-                text = _(
-                    "Your upgrade to %(plan)s is reserved. It starts as soon as the "
-                    "difference is paid at the spa; until then your plan stays as it is."
-                )
+    instant = now()
+    access, today = _access(customer, instant)
+    waiting = open_membership(customer, today)
+    if (
+        access.plan is not None
+        and access.plan.pk == plan.pk
+        and not (waiting is not None and waiting.pending_plan_id)
+    ):
+        messages.info(request, _("You are already on the %(plan)s plan.") % {"plan": plan.name})
+        return redirect("web:account")
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        try:
+            if waiting is not None:
+                membership = change_plan(customer, plan, now=instant)
+                if membership.pending_plan_id:
+                    text = _(
+                        "Your upgrade to %(plan)s is reserved. It starts as soon as the "
+                        "difference is paid at the spa; until then your plan stays as it is."
+                    )
+                else:
+                    text = _("You are now on the %(plan)s plan.")
             else:
-                text = _("You are now on the %(plan)s plan.")
-        else:
-            membership = subscribe(customer, plan)
-            text = _(
-                "Your %(plan)s membership is reserved. It starts when the first month is "
-                "paid at the spa, at your next visit or by phone."
-            )
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect("web:membership")
-    messages.success(request, text % {"plan": plan.name})
-    return redirect("web:account")
+                subscribe(customer, plan, now=instant)
+                text = _(
+                    "Your %(plan)s membership is reserved. It starts when the first month is "
+                    "paid at the spa, at your next visit or by phone."
+                )
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("web:membership")
+        messages.success(request, text % {"plan": plan.name})
+        return redirect("web:account")
+    upgrade = (
+        waiting is not None
+        and waiting.status == "active"
+        and plan.monthly_price > waiting.plan.monthly_price
+    )
+    context = {
+        "plan": plan,
+        "plan_policy": policy_for_plan(plan),
+        "access": access,
+        "current_policy": policy_for_plan(access.plan),
+        "today": today,
+        "period_end": add_month(today),
+        "membership": access.membership,
+        "waiting": waiting,
+        "upgrade_waits_for_payment": upgrade,
+        "drops_upgrade": waiting is not None
+        and waiting.pending_plan is not None
+        and plan.pk == waiting.plan_id,
+        "starts_when_paid": waiting is None,
+        "lapsed": None if access.is_member else lapsed_membership(customer, today),
+    }
+    return render(request, "web/account/membership_review.html", context)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def membership_cancel(request: HttpRequest) -> HttpResponse:
-    """Cancel at the end of the current period."""
-    try:
-        membership = cancel_membership(request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("Your membership ends on %(day)s; its benefits last until then.")
-            % {"day": formats.date_format(membership.ends_on, "F j, Y")},
-        )
-    return redirect("web:account")
+    """Cancel at the end of the current period, after a review of what ends and when."""
+    instant = now()
+    access, today = _access(request.user, instant)
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        try:
+            membership = cancel_membership(request.user, now=instant)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("Your membership ends on %(day)s; its benefits last until then.")
+                % {"day": formats.date_format(membership.ends_on, "F j, Y")},
+            )
+        return redirect("web:account")
+    summary = membership_summary(access, today)
+    if summary is None or summary.cancelling:
+        return redirect("web:account")
+    membership = summary.membership
+    context = {
+        "summary": summary,
+        "plan": membership.plan,
+        "ends_on": membership.current_period_end or today,
+        "guest_days": get_settings().non_member_advance_days,
+        "guest_policy": policy_for_plan(None),
+        "plan_policy": policy_for_plan(membership.plan),
+    }
+    return render(request, "web/account/membership_cancel.html", context)

@@ -8,6 +8,7 @@ choices (reload, back button, sign-in in between). ``POST /book/confirm/`` books
 import uuid
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,11 +19,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from coresync.bookings.api.throttles import booking_create_retry_after
 from coresync.bookings.services import create_booking
+from coresync.core.clock import now
 from coresync.core.errors import DomainError
 from coresync.scheduling.errors import SlotUnavailable
 from coresync.web.booking_flow import ANY_TECHNICIAN, BookingFlow, read_flow
 from coresync.web.forms import ConfirmBookingForm
-from coresync.web.selectors import customer_booking
+from coresync.web.selectors import booking_row, customer_booking
 from coresync.web.throttle import booking_page_retry_after
 from coresync.web.views.errors import too_many_requests
 
@@ -54,7 +56,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
     """
     flow = read_flow(request.POST, request.user)
     if not request.user.is_authenticated:
-        return redirect(f"{reverse('web:login')}?{urlencode({'next': flow.page_url})}")
+        return redirect(f"{reverse('web:login')}?{urlencode({'next': flow.confirm_url})}")
     if not flow.ready:
         # A choice no longer holds (the step says which); nothing was booked.
         return _render_flow(request, flow, status=409)
@@ -88,7 +90,10 @@ def confirm(request: HttpRequest) -> HttpResponse:
             duration_minutes=flow.duration,
             addon_slugs=[addon.slug for addon in flow.addons],
             guests=flow.guests,
-            technician=None if flow.technician == ANY_TECHNICIAN else flow.technician,
+            technician=None
+            if flow.is_couple or flow.technician == ANY_TECHNICIAN
+            else flow.technician,
+            technicians=flow.named_technicians if flow.is_couple else (),
             preferences=flow.preferences,
             notes=form.cleaned_data["notes"],
             idempotency_key=form.cleaned_data["idempotency_key"] or None,
@@ -115,4 +120,9 @@ def done(request: HttpRequest, reference: str) -> HttpResponse:
     booking = customer_booking(request.user, reference)
     if booking is None:
         raise Http404("No such booking.")
-    return render(request, "web/book/done.html", {"booking": booking})
+    context = {
+        "booking": booking,
+        "row": booking_row(booking, now()),
+        "arrival": settings.SPA_WHAT_TO_BRING,
+    }
+    return render(request, "web/book/done.html", context)

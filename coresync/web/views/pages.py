@@ -1,11 +1,12 @@
 """Marketing and information pages: home, the two spaces, services, technologies,
 membership, contact and legal. No service prices here (SPEC §1); membership prices are shown."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import formats
 
 from coresync.bookings.policy import policy_for_plan
 from coresync.catalog.models import RoomType, Service, ServiceCategory
@@ -14,6 +15,7 @@ from coresync.memberships.models import MembershipPlan
 from coresync.memberships.selectors import get_customer_access
 from coresync.resources.models import Room
 from coresync.spa.selectors import get_settings
+from coresync.web.selectors import opening_hours
 
 
 def _active_services():
@@ -105,7 +107,14 @@ def membership(request: HttpRequest) -> HttpResponse:
 
 
 def contact(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/pages/contact.html")
+    """Address, phone, email, opening hours, directions and parking."""
+    _access_now, today = _access(request)
+    monday = date(2026, 11, 2)  # a Monday: its week gives the weekday names, translated
+    hours = [
+        (formats.date_format(monday + timedelta(days=day.weekday), "l"), day)
+        for day in opening_hours(today)
+    ]
+    return render(request, "web/pages/contact.html", {"opening_hours": hours})
 
 
 def privacy(request: HttpRequest) -> HttpResponse:

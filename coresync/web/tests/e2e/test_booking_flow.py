@@ -67,6 +67,7 @@ def test_a_guest_books_within_three_days_and_cannot_pick_ten_days_out(open_page)
     page.get_by_label("Email").fill("nia@example.com")
     page.get_by_label("Password").fill("a-very-good-pass-42")
     page.get_by_role("button", name="Create my account").click()
+    expect(page).to_have_url(re.compile(r"#step-confirm$"))  # back at the confirm step
     expect(page.locator("#confirm-booking")).to_be_visible()
     expect(page.locator("#step-time .step__summary")).to_have_text("10:00 AM – 11:00 AM")
     page.locator("#confirm-booking").click()
@@ -228,3 +229,54 @@ def test_a_keyboard_alone_can_book(open_page, customer):
     booking = Booking.objects.get()
     assert booking.start == local(2026, 12, 3, 9)
     assert [item.addon.slug for item in booking.booking_addons.all()] == ["cbd-oil"]
+
+
+def test_a_base_member_sees_where_the_window_ends_then_books_a_couple_with_two_therapists(
+    open_page, base_member
+):
+    """Issue 18: the member's window end and the plan past it; a couples booking for two
+    guests with a therapist chosen for each, shown on the done page and in My bookings."""
+    page = open_page("/book/", user=base_member, viewport=DESKTOP)
+    choose_service(page, "Couples Massage")
+    expect(page.locator("#step-treatment .step__summary")).to_contain_text("2 guests")
+    # The window of a Base member ends on day 30: Thursday, December 31.
+    last = page.locator('button[data-date="2026-12-31"]')
+    expect(last).to_have_class(re.compile(r"day--window-end"))
+    expect(page.locator("[data-window-note]")).to_contain_text(
+        "Your Base plan books 30 days ahead: until Thursday, December 31. Premium books 60."
+    )
+    page.get_by_role("link", name="Later months").click()
+    beyond = page.locator('button[data-date="2027-01-05"]')
+    expect(beyond).to_have_attribute("data-state", "beyond_plan")
+    screenshot(page, "flow-member-window-end")
+    beyond.click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "your Base plan books 30 days ahead — Premium books 60"
+    )
+    expect(page.get_by_role("alert").get_by_role("link")).to_have_attribute("href", "/membership/")
+    expect(step_open(page, "time")).to_have_count(0)
+
+    page.get_by_role("link", name="Earlier months").click()
+    choose_day(page, "2026-12-03")
+    choose_time(page, "10:00 AM")
+    expect(step_open(page, "technician")).to_be_visible()
+    page.get_by_role("group", name="Therapist for guest 1").get_by_label("Ben").check()
+    page.get_by_role("group", name="Therapist for guest 2").get_by_label("Ana").check()
+    screenshot(page, "flow-couples-therapists")
+    page.get_by_role("button", name="Continue").click()
+    expect(step_open(page, "confirm")).to_be_visible()
+    expect(page.locator("#step-confirm [data-therapists]")).to_have_text(
+        "Guest 1: Ben; guest 2: Ana"
+    )
+    page.locator("#confirm-booking").click()
+    expect(page.get_by_role("heading", name="Your booking is confirmed")).to_be_visible()
+    expect(page.locator("[data-therapists]")).to_have_text("Ana, Ben")
+    screenshot(page, "flow-couples-done")
+    booking = Booking.objects.get()
+    assert booking.guests == 2
+    assert {a.technician.slug for a in booking.allocations.all() if a.technician_id} == {
+        "ana",
+        "ben",
+    }
+    page.get_by_role("link", name="My bookings").click()
+    expect(page.locator(f"#booking-{booking.reference} [data-therapists]")).to_have_text("Ana, Ben")

@@ -19,6 +19,7 @@ READY = (
     "/book/?service=swedish&duration=60&guests=1&date=2026-12-02"
     "&start=2026-12-02T10%3A00%3A00-05%3A00&technician=any&addons=hot-stones"
 )
+COUPLES = "/book/?service=couples&date=2026-12-02&start=2026-12-02T10%3A00%3A00-05%3A00"
 PUBLIC_PAGES = {
     "home": "/",
     "mens-suite": "/mens-suite/",
@@ -41,6 +42,7 @@ PUBLIC_PAGES = {
     "book-4-therapist": "/book/?service=swedish&date=2026-12-02"
     "&start=2026-12-02T10%3A00%3A00-05%3A00",
     "book-5-details": READY,
+    "book-couples-therapists": COUPLES,
 }
 
 
@@ -59,6 +61,11 @@ def member_pages(booking_reference: str) -> dict[str, str]:
         "account-delete": "/account/delete/",
         "book-signed-in": READY,
         "membership-member": "/membership/",
+        "account-booking": f"/account/bookings/{booking_reference}/",
+        "book-done": f"/book/done/{booking_reference}/",
+        "membership-switch-review": "/membership/join/?plan=unlimited",
+        "membership-cancel-review": "/membership/cancel/",
+        "book-member-window": "/book/?service=swedish&month=2027-01",
     }
 
 
@@ -84,27 +91,43 @@ def test_every_page_on_a_phone_no_horizontal_scroll_at_375_or_320_px(
     open_page, member_with_booking
 ):
     """Screenshot each page at 375×812, then check it at 320 px wide too."""
-    wide = []
+    wide, wrapped = [], []
     for name, page in visit_all(open_page, member_with_booking, MOBILE):
         expect(page.locator("h1").first).to_be_visible()
         screenshot(page, name)
         if has_horizontal_scroll(page):
             wide.append(f"{name} at 375")
+        if len(set(page.eval_on_selector_all(".progress__num", ROWS_JS))) > 1:
+            wrapped.append(name)  # the booking steps' dots stay on one row
         page.set_viewport_size({"width": 320, "height": 640})
         if has_horizontal_scroll(page):
             wide.append(f"{name} at 320")
         page.set_viewport_size(MOBILE)
     assert wide == []
+    assert wrapped == []
+
+
+ROWS_JS = "(elements) => elements.map((element) => Math.round(element.getBoundingClientRect().top))"
+TALL_TIMES_JS = """(buttons) => buttons
+    .filter((button) => button.firstChild && button.firstChild.nodeType === Node.TEXT_NODE)
+    .filter((button) => {
+      const range = document.createRange();
+      range.selectNodeContents(button.firstChild);
+      return range.getClientRects().length > 1;  // the time broke over two lines
+    })
+    .map((button) => button.textContent.trim())"""
 
 
 def test_every_page_on_a_desktop(open_page, member_with_booking):
-    wide = []
+    wide, broken_times = [], []
     for name, page in visit_all(open_page, member_with_booking, DESKTOP):
         expect(page.locator("h1").first).to_be_visible()
         screenshot(page, name)
         if has_horizontal_scroll(page):
             wide.append(name)
+        broken_times += page.eval_on_selector_all("button.time", TALL_TIMES_JS)
     assert wide == []
+    assert broken_times == []
 
 
 SMALL_TARGETS_JS = """(scope) => {
@@ -186,21 +209,38 @@ def serious_axe_violations(page) -> list[str]:
     ]
 
 
-AXE_PAGES = ["/", "/book/", "/book/?service=swedish", "/book/?service=swedish&date=2026-12-02"]
+AXE_PAGES = [
+    "/",
+    "/book/",
+    "/book/?service=swedish",
+    "/book/?service=swedish&date=2026-12-02",
+    COUPLES,
+    "/contact/",
+    "/account/signup/",
+]
 
 
 def test_no_serious_or_critical_accessibility_violations(open_page, member_with_booking):
     """axe-core on the home page, every booking step (signed out, then signed in with the
-    quote and confirm open) and My account."""
+    quote and confirm open; the couples therapist step; a member's calendar past their
+    window), the contact and sign-up pages, My account, a booking's page, the done page,
+    the membership reviews and account deletion."""
     found = {}
     # axe is injected as a script element, which the Content-Security-Policy rightly
     # refuses: these two contexts bypass it (every other browser test runs under it).
     page = open_page("/", bypass_csp=True)
     base = page.url.rstrip("/")
     signed_in = open_page("/", user=member_with_booking, bypass_csp=True)
+    reference = member_with_booking.bookings.get().reference
     visits = [(page, path) for path in AXE_PAGES] + [
         (signed_in, READY),
         (signed_in, "/account/"),
+        (signed_in, f"/account/bookings/{reference}/"),
+        (signed_in, f"/book/done/{reference}/"),
+        (signed_in, "/membership/join/?plan=unlimited"),
+        (signed_in, "/membership/cancel/"),
+        (signed_in, "/book/?service=swedish&month=2027-01"),
+        (signed_in, "/account/delete/"),
     ]
     for browser_page, path in visits:
         browser_page.goto(base + path)
