@@ -83,6 +83,11 @@ class Booking(models.Model):
     membership = models.ForeignKey(
         "memberships.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    guest_name = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text="Who the booking is for when it is not the customer (a gift, a companion).",
+    )
     preferences = models.JSONField(default=dict, blank=True)
     notes = models.TextField(blank=True)
     price_lines = models.JSONField(default=list)

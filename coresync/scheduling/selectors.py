@@ -51,6 +51,9 @@ class AvailabilityRequest:
     technician_slug: str | None = None
     room_slug: str | None = None
     room_type: str | None = None
+    required_technician_slugs: tuple[str, ...] = ()
+    """For a group (guests > 1): technicians every slot must include, e.g. those a couples
+    booking keeps when it is rescheduled (a single guest uses ``technician_slug``)."""
 
     @property
     def service_minutes(self) -> int:
@@ -214,10 +217,11 @@ def _run(
         room_type=request.room_type,
         exclude_booking_id=exclude_booking_id,
     )
+    wanted = {request.technician_slug, *request.required_technician_slugs} - {None}
     required = [
         technician.id
         for technician in engine_input.technicians
-        if group and technician.slug == request.technician_slug
+        if group and technician.slug in wanted
     ]
     return find_slots(
         service_spec(request, spa_settings),

@@ -153,6 +153,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 room=data.get("room") or None,
                 preferences=data["preferences"],
                 notes=data["notes"],
+                guest_name=data["guest_name"],
                 idempotency_key=key,
                 actor=request.user,
             )
@@ -185,7 +186,8 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(request=RescheduleSerializer, responses=BookingSerializer)
     @action(detail=True, methods=["post"])
     def reschedule(self, request, reference=None):
-        """Move to a new start (same reference); technician omitted = any."""
+        """Move to a new start (same reference) at the booking's recorded tier price;
+        technician omitted = keep the booked one(s), ``"any"`` = any, a slug = that one."""
         reject_read_only(request.data, READ_ONLY_INPUT_FIELDS)
         payload = RescheduleSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

@@ -539,7 +539,7 @@ class _Writer:
                         awaiting_payment=spec.status == BookingStatus.PENDING,
                     )
                     if spec.status == BookingStatus.IN_PROGRESS:
-                        check_in_booking(booking, actor=None, now=self.now)
+                        check_in_booking(booking, actor=None, now=self.now, enforce_window=False)
             except DomainError as error:
                 problems.add(
                     spec.entry.line,
