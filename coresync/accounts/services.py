@@ -12,6 +12,7 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
 from coresync.accounts.models import STAFF_ROLES, Role, User
+from coresync.accounts.roles import sync_role_groups
 from coresync.core.errors import InvalidInput
 
 
@@ -54,19 +55,25 @@ def register_customer(*, email: str, password: str, name: str) -> User:
 
 
 def set_role(user: User, role: str) -> User:
-    """Give ``user`` a role: sets ``role``, the Django group of the same name (groups are
-    created on demand), and admin access (``is_staff``) for front desk and managers."""
+    """Give ``user`` a role: sets ``role``, the Django group of the same name with the role's
+    admin permissions (groups and permissions are created or repaired here, see
+    :mod:`coresync.accounts.roles`), and admin access (``is_staff``) for front desk and
+    managers.
+
+    Raises:
+        InvalidInput: an unknown role.
+    """
     if role not in Role.values:
         raise InvalidInput(f'Unknown role "{role}".', fields={"role": "Unknown role."})
     with transaction.atomic():
         user.role = role
         user.is_staff = role in (Role.FRONT_DESK, Role.MANAGER) or user.is_superuser
         user.save(update_fields=["role", "is_staff"])
+        groups = sync_role_groups()
         staff_groups = Group.objects.filter(name__in=[str(r) for r in STAFF_ROLES])
         user.groups.remove(*staff_groups)
         if role in STAFF_ROLES:
-            group, _ = Group.objects.get_or_create(name=role)
-            user.groups.add(group)
+            user.groups.add(groups[str(role)])
     return user
 
 

@@ -52,9 +52,11 @@ def test_check_in_opens_120_minutes_before_the_start(booking, manager):
 
 def test_the_window_is_configurable(booking, manager):
     SpaSettings.objects.filter(pk=1).update(check_in_window_minutes=30)
-    with time_machine.travel(local(2026, 12, 3, 9, 29), tick=False):
-        with pytest.raises(InvalidTransition):
-            check_in_booking(booking, actor=manager)
+    with (
+        time_machine.travel(local(2026, 12, 3, 9, 29), tick=False),
+        pytest.raises(InvalidTransition),
+    ):
+        check_in_booking(booking, actor=manager)
     with time_machine.travel(local(2026, 12, 3, 9, 30), tick=False):
         assert check_in_booking(booking, actor=manager).status == BookingStatus.IN_PROGRESS
 
