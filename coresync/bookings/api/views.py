@@ -131,7 +131,9 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         ],
     )
     def create(self, request):
-        """Book a slot. Same key and body → the same booking; another body → 422."""
+        """Book a slot. Same key and body → the same booking; another body → 422. A booking
+        whose service time overlaps another of the caller's is 409 ``customer_busy`` unless
+        ``guest_name`` names the other guest it is for."""
         key = require_key(request)
         reject_read_only(request.data, READ_ONLY_INPUT_FIELDS)
         payload = BookingCreateSerializer(data=request.data)
@@ -187,7 +189,9 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @action(detail=True, methods=["post"])
     def reschedule(self, request, reference=None):
         """Move to a new start (same reference) at the booking's recorded tier price;
-        technician omitted = keep the booked one(s), ``"any"`` = any, a slug = that one."""
+        technician omitted = keep the booked one(s) (409 ``slot_unavailable`` when busy),
+        ``"any"`` = any, a slug = that one; 409 ``customer_busy`` when the new time overlaps
+        another booking of the customer's."""
         reject_read_only(request.data, READ_ONLY_INPUT_FIELDS)
         payload = RescheduleSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
