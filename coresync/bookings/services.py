@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, OperationalError, connection, transaction
 
 from coresync.bookings import events
@@ -218,7 +219,7 @@ def _lock_customer(customer) -> None:
     (the overlap rule below has no database constraint to fall back on)."""
     if getattr(customer, "pk", None) is None:
         return
-    type(customer).objects.select_for_update().filter(pk=customer.pk).values_list(
+    get_user_model().objects.select_for_update().filter(pk=customer.pk).values_list(
         "pk", flat=True
     ).first()
 

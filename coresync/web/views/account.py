@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from coresync.accounts.preferences import NOTIFICATION_CHANNELS, PREFERENCE_FIELDS
 from coresync.accounts.selectors import export_personal_data
 from coresync.accounts.services import delete_account, update_profile
-from coresync.bookings.services import cancel_booking, reschedule_booking
+from coresync.bookings.services import cancel_booking, preview_reschedule, reschedule_booking
 from coresync.core.clock import local_date, now
 from coresync.core.errors import DomainError, InvalidInput
 from coresync.memberships.models import MembershipPlan
@@ -26,8 +26,14 @@ from coresync.memberships.selectors import get_customer_access
 from coresync.memberships.services import cancel_membership, change_plan, subscribe
 from coresync.notifications.selectors import channel_enabled
 from coresync.spa.selectors import get_settings
-from coresync.web.booking_flow import parse_start, reschedule_options
+from coresync.web.booking_flow import parse_start
 from coresync.web.forms import DeleteAccountForm, PlanChoiceForm, ProfileForm
+from coresync.web.reschedule import (
+    parse_technician_choice,
+    reschedule_options,
+    review_of,
+    service_technician,
+)
 from coresync.web.selectors import (
     cancellation_preview,
     customer_booking,
@@ -88,31 +94,62 @@ def cancel_booking_view(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 def reschedule_booking_view(request: HttpRequest, reference: str) -> HttpResponse:
-    """Pick a new day (GET ``?date=``) and time (POST ``start``) for a booking."""
+    """Move a booking in three steps, nothing changing before the last one:
+
+    1. GET ``?date=&technician=``: the calendar, the therapist choice (kept by default,
+       another, or "any") and the free times;
+    2. GET with ``start``: the review — old → new time, therapist, price difference, policy;
+    3. POST ``start`` + ``technician`` from the review: the move itself.
+    """
     booking = _booking_or_404(request, reference)
     instant = now()
     error_message = ""
+    params = request.POST if request.method == "POST" else request.GET
+    technician = parse_technician_choice(params.get("technician"))
+    start = parse_start(params.get("start"))
     if request.method == "POST":
-        start = parse_start(request.POST.get("start"))
         try:
             if start is None:
                 raise InvalidInput(_("Choose a new time."))
-            booking = reschedule_booking(booking, start=start, actor=request.user, now=instant)
+            booking = reschedule_booking(
+                booking,
+                start=start,
+                actor=request.user,
+                technician=service_technician(technician),
+                now=instant,
+            )
         except DomainError as error:
             error_message = error.message
         else:
             messages.success(
                 request,
-                _("Booking %(reference)s now starts %(start)s.")
+                _("Your %(service)s is moved to %(start)s.")
                 % {
-                    "reference": booking.reference,
+                    "service": booking.service.name,
                     "start": formats.date_format(
                         booking.start.astimezone(get_settings().zone), "l, F j, g:i A"
                     ),
                 },
             )
             return redirect("web:account")
-    params = request.POST if request.method == "POST" else request.GET
+    elif start is not None:
+        try:
+            plan = preview_reschedule(
+                booking,
+                start=start,
+                actor=request.user,
+                technician=service_technician(technician),
+                now=instant,
+            )
+        except DomainError as error:
+            error_message = error.message
+        else:
+            review = review_of(plan, technician)
+            return render(
+                request,
+                "web/account/reschedule_review.html",
+                {"booking": booking, "review": review},
+            )
     options = reschedule_options(booking, params, request.user, now=instant)
     access, _today = _access(request.user, instant)
     context = {
