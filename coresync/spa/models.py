@@ -38,6 +38,7 @@ class SpaSettings(models.Model):
         default=15, help_text="How long a booking awaiting payment holds its slot."
     )
     check_in_window_minutes = models.PositiveIntegerField(
+        "check-in window (minutes)",
         default=120,
         validators=[MaxValueValidator(24 * 60)],
         help_text="How many minutes before the start a guest may be checked in (on the "

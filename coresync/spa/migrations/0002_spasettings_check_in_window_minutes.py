@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='spasettings',
             name='check_in_window_minutes',
-            field=models.PositiveIntegerField(default=120, help_text="How many minutes before the start a guest may be checked in (on the booking's spa-local day only).", validators=[django.core.validators.MaxValueValidator(1440)]),
+            field=models.PositiveIntegerField(default=120, verbose_name='check-in window (minutes)', help_text="How many minutes before the start a guest may be checked in (on the booking's spa-local day only).", validators=[django.core.validators.MaxValueValidator(1440)]),
         ),
     ]
