@@ -100,3 +100,31 @@ def test_a_guest_reschedules_with_a_review_and_keeps_the_therapist(open_page, cu
     booking.refresh_from_db()
     assert (booking.start, booking.technician.slug) == (local(2026, 12, 4, 14), "ben")
     assert booking.reschedule_count == 1
+
+
+def test_a_customer_already_booked_at_that_time_books_it_for_a_friend(open_page, customer):
+    # given the customer's own steam session on Wednesday at 10:00
+    create_booking(customer=customer, service="steam", start=local(2026, 12, 2, 10))
+    query = (
+        "/book/?service=swedish&duration=60&guests=1&date=2026-12-02"
+        "&start=2026-12-02T10%3A00%3A00-05%3A00&technician=any"
+    )
+
+    for viewport in (DESKTOP, MOBILE):
+        page = open_page(query, user=customer, viewport=viewport)
+        expect(page.get_by_label("Guest's name (optional)")).to_be_visible()
+        screenshot(page, "book-details-guest-name")
+
+    # when they confirm for themself, the page says why not
+    page.locator("#confirm-booking").click()
+    expect(page.get_by_text("You already have a booking at this time")).to_be_visible()
+    assert Booking.objects.filter(customer=customer).count() == 1
+
+    # when they type a friend's name and press confirm at once
+    page.get_by_label("Guest's name (optional)").fill("Maya Lopez")
+    page.locator("#confirm-booking").click()
+
+    # then the massage is booked for the friend
+    expect(page.get_by_role("heading", name="Your booking is confirmed")).to_be_visible()
+    gift = Booking.objects.get(customer=customer, service__slug="swedish")
+    assert gift.guest_name == "Maya Lopez"
