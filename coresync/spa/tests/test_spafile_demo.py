@@ -133,6 +133,8 @@ def test_demo_reset_refuses_a_database_that_is_not_the_demo_file(frozen_now, sna
     assert snapshot() == before
 
 
+# Transactional: PostgreSQL cannot TRUNCATE (flush) inside the test's own transaction.
+@pytest.mark.django_db(transaction=True)
 def test_demo_reset_starts_again_from_a_clean_database(frozen_now, monkeypatch):
     call_command("demo", "--no-serve", stdout=StringIO())
     ServiceCategory.objects.create(slug="bench", name="Bench")
