@@ -13,6 +13,7 @@ from coresync.bookings.models import Booking, BookingStatus
 from coresync.bookings.services import create_booking
 from coresync.spa.models import SpaSettings
 from coresync.web.tests.e2e.conftest import DESKTOP, MOBILE, screenshot
+from coresync.web.tests.e2e.test_pages import serious_axe_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -82,6 +83,7 @@ def test_a_guest_reschedules_with_a_review_and_keeps_the_therapist(open_page, cu
         expect(page.locator("#reschedule-technician option:checked")).to_have_text("Keep Ben")
         page.locator('button[data-date="2026-12-04"]').click()
         screenshot(page, "reschedule-picker")
+        assert serious_axe_violations(page) == []
         page.get_by_role("button", name="2:00 PM", exact=True).click()
 
         # then the review shows the change and nothing has moved yet
@@ -90,6 +92,7 @@ def test_a_guest_reschedules_with_a_review_and_keeps_the_therapist(open_page, cu
         expect(page.locator(".change-review")).to_contain_text("$108.88, unchanged")
         expect(page.locator(".change-review")).to_contain_text("Friday, December 4, 2026, 2:00 PM")
         screenshot(page, "reschedule-review")
+        assert serious_axe_violations(page) == []
         assert Booking.objects.get(pk=booking.pk).start == local(2026, 12, 3, 10)
 
     # when the guest confirms (on the last page opened)
