@@ -143,10 +143,8 @@ def _booking_tier(access: CustomerAccess, slot: Slot) -> str:
 def _lock_candidates(request: AvailabilityRequest) -> None:
     """Lock every technician and room that could serve ``request``: technicians first, then
     rooms, each in primary-key order, so concurrent bookings queue in one order and never
-    deadlock. Availability read after these locks sees every booking committed before."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+    deadlock. Availability read after these locks sees every booking committed before.
+    (The caller, :func:`_reserve`, has set the lock timeout.)"""
     group = request.guests > 1
     technicians = candidate_technicians(request.service, None if group else request.technician_slug)
     list(
