@@ -4,9 +4,11 @@
 install:
 	@bash scripts/bootstrap.sh
 
-# Install, load the demo spa into SQLite and serve it at http://127.0.0.1:8000/
+# Install, load the demo spa into SQLite (from a clean database: --reset empties the demo's
+# own var/coresync.sqlite3 and refuses any other database that holds data) and serve it at
+# http://127.0.0.1:8000/
 demo: install
-	DJANGO_DEBUG=true uv run python manage.py demo
+	DJANGO_DEBUG=true uv run python manage.py demo --reset
 
 # Install and run the whole test suite (lint included). DATABASE_URL picks the database.
 test: install

@@ -4,8 +4,20 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
-from coresync.accounts.models import User
+from coresync.accounts.models import Role, User
+from coresync.accounts.services import set_role
 from coresync.memberships.models import Membership
+
+MANAGER_ONLY_FIELDS = (
+    "role",
+    "is_active",
+    "is_staff",
+    "is_superuser",
+    "groups",
+    "user_permissions",
+)
+"""What only a manager may change on a person: their role and access (the front desk edits
+customers' details, never anyone's permissions)."""
 
 
 def _normalized_email(email: str) -> str:
@@ -101,3 +113,34 @@ class UserAdmin(DjangoUserAdmin):
     def get_inlines(self, request, obj):
         # The add form is the short email + password form; memberships come after.
         return self.inlines if obj is not None else []
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and not request.user.is_manager:
+            readonly += MANAGER_ONLY_FIELDS
+        return readonly
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None and not request.user.is_manager and "role" in form.base_fields:
+            # The front desk creates customers only.
+            form.base_fields["role"].choices = [(Role.CUSTOMER.value, Role.CUSTOMER.label)]
+        return form
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        """Only a manager changes a staff account (its password included): the front desk
+        changes customers."""
+        if (
+            obj is not None
+            and not request.user.is_manager
+            and (obj.role != Role.CUSTOMER or obj.is_staff or obj.is_superuser)
+        ):
+            return False
+        return super().has_change_permission(request, obj)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        """Save the groups and memberships, then apply a new role through the role service
+        (its group, permissions and admin access follow the role)."""
+        super().save_related(request, form, formsets, change)
+        if not change or "role" in form.changed_data:
+            set_role(form.instance, form.instance.role)

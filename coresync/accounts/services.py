@@ -17,6 +17,7 @@ from coresync.accounts.preferences import (
     validate_notification_preferences,
     validate_preferences,
 )
+from coresync.accounts.roles import sync_role_groups
 from coresync.accounts.validation import normalize_phone
 from coresync.core.errors import InvalidInput
 
@@ -66,19 +67,25 @@ def register_customer(*, email: str, password: str, name: str, phone: str = "") 
 
 
 def set_role(user: User, role: str) -> User:
-    """Give ``user`` a role: sets ``role``, the Django group of the same name (groups are
-    created on demand), and admin access (``is_staff``) for front desk and managers."""
+    """Give ``user`` a role: sets ``role``, the Django group of the same name with the role's
+    admin permissions (groups and permissions are created or repaired here, see
+    :mod:`coresync.accounts.roles`), and admin access (``is_staff``) for front desk and
+    managers.
+
+    Raises:
+        InvalidInput: an unknown role.
+    """
     if role not in Role.values:
         raise InvalidInput(f'Unknown role "{role}".', fields={"role": "Unknown role."})
     with transaction.atomic():
         user.role = role
         user.is_staff = role in (Role.FRONT_DESK, Role.MANAGER) or user.is_superuser
         user.save(update_fields=["role", "is_staff"])
+        groups = sync_role_groups()
         staff_groups = Group.objects.filter(name__in=[str(r) for r in STAFF_ROLES])
         user.groups.remove(*staff_groups)
         if role in STAFF_ROLES:
-            group, _ = Group.objects.get_or_create(name=role)
-            user.groups.add(group)
+            user.groups.add(groups[str(role)])
     return user
 
 

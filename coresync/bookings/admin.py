@@ -214,6 +214,13 @@ class BookingAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_manager:
+            # Waiving a fee is a manager's decision (the cancel service checks it too).
+            actions.pop("cancel_waiving_fee", None)
+        return actions
+
     def get_queryset(self, request):
         return (
             super()

@@ -22,3 +22,15 @@ class TooLate(DomainError):
     code = "too_late"
     status = 422
     default_message = "It is too late to change this booking."
+
+
+class CustomerBusy(DomainError):
+    """The customer already holds a booking whose service time overlaps this one, and this
+    one names no other guest (409 ``customer_busy``; ARCHITECTURE.md "HTTP API")."""
+
+    code = "customer_busy"
+    status = 409
+    default_message = (
+        "You already have a booking at that time. To book for someone else, add their name "
+        "as the guest."
+    )

@@ -91,6 +91,11 @@ class Booking(models.Model):
             "no_show_fee_percent. Fees follow it, not the customer's later plan."
         ),
     )
+    guest_name = models.CharField(
+        max_length=150,
+        blank=True,
+        help_text="Who the booking is for when it is not the customer (a gift, a companion).",
+    )
     preferences = models.JSONField(default=dict, blank=True)
     notes = models.TextField(blank=True)
     price_lines = models.JSONField(default=list)

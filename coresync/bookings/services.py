@@ -9,18 +9,22 @@ PostgreSQL the exclusion constraint refuses any overlap that slipped through, an
 ``IntegrityError`` becomes :class:`~coresync.scheduling.errors.SlotUnavailable`.
 """
 
+import dataclasses
 import hashlib
 import json
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, OperationalError, connection, transaction
 
 from coresync.bookings import events
 from coresync.bookings.errors import (
+    CustomerBusy,
     IdempotencyKeyReused,
     IdempotencyRequestInProgress,
     InvalidTransition,
@@ -42,11 +46,16 @@ from coresync.bookings.models import (
 from coresync.bookings.policy import ensure_may_change, policy_for, policy_for_plan
 from coresync.catalog.models import Service
 from coresync.catalog.pricing import Quote
-from coresync.core.clock import local_date, within_calendar
+from coresync.core.clock import local_date, local_midnight_utc, within_calendar
 from coresync.core.clock import now as clock_now
 from coresync.core.errors import DomainError, Forbidden, InvalidInput
 from coresync.memberships.models import Tier
-from coresync.memberships.selectors import CustomerAccess, get_customer_access
+from coresync.memberships.selectors import (
+    CustomerAccess,
+    get_customer_access,
+    non_member_access,
+    plan_access,
+)
 from coresync.resources.models import Room, Technician
 from coresync.scheduling.engine import Slot
 from coresync.scheduling.errors import SlotUnavailable
@@ -64,6 +73,11 @@ logger = logging.getLogger(__name__)
 
 LOCK_TIMEOUT = "5s"
 
+ANY_TECHNICIAN = "any"
+"""``technician`` value of a reschedule that lets the engine choose (ARCHITECTURE.md)."""
+
+GUEST_NAME_MAX_LENGTH = 150
+
 ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
     BookingStatus.PENDING: (
         BookingStatus.CONFIRMED,
@@ -72,7 +86,6 @@ ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
     ),
     BookingStatus.CONFIRMED: (
         BookingStatus.IN_PROGRESS,
-        BookingStatus.COMPLETED,
         BookingStatus.CANCELLED,
         BookingStatus.NO_SHOW,
     ),
@@ -147,10 +160,8 @@ def _booking_tier(access: CustomerAccess, slot: Slot) -> str:
 def _lock_candidates(request: AvailabilityRequest) -> None:
     """Lock every technician and room that could serve ``request``: technicians first, then
     rooms, each in primary-key order, so concurrent bookings queue in one order and never
-    deadlock. Availability read after these locks sees every booking committed before."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+    deadlock. Availability read after these locks sees every booking committed before.
+    (The caller, :func:`_reserve`, has set the lock timeout.)"""
     group = request.guests > 1
     technicians = candidate_technicians(request.service, None if group else request.technician_slug)
     list(
@@ -218,6 +229,76 @@ def _write_allocations(
         row.save(force_insert=True)
 
 
+def _lock_customer(customer) -> None:
+    """Lock the customer's row so two bookings for one customer are checked one at a time
+    (the overlap rule below has no database constraint to fall back on)."""
+    if getattr(customer, "pk", None) is None:
+        return
+    get_user_model().objects.select_for_update().filter(pk=customer.pk).values_list(
+        "pk", flat=True
+    ).first()
+
+
+def customer_overlap(
+    customer,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    exclude_booking_id: int | None = None,
+) -> Booking | None:
+    """Return a booking of ``customer`` for themself (no ``guest_name``) whose service time
+    overlaps ``start``–``end`` (aware; buffers excluded, half-open), or ``None``.
+
+    Active bookings count (pending with a live payment hold, confirmed, in progress);
+    bookings made for another guest do not: the customer is not in that room.
+    Source: issue 18 item 4, ARCHITECTURE.md "One customer never holds two bookings…".
+    """
+    if getattr(customer, "pk", None) is None:
+        return None
+    overlapping = (
+        Booking.objects.filter(
+            customer_id=customer.pk,
+            status__in=ACTIVE_STATUSES,
+            guest_name="",
+            start__lt=end,
+            end__gt=start,
+        )
+        .exclude(status=BookingStatus.PENDING, hold_expires_at__lte=now)
+        .order_by("start")
+    )
+    if exclude_booking_id is not None:
+        overlapping = overlapping.exclude(pk=exclude_booking_id)
+    return overlapping.first()
+
+
+def _refuse_overlap(
+    customer,
+    slot: Slot,
+    *,
+    guest_name: str,
+    now: datetime,
+    exclude_booking_id: int | None = None,
+) -> None:
+    """Raise ``CustomerBusy`` when a booking for the customer themself (blank
+    ``guest_name``) at ``slot`` would overlap another of theirs."""
+    if guest_name:
+        return
+    clash = customer_overlap(
+        customer, slot.start, slot.end, now=now, exclude_booking_id=exclude_booking_id
+    )
+    if clash is not None:
+        zone = get_settings().zone
+        raise CustomerBusy(
+            f"You already have {clash.service.name} at "
+            f"{clash.start.astimezone(zone).strftime('%I:%M %p').lstrip('0')} that day "
+            f"({clash.reference}). "
+            "To book for someone else, add their name as the guest.",
+            fields={"start": "You already have a booking at this time."},
+            booking=clash.reference,
+        )
+
+
 class _DuplicateIdempotencyKey(Exception):
     """A concurrent request with the same idempotency key committed its booking first."""
 
@@ -231,9 +312,10 @@ def _reserve(
     exclude_booking_id: int | None,
     enforce_booking_window: bool,
     write,
+    customer=None,
 ):
-    """Lock the candidate resources, find the slot for ``start`` under the locks and call
-    ``write(slot)`` in the same transaction.
+    """Lock the customer (when given), then the candidate resources, find the slot for
+    ``start`` under the locks and call ``write(slot)`` in the same transaction.
 
     Raises:
         SlotUnavailable: taken (also on an exclusion-constraint violation or a lock timeout).
@@ -241,6 +323,10 @@ def _reserve(
     """
     try:
         with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+            _lock_customer(customer)
             _lock_candidates(request)
             slot = find_start(
                 request,
@@ -285,6 +371,7 @@ def create_booking(
     room: Room | str | None = None,
     preferences: dict[str, Any] | None = None,
     notes: str = "",
+    guest_name: str = "",
     idempotency_key: str | None = None,
     technicians: Sequence[Technician | str] = (),
     actor=None,
@@ -302,6 +389,9 @@ def create_booking(
         technicians: for a group (couples) booking, the technicians it must include besides
             ``technician`` — one per guest at most; the engine chooses the rest.
         preferences, notes: the guest's wishes (pressure, temperature, music…).
+        guest_name: who the booking is for when not the customer (up to 150 characters;
+            blank = the customer). A booking for the customer themself may not overlap
+            another of theirs (service times, buffers excluded).
         idempotency_key: a repeat with the same key and request returns the same booking
             (its ``was_replayed`` attribute is True); the same key with another request
             raises ``IdempotencyKeyReused``.
@@ -313,10 +403,11 @@ def create_booking(
 
     Raises:
         InvalidInput (400), OutsideBookingWindow (422), OutsideWorkingHours (422),
-        SlotUnavailable (409), IdempotencyKeyReused (422).
+        SlotUnavailable (409), CustomerBusy (409), IdempotencyKeyReused (422).
     """
     now = now or clock_now()
     spa_settings = get_settings()
+    guest_name = _clean_guest_name(guest_name)
     service_slug = service.slug if isinstance(service, Service) else service
     technician_slug = technician.slug if isinstance(technician, Technician) else technician
     room_slug = room.slug if isinstance(room, Room) else room
@@ -345,8 +436,11 @@ def create_booking(
         "preferences": preferences or {},
         "notes": notes,
     }
-    if request.technician_slugs:  # absent otherwise, so earlier fingerprints still match
+    # Only when given, so requests made before these fields existed replay as before.
+    if request.technician_slugs:
         fingerprinted["technicians"] = sorted(request.technician_slugs)
+    if guest_name:
+        fingerprinted["guest_name"] = guest_name
     fingerprint = _fingerprint(fingerprinted)
     if idempotency_key:
         replayed = _replay(customer, idempotency_key, fingerprint)
@@ -361,6 +455,7 @@ def create_booking(
     ).as_dict()
 
     def write(slot: Slot) -> Booking:
+        _refuse_overlap(customer, slot, guest_name=guest_name, now=now)
         room_row = Room.objects.get(pk=slot.room_id)
         quote: Quote = prices.quote(slot.start, guests, room_row.premium_modifier_percent)
         hold_expires_at = (
@@ -384,6 +479,7 @@ def create_booking(
             cancellation_policy=booking_policy,
             preferences=preferences or {},
             notes=notes,
+            guest_name=guest_name,
             price_lines=quote.stored_lines(),
             subtotal=quote.subtotal,
             tax=quote.tax,
@@ -425,8 +521,9 @@ def create_booking(
             exclude_booking_id=None,
             enforce_booking_window=enforce_booking_window,
             write=write,
+            customer=customer,
         )
-    except (SlotUnavailable, _DuplicateIdempotencyKey) as error:
+    except (SlotUnavailable, CustomerBusy, _DuplicateIdempotencyKey) as error:
         # A concurrent request with the same key may have won the race.
         replayed = _replay(customer, idempotency_key, fingerprint) if idempotency_key else None
         if replayed is not None:
@@ -436,6 +533,17 @@ def create_booking(
         raise
     booking.was_replayed = False
     return booking
+
+
+def _clean_guest_name(guest_name: str | None) -> str:
+    """Return ``guest_name`` stripped, or raise ``InvalidInput`` when it is too long."""
+    guest_name = " ".join((guest_name or "").split())
+    if len(guest_name) > GUEST_NAME_MAX_LENGTH:
+        raise InvalidInput(
+            f"The guest's name is at most {GUEST_NAME_MAX_LENGTH} characters.",
+            fields={"guest_name": f"At most {GUEST_NAME_MAX_LENGTH} characters."},
+        )
+    return guest_name
 
 
 def _replay(customer, idempotency_key: str, fingerprint: str) -> Booking | None:
@@ -546,28 +654,82 @@ def cancel_booking(
         )
 
 
-def reschedule_booking(
-    booking: Booking,
-    *,
-    start: datetime,
-    actor,
-    technician: Technician | str | None = None,
-    now: datetime | None = None,
-) -> Booking:
-    """Move a booking to a new start, keeping its reference, choices and history.
+def booked_technician_slugs(booking: Booking) -> tuple[str, ...]:
+    """Return the slugs of the technicians ``booking`` holds (its active allocations; all of
+    them for a couples booking), sorted; ``()`` for a self-guided service."""
+    slugs = set(
+        booking.allocations.filter(is_active=True, technician__isnull=False).values_list(
+            "technician__slug", flat=True
+        )
+    )
+    if not slugs and booking.technician_id:
+        slugs = {booking.technician.slug}
+    return tuple(sorted(slugs))
 
-    The new start passes the same availability check as a new booking (the booking's own
-    allocations are ignored), under the customer's current tier; the price is quoted again.
-    Customers may reschedule until the free-cancellation cut-off; managers until the start.
-    ``technician`` ``None`` means any qualified technician.
 
-    Raises:
-        Forbidden: ``actor`` is neither the customer, the front desk nor a manager.
-        InvalidTransition: not pending/confirmed. TooLate: past the cut-off.
-        InvalidInput, OutsideBookingWindow, OutsideWorkingHours, SlotUnavailable.
+def recorded_access(booking: Booking, spa_settings) -> CustomerAccess:
+    """Return the access (tier, discount) ``booking`` was made under: the plan of the
+    membership recorded on it, or a non-member's. A reschedule is priced with it, so a
+    booking keeps its tier and price until the guest books anew (issue 19 item 3)."""
+    if booking.membership_id is not None:
+        return plan_access(booking.membership.plan, booking.membership)
+    return non_member_access(spa_settings)
+
+
+@dataclass(frozen=True)
+class ReschedulePlan:
+    """What a reschedule of ``booking`` to ``slot`` would be (nothing written).
+
+    ``quote``: the new price under the booking's recorded tier; ``price_difference``:
+    new total minus the current one (negative = cheaper); ``technician_slugs``: who serves
+    the new time; ``kept_technicians``: whether they are the booked ones.
     """
-    now = now or clock_now()
-    spa_settings = get_settings()
+
+    booking: Booking
+    slot: Slot
+    quote: Quote
+    technician_slugs: tuple[str, ...]
+    kept_technicians: bool
+
+    @property
+    def price_difference(self) -> Decimal:
+        return self.quote.total - self.booking.total
+
+
+def _reschedule_request(
+    booking: Booking, start: datetime, technician, spa_settings
+) -> AvailabilityRequest:
+    """Build the availability question of moving ``booking`` to ``start`` with
+    ``technician``: ``None`` keeps the booked technician(s), :data:`ANY_TECHNICIAN` lets the
+    engine choose, a slug or ``Technician`` names another."""
+    check_start(start)
+    day = local_date(start, spa_settings.zone)
+    if isinstance(technician, Technician):
+        technician = technician.slug
+    kept: tuple[str, ...] = ()
+    if technician is None:
+        kept = booked_technician_slugs(booking)
+        technician = kept[0] if len(kept) == 1 else None
+    elif technician == ANY_TECHNICIAN:
+        technician = None
+    request = build_availability_request(
+        service_slug=booking.service.slug,
+        date_from=day,
+        date_to=day,
+        duration=booking.duration_minutes,
+        addon_slugs=[item.addon.slug for item in booking.booking_addons.all()],
+        guests=booking.guests,
+        technician_slug=technician,
+    )
+    if len(kept) > 1:
+        request = dataclasses.replace(request, technician_slugs=kept)
+    return request
+
+
+def _check_reschedulable(booking: Booking, actor, now: datetime) -> bool:
+    """Refuse a reschedule the caller's role, the status or the cut-off forbids; return
+    whether ``actor`` is a manager (who may move a booking until its start, outside the
+    booking window)."""
     ensure_may_change(booking, actor)
     if booking.status not in RESCHEDULABLE_STATUSES:
         raise InvalidTransition(
@@ -577,27 +739,112 @@ def reschedule_booking(
     cutoff = booking.start if is_manager else policy_for(booking).free_until(booking.start)
     if now > cutoff:
         raise TooLate("It is too late to reschedule this booking; it can still be cancelled.")
-    check_start(start)
-    day = local_date(start, spa_settings.zone)
-    addon_slugs = list(booking.booking_addons.values_list("addon__slug", flat=True))
-    request = build_availability_request(
-        service_slug=booking.service.slug,
-        date_from=day,
-        date_to=day,
-        duration=booking.duration_minutes,
-        addon_slugs=addon_slugs,
-        guests=booking.guests,
-        technician_slug=technician.slug if isinstance(technician, Technician) else technician,
-    )
+    return is_manager
+
+
+def preview_reschedule(
+    booking: Booking,
+    *,
+    start: datetime,
+    actor,
+    technician: Technician | str | None = None,
+    now: datetime | None = None,
+) -> ReschedulePlan:
+    """Return what :func:`reschedule_booking` with the same arguments would do, writing
+    nothing: the slot, who serves it and the price under the booking's recorded tier (the
+    site's review step). The same checks run, without locks, so a later commit may still
+    be refused if someone takes the time meanwhile.
+
+    Raises:
+        the errors of :func:`reschedule_booking`.
+    """
+    now = now or clock_now()
+    spa_settings = get_settings()
+    is_manager = _check_reschedulable(booking, actor, now)
+    request = _reschedule_request(booking, start, technician, spa_settings)
     access = get_customer_access(booking.customer, local_date(now, spa_settings.zone), spa_settings)
-    prices = price_list_for(request, access, spa_settings)
+    slot = find_start(
+        request,
+        start,
+        access,
+        now=now,
+        exclude_booking_id=booking.pk,
+        enforce_booking_window=not is_manager,
+    )
+    _refuse_overlap(
+        booking.customer,
+        slot,
+        guest_name=booking.guest_name,
+        now=now,
+        exclude_booking_id=booking.pk,
+    )
+    prices = price_list_for(request, recorded_access(booking, spa_settings), spa_settings)
+    room_row = Room.objects.get(pk=slot.room_id)
+    quote = prices.quote(slot.start, booking.guests, room_row.premium_modifier_percent)
+    return ReschedulePlan(
+        booking=booking,
+        slot=slot,
+        quote=quote,
+        technician_slugs=tuple(slot.technician_slugs),
+        kept_technicians=tuple(sorted(slot.technician_slugs)) == booked_technician_slugs(booking),
+    )
+
+
+def reschedule_booking(
+    booking: Booking,
+    *,
+    start: datetime,
+    actor,
+    technician: Technician | str | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """Move a booking to a new start, keeping its reference, choices, tier and history.
+
+    Rules (ARCHITECTURE.md "HTTP API", issue 18 items 3-4, issue 19 item 3):
+
+    1. ``technician`` ``None`` keeps the booked technician(s) (both of a couples booking);
+       if one of them is busy at the new start → ``SlotUnavailable``. ``"any"``
+       (:data:`ANY_TECHNICIAN`) lets the engine choose; a slug or ``Technician`` names
+       another.
+    2. The new start passes the same availability check as a new booking under the
+       customer's current access (window, member holds); the booking's own allocations are
+       ignored.
+    3. The price is quoted again for the new time (peak hours, room) under the tier the
+       booking was made under (:func:`recorded_access`), never the customer's plan of today;
+       ``tier`` and ``customer_tier`` stay as recorded.
+    4. A booking for the customer themself may not overlap another of theirs.
+    5. Customers may reschedule until the free-cancellation cut-off; managers until the
+       start, outside the booking window.
+
+    Raises:
+        InvalidTransition: not pending/confirmed. TooLate: past the cut-off.
+        InvalidInput, OutsideBookingWindow, OutsideWorkingHours, SlotUnavailable,
+        CustomerBusy.
+    """
+    now = now or clock_now()
+    spa_settings = get_settings()
+    is_manager = _check_reschedulable(booking, actor, now)
+    request = _reschedule_request(booking, start, technician, spa_settings)
+    access = get_customer_access(booking.customer, local_date(now, spa_settings.zone), spa_settings)
+    prices = price_list_for(request, recorded_access(booking, spa_settings), spa_settings)
     service = request.service
 
     def write(slot: Slot) -> Booking:
         locked = _locked(booking)
         if locked.status not in RESCHEDULABLE_STATUSES:
             raise InvalidTransition("The booking changed meanwhile; it cannot be rescheduled.")
-        old = {"start": locked.start.isoformat(), "total": str(locked.total)}
+        _refuse_overlap(
+            locked.customer,
+            slot,
+            guest_name=locked.guest_name,
+            now=now,
+            exclude_booking_id=locked.pk,
+        )
+        old = {
+            "start": locked.start.isoformat(),
+            "total": str(locked.total),
+            "technicians": list(booked_technician_slugs(locked)),
+        }
         Allocation.objects.filter(booking=locked, is_active=True).update(is_active=False)
         room_row = Room.objects.get(pk=slot.room_id)
         quote = prices.quote(slot.start, locked.guests, room_row.premium_modifier_percent)
@@ -651,34 +898,78 @@ def reschedule_booking(
         exclude_booking_id=booking.pk,
         enforce_booking_window=not is_manager,
         write=write,
+        customer=booking.customer,
     )
 
 
-def check_in_booking(booking: Booking, *, actor, now: datetime | None = None) -> Booking:
-    """Mark the guest arrived and the service started (confirmed → in_progress).
+def check_in_window(booking: Booking, spa_settings=None) -> tuple[datetime, datetime]:
+    """Return ``(opens, closes)``, the aware instants between which ``booking`` may be
+    checked in: from ``SpaSettings.check_in_window_minutes`` (default 120) before its start,
+    but not before its spa-local day begins, until that day ends (half-open).
+    Source: issue 18 item 5 ("check-in only on the day, a configurable window before the
+    start")."""
+    spa_settings = spa_settings or get_settings()
+    zone = spa_settings.zone
+    day = local_date(booking.start, zone)
+    day_starts = local_midnight_utc(day, zone)
+    opens = max(booking.start - timedelta(minutes=spa_settings.check_in_window_minutes), day_starts)
+    return opens, local_midnight_utc(day + timedelta(days=1), zone)
+
+
+def can_check_in(booking: Booking, now: datetime) -> bool:
+    """Tell whether ``booking`` may be checked in at ``now`` (confirmed, inside
+    :func:`check_in_window`)."""
+    if booking.status != BookingStatus.CONFIRMED:
+        return False
+    opens, closes = check_in_window(booking)
+    return opens <= now < closes
+
+
+def check_in_booking(
+    booking: Booking, *, actor, now: datetime | None = None, enforce_window: bool = True
+) -> Booking:
+    """Mark the guest arrived and the service started (confirmed → in_progress), on the
+    booking's spa-local day from the spa's check-in window before the start.
+
+    ``enforce_window`` False is for restoring a spa file's ``in_progress`` bookings only.
 
     Raises:
-        InvalidTransition: not confirmed.
+        InvalidTransition: not confirmed, or outside :func:`check_in_window`.
     """
     now = now or clock_now()
     with transaction.atomic():
         booking = _locked(booking)
+        if enforce_window and booking.status == BookingStatus.CONFIRMED:
+            opens, closes = check_in_window(booking)
+            if not opens <= now < closes:
+                zone = get_settings().zone
+                raise InvalidTransition(
+                    "A guest can be checked in on the day of the booking only, from "
+                    f"{opens.astimezone(zone).strftime('%I:%M %p').lstrip('0')}.",
+                    status=booking.status,
+                    target=BookingStatus.IN_PROGRESS,
+                )
         return _set_status(
             booking, BookingStatus.IN_PROGRESS, actor=actor, now=now, checked_in_at=now
         )
 
 
 def complete_booking(booking: Booking, *, actor, now: datetime | None = None) -> Booking:
-    """Mark the service done (in_progress, or confirmed once its start has passed).
+    """Mark the service done (in_progress → completed): only a checked-in booking can be
+    completed (issue 18 item 5).
 
     Raises:
-        InvalidTransition: another status, or a confirmed booking that has not started.
+        InvalidTransition: any other status (a confirmed booking must be checked in first).
     """
     now = now or clock_now()
     with transaction.atomic():
         booking = _locked(booking)
-        if booking.status == BookingStatus.CONFIRMED and now < booking.start:
-            raise InvalidTransition("A booking cannot be completed before it starts.")
+        if booking.status == BookingStatus.CONFIRMED:
+            raise InvalidTransition(
+                "Check the guest in before completing the booking.",
+                status=booking.status,
+                target=BookingStatus.COMPLETED,
+            )
         return _set_status(booking, BookingStatus.COMPLETED, actor=actor, now=now, completed_at=now)
 
 

@@ -392,12 +392,15 @@ def schedule_review_requests(now: datetime | None = None) -> int:
 
 
 def autocomplete_past_bookings(now: datetime | None = None) -> int:
-    """Complete every confirmed or in-progress booking that ended more than an hour ago
+    """Complete every checked-in (in-progress) booking that ended more than an hour ago
     (through :func:`coresync.bookings.services.complete_booking`, so history, events and the
-    review request follow); return how many. A booking changed meanwhile is left alone."""
+    review request follow); return how many. A booking changed meanwhile is left alone.
+
+    A confirmed booking that was never checked in is not completed: only a checked-in
+    booking can be (issue 18 item 5); the desk marks it a no-show or checks the guest in."""
     now = now or clock_now()
     due = Booking.objects.filter(
-        status__in=[BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS],
+        status=BookingStatus.IN_PROGRESS,
         end__lte=now - AUTOCOMPLETE_AFTER,
     ).order_by("end", "pk")
     completed = 0

@@ -53,7 +53,8 @@ class AvailabilityRequest:
     room_type: str | None = None
     technician_slugs: tuple[str, ...] = ()
     """For a group (couples) booking: every technician the slot must include, in addition to
-    ``technician_slug`` (one per guest at most; the engine chooses the others)."""
+    ``technician_slug`` (one per guest at most; the engine chooses the others). Used by a
+    couple choosing both therapists and by a reschedule keeping both."""
 
     @property
     def service_minutes(self) -> int:

@@ -27,6 +27,7 @@ class SpaSettingsAdmin(admin.ModelAdmin):
                     "slot_interval_minutes",
                     "non_member_advance_days",
                     "hold_minutes",
+                    "check_in_window_minutes",
                 ),
             },
         ),

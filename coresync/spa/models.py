@@ -37,6 +37,13 @@ class SpaSettings(models.Model):
     hold_minutes = models.PositiveIntegerField(
         default=15, help_text="How long a booking awaiting payment holds its slot."
     )
+    check_in_window_minutes = models.PositiveIntegerField(
+        "check-in window (minutes)",
+        default=120,
+        validators=[MaxValueValidator(24 * 60)],
+        help_text="How many minutes before the start a guest may be checked in (on the "
+        "booking's spa-local day only).",
+    )
     free_cancellation_hours = models.PositiveIntegerField(default=24)
     late_cancellation_fee_percent = models.DecimalField(
         max_digits=5, decimal_places=2, default=Decimal("50")

@@ -70,6 +70,7 @@ STATE_ORDER = (
     "second_technician",
     "addons",
 )
+GUEST_NAME_MAX_LENGTH = 150
 
 
 def default_guests(service: Service) -> int:
@@ -267,6 +268,7 @@ class BookingFlow:
     addons: list[AddOn] = field(default_factory=list)
     preferences: dict[str, str] = field(default_factory=dict)
     saved_preferences: dict[str, str] = field(default_factory=dict)
+    guest_name: str = ""
     day_offers: list[SlotOffer] = field(default_factory=list)
     offer: SlotOffer | None = None
     edit: str | None = None
@@ -418,6 +420,8 @@ class BookingFlow:
             return self.technician_row.name
         if step == "details":
             parts = [addon.name for addon in self.addons] or [_("No add-ons")]
+            if self.guest_name:
+                parts.append(_("For %(name)s") % {"name": self.guest_name})
             return "; ".join(parts + self.preference_summary())
         return ""
 
@@ -477,6 +481,8 @@ class BookingFlow:
             # An empty value is kept when it clears a saved preference for this booking.
             if value or self.saved_preferences.get(field_.name):
                 pairs.append((field_.name, value))
+        if self.guest_name:
+            pairs.append(("guest_name", self.guest_name))
         return pairs
 
     def hidden_fields(self, step: str) -> list[tuple[str, str]]:
@@ -487,7 +493,7 @@ class BookingFlow:
             "date": ("date",),
             "time": ("start",),
             "technician": ("technician", "second_technician"),
-            "details": ("addons", *[f.name for f in PREFERENCE_FIELDS]),
+            "details": ("addons", "guest_name", *[f.name for f in PREFERENCE_FIELDS]),
             "month": ("month",),
             "options": ("duration", "guests"),
             "confirm": (),
@@ -621,6 +627,7 @@ def read_flow(params, user, *, now: datetime | None = None) -> BookingFlow:
     flow.windows = plan_windows()
     flow.saved_preferences = saved_preferences(user)
     flow.preferences = _preferences(params, user)
+    _read_guest_name(flow, params)
     edit = params.get("edit")
     _read_treatment(flow, params)
     if flow.service is not None:
@@ -631,6 +638,20 @@ def read_flow(params, user, *, now: datetime | None = None) -> BookingFlow:
         flow.edit = edit
     load_open_steps(flow)
     return flow
+
+
+def _read_guest_name(flow: BookingFlow, params) -> None:
+    """Read "Booking for someone else?": the other guest's name (spaces tidied, NUL
+    characters dropped); one over 150 characters is dropped with a message."""
+    name = " ".join((params.get("guest_name") or "").replace("\x00", "").split())
+    if len(name) > GUEST_NAME_MAX_LENGTH:
+        flow.add_message(
+            "details",
+            _("The guest's name is at most %(count)s characters.")
+            % {"count": GUEST_NAME_MAX_LENGTH},
+        )
+        return
+    flow.guest_name = name
 
 
 def _preferences(params, user) -> dict[str, str]:
@@ -997,66 +1018,3 @@ def weekday_names() -> list[tuple[str, str]]:
     """(short, full) weekday names, Sunday first, translated."""
     days = [date(2026, 11, 1 + offset) for offset in range(7)]  # 2026-11-01 is a Sunday
     return [(formats.date_format(day, "D")[:2], formats.date_format(day, "l")) for day in days]
-
-
-@dataclass
-class RescheduleOptions:
-    """The calendar and, once a day is chosen, its times for moving ``booking``."""
-
-    calendar: CalendarView
-    chosen_day: date | None
-    time_groups: list[TimeGroup]
-    prev_url: str | None
-    next_url: str | None
-    window_end: date | None = None
-    next_window: PlanWindow | None = None
-    windows_text: str = ""
-
-
-def reschedule_options(
-    booking, params, user, *, now: datetime, access_token: str = ""
-) -> RescheduleOptions:
-    """Return what the reschedule page shows for ``booking``: the same service, duration,
-    add-ons and guests, on the calendar of the customer's current tier. ``access_token``
-    (a booking link's ``?access=``) is carried along in the month links."""
-    spa = get_settings()
-    today = local_date(now, spa.zone)
-    access = get_customer_access(user, today, spa)
-    chosen_day = parse_date(params.get("date"))
-    if chosen_day is not None and chosen_day < today:
-        chosen_day = None
-    request = build_availability_request(
-        service_slug=booking.service.slug,
-        date_from=chosen_day or today,
-        date_to=chosen_day or today,
-        duration=booking.duration_minutes,
-        addon_slugs=[item.addon.slug for item in booking.booking_addons.all()],
-        guests=booking.guests,
-    )
-    first_allowed = today.replace(day=1)
-    last_allowed = last_first_month(today, access)
-    wanted = parse_month(params.get("month")) or (chosen_day or today).replace(day=1)
-    first = min(max(wanted, first_allowed), last_allowed)
-    times = []
-    if chosen_day is not None:
-        times = group_times(get_availability(request, access, now=now), spa, today)
-    base = reverse("web:reschedule", args=[booking.reference])
-
-    def month_link(month: date) -> str | None:
-        if not first_allowed <= month <= last_allowed:
-            return None
-        query = {"month": month.strftime("%Y-%m")}
-        if access_token:
-            query["access"] = access_token
-        return f"{base}?{urlencode(query)}"
-
-    return RescheduleOptions(
-        calendar=calendar_view(request, access, first, now, selected=chosen_day),
-        chosen_day=chosen_day,
-        time_groups=times,
-        prev_url=month_link(add_months(first, -1)),
-        next_url=month_link(add_months(first, 1)),
-        window_end=date.fromordinal(today.toordinal() + access.advance_days),
-        next_window=longer_window(access, windows := plan_windows()),
-        windows_text=windows_sentence(windows),
-    )

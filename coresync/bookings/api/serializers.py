@@ -69,6 +69,14 @@ class BookingCreateSerializer(serializers.Serializer):
         required=False, default=dict, validators=[validate_preferences]
     )
     notes = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
+    guest_name = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=150,
+        help_text="Who the booking is for when it is not you (a gift, a companion). Without "
+        "it, a booking overlapping another of yours is refused with 409 customer_busy.",
+    )
 
 
 class QuoteRequestSerializer(serializers.Serializer):
@@ -88,8 +96,17 @@ class CancelSerializer(serializers.Serializer):
 
 
 class RescheduleSerializer(serializers.Serializer):
+    """``technician`` omitted (or null/empty) keeps the booked technician(s); ``"any"`` lets
+    the engine choose; a slug picks another."""
+
     start = AwareDateTimeField()
-    technician = serializers.SlugField(required=False, allow_null=True, allow_blank=True)
+    technician = serializers.SlugField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text='Omit to keep the booked technician(s); "any" lets the spa choose; a '
+        "technician's slug picks that one.",
+    )
 
 
 class BookingSerializer(serializers.ModelSerializer):
@@ -123,6 +140,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "addons",
             "preferences",
             "notes",
+            "guest_name",
             "tier",
             "price",
             "cancellation_fee",

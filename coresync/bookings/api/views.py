@@ -131,7 +131,9 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         ],
     )
     def create(self, request):
-        """Book a slot. Same key and body → the same booking; another body → 422."""
+        """Book a slot. Same key and body → the same booking; another body → 422. A booking
+        whose service time overlaps another of the caller's is 409 ``customer_busy`` unless
+        ``guest_name`` names the other guest it is for."""
         key = require_key(request)
         reject_read_only(request.data, READ_ONLY_INPUT_FIELDS)
         payload = BookingCreateSerializer(data=request.data)
@@ -153,6 +155,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 room=data.get("room") or None,
                 preferences=data["preferences"],
                 notes=data["notes"],
+                guest_name=data["guest_name"],
                 idempotency_key=key,
                 actor=request.user,
             )
@@ -185,7 +188,10 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(request=RescheduleSerializer, responses=BookingSerializer)
     @action(detail=True, methods=["post"])
     def reschedule(self, request, reference=None):
-        """Move to a new start (same reference); technician omitted = any."""
+        """Move to a new start (same reference) at the booking's recorded tier price;
+        technician omitted = keep the booked one(s) (409 ``slot_unavailable`` when busy),
+        ``"any"`` = any, a slug = that one; 409 ``customer_busy`` when the new time overlaps
+        another booking of the customer's."""
         reject_read_only(request.data, READ_ONLY_INPUT_FIELDS)
         payload = RescheduleSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

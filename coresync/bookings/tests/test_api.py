@@ -1,11 +1,15 @@
 """The HTTP API contract of ARCHITECTURE.md, driven as an outside client would."""
 
+from datetime import date
+
 import pytest
 from rest_framework.test import APIClient
 
-from conftest import make_customer
+from conftest import local, make_customer
 from coresync.accounts.services import set_role
 from coresync.bookings.models import Booking
+from coresync.bookings.services import create_booking
+from coresync.memberships.models import Membership
 
 pytestmark = pytest.mark.django_db
 
@@ -269,3 +273,83 @@ def test_cancel_with_a_non_object_body_is_400_not_500(api, spa, customer, frozen
     response = api.post(f"/api/v1/bookings/{reference}/cancel/", [None, None], format="json")
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid"
+
+
+def test_reschedule_keeps_the_technician_any_picks_another_and_busy_is_409(
+    api, spa, customer, frozen_now
+):
+    login(api, customer)
+    reference = book(api, technician="ben").json()["reference"]
+    other = make_customer("other@example.com")
+    create_booking(
+        customer=other, service="swedish", start=local(2026, 12, 2, 13), technician="ben"
+    )
+    path = f"/api/v1/bookings/{reference}/reschedule/"
+
+    kept = api.post(path, {"start": "2026-12-02T14:30:00-05:00"}, format="json")
+    busy = api.post(path, {"start": "2026-12-02T13:00:00-05:00"}, format="json")
+    after_busy = Booking.objects.get(reference=reference)
+    any_one = api.post(
+        path, {"start": "2026-12-02T13:00:00-05:00", "technician": "any"}, format="json"
+    )
+    named = api.post(
+        path, {"start": "2026-12-02T15:45:00-05:00", "technician": "ben"}, format="json"
+    )
+
+    assert kept.status_code == 200 and kept.json()["technician"] == "ben"
+    assert (busy.status_code, busy.json()["error"]["code"]) == (409, "slot_unavailable")
+    assert after_busy.start.isoformat() == "2026-12-02T19:30:00+00:00"  # still 14:30 local
+    assert any_one.status_code == 200 and any_one.json()["technician"] == "ana"
+    assert named.status_code == 200 and named.json()["technician"] == "ben"
+
+
+def test_reschedule_keeps_the_booking_tier_price(api, spa, customer, frozen_now):
+    login(api, customer)
+    created = book(api).json()
+    Membership.objects.create(
+        customer=customer, plan=spa.plans["base"], started_on=date(2026, 12, 1)
+    )
+
+    moved = api.post(
+        f"/api/v1/bookings/{created['reference']}/reschedule/",
+        {"start": "2026-12-02T14:00:00-05:00"},
+        format="json",
+    )
+
+    assert moved.status_code == 200
+    assert (moved.json()["price"]["total"], moved.json()["tier"]) == ("108.88", "non_member")
+    assert created["price"]["total"] == "108.88"
+
+
+def test_overlapping_booking_for_the_same_customer_is_409_customer_busy(
+    api, spa, customer, frozen_now
+):
+    login(api, customer)
+    first = book(api, key="one")
+    assert first.status_code == 201 and first.json()["guest_name"] == ""
+
+    clash = book(api, key="two", start="2026-12-02T10:30:00-05:00")
+    gift = book(api, key="three", start="2026-12-02T10:30:00-05:00", guest_name="Maya Lopez")
+    later = book(api, key="four", service="steam", start="2026-12-02T14:00:00-05:00")
+    moved = api.post(  # the steam room has places at 10:15; the customer has none
+        f"/api/v1/bookings/{later.json()['reference']}/reschedule/",
+        {"start": "2026-12-02T10:15:00-05:00"},
+        format="json",
+    )
+
+    assert clash.status_code == 409
+    assert clash.json()["error"]["code"] == "customer_busy"
+    assert first.json()["reference"] in clash.json()["error"]["message"]
+    assert gift.status_code == 201 and gift.json()["guest_name"] == "Maya Lopez"
+    assert (moved.status_code, moved.json()["error"]["code"]) == (409, "customer_busy")
+    assert Booking.objects.filter(customer=customer).count() == 3
+    assert Booking.objects.get(reference=later.json()["reference"]).reschedule_count == 0
+
+
+def test_guest_name_is_at_most_150_characters(api, spa, customer, frozen_now):
+    login(api, customer)
+
+    response = book(api, guest_name="x" * 151)
+
+    assert response.status_code == 400 and "guest_name" in response.json()["error"]["fields"]
+    assert not Booking.objects.exists()

@@ -20,6 +20,7 @@ serialized and the re-check under that lock is what the sequential tests in
 ``test_create.py`` cover.
 """
 
+import itertools
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -29,8 +30,9 @@ from django.db import IntegrityError, connection, connections, transaction
 from rest_framework.test import APIClient
 
 from conftest import local, make_customer
+from coresync.bookings.errors import CustomerBusy
 from coresync.bookings.models import Allocation, Booking, BookingStatus, technician_key
-from coresync.bookings.services import create_booking
+from coresync.bookings.services import create_booking, reschedule_booking
 from coresync.core.clock import now as clock_now
 from coresync.scheduling.errors import SlotUnavailable
 
@@ -324,3 +326,57 @@ def test_one_idempotency_key_posted_twenty_times_at_once_makes_one_booking(
     assert [response.status_code for response in result.outcomes].count(201) >= 1
     assert set(result.clocks) == {frozen_now}
     assert overlapping_active_allocations() == []
+
+
+def test_one_customer_booking_overlapping_times_from_two_places_at_once_gets_one(
+    spa, customer, frozen_now
+):
+    # Given one customer who presses "Book" on several devices at once for overlapping
+    # times whose resources do not meet: the steam room (four places, no technician) at
+    # 10:00, and Ana in Suite A at 10:30 — the resources alone would allow five bookings
+    choices = [
+        {"service": "steam", "start": START},
+        {"service": "swedish", "start": local(2026, 12, 2, 10, 15), "technician": "ana"},
+    ] * 10
+    for choice in choices:
+        if choice["service"] == "swedish":
+            choice["room"] = "suite-a"
+
+    # When all twenty requests run at once
+    result = race(
+        len(choices),
+        lambda index: create_booking(customer=customer, **choices[index]),
+    )
+
+    # Then exactly one booking exists; every other attempt is customer_busy (or, for Ana,
+    # slot_unavailable) — never an error or a second booking
+    failures = [outcome for outcome in result.outcomes if not isinstance(outcome, Booking)]
+    assert len(result.bookings) == 1
+    assert {type(failure) for failure in failures} <= {CustomerBusy, SlotUnavailable}
+    assert any(isinstance(failure, CustomerBusy) for failure in failures)
+    assert set(result.clocks) == {frozen_now}
+    assert Booking.objects.filter(customer=customer).count() == 1
+    assert overlapping_active_allocations() == []
+
+
+def test_one_customer_rescheduling_onto_their_own_booking_while_booking_gets_one(
+    spa, customer, frozen_now
+):
+    # Given a customer's steam session at 14:00 (no technician needed)
+    steam = create_booking(customer=customer, service="steam", start=local(2026, 12, 2, 14))
+
+    # When they book a massage at 10:00 and, at the same instant, move the session to 10:15
+    def attempt(index: int):
+        if index == 0:
+            return create_booking(customer=customer, service="swedish", start=START)
+        return reschedule_booking(steam, start=local(2026, 12, 2, 10, 15), actor=customer)
+
+    result = race(2, attempt)
+
+    # Then exactly one of the two went through and the other was refused as customer_busy
+    assert [type(outcome) for outcome in result.outcomes].count(CustomerBusy) == 1
+    assert [isinstance(outcome, Booking) for outcome in result.outcomes].count(True) == 1
+    starts = sorted(
+        Booking.objects.filter(customer=customer, status="confirmed").values_list("start", "end")
+    )
+    assert all(end <= next_start for (_s, end), (next_start, _e) in itertools.pairwise(starts))

@@ -67,12 +67,14 @@ def test_second_booking_of_same_slot_goes_to_other_technician_then_is_refused(
     start = local(2026, 12, 2, 10)
     first = create_booking(customer=customer, service="swedish", start=start)
     # Suite A is taken: the couples suite (private) is the only other allowed room.
-    second = create_booking(customer=customer, service="swedish", start=start)
+    second = create_booking(
+        customer=customer, service="swedish", start=start, guest_name="Friend One"
+    )
     assert {first.technician, second.technician} == {spa.ana, spa.ben}
     assert {first.room, second.room} == {spa.suite, spa.couples_suite}
 
     with pytest.raises(SlotUnavailable):
-        create_booking(customer=customer, service="swedish", start=start)
+        create_booking(customer=customer, service="swedish", start=start, guest_name="Friend Two")
     assert Booking.objects.count() == 2
 
 
@@ -259,8 +261,8 @@ def test_group_of_guests_in_shared_room_needs_enough_places(spa, customer, froze
     start = local(2026, 12, 2, 10)
     create_booking(customer=customer, service="steam", start=start, guests=3)
     with pytest.raises(SlotUnavailable):
-        create_booking(customer=customer, service="steam", start=start, guests=2)
-    one = create_booking(customer=customer, service="steam", start=start, guests=1)
+        create_booking(customer=customer, service="steam", start=start, guests=2, guest_name="B")
+    one = create_booking(customer=customer, service="steam", start=start, guests=1, guest_name="C")
     assert one.allocations.get().unit == 4
 
 

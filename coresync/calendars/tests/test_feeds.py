@@ -13,6 +13,7 @@ from coresync.accounts.models import Role, User
 from coresync.bookings.models import BookingStatus
 from coresync.bookings.services import (
     cancel_booking,
+    check_in_booking,
     complete_booking,
     create_booking,
     reschedule_booking,
@@ -239,6 +240,7 @@ def test_feed_window_is_30_days_back_to_365_ahead(client, spa, vip_member, froze
     near = book(vip_member, spa.swedish, local(2027, 11, 30, 10, 0))
     too_far = book(vip_member, spa.swedish, local(2027, 12, 3, 10, 0))
     for booking in (too_old, recent):
+        check_in_booking(booking, actor=None, now=booking.start)
         complete_booking(booking, actor=None)
     feed = create_feed(kind=FeedKind.CUSTOMER, owner=vip_member)
 
@@ -317,7 +319,9 @@ def test_rescheduled_to_another_technician_leaves_the_first_feed(
 def test_room_feed_shows_bookings_in_that_room(client, spa, alex, sam, frozen_now):
     steam_a = book(alex, spa.steam, local(2026, 12, 2, 10, 0))
     steam_b = book(sam, spa.steam, local(2026, 12, 2, 10, 0))
-    in_suite = book(alex, spa.swedish, local(2026, 12, 2, 10, 0), room=spa.suite)
+    in_suite = book(
+        alex, spa.swedish, local(2026, 12, 2, 10, 0), room=spa.suite, guest_name="Jo Okafor"
+    )
     feed = create_feed(kind=FeedKind.ROOM, owner=spa.steam_room)
 
     response = fetch(client, feed)

@@ -393,20 +393,37 @@ def test_completion_sends_a_review_request_two_hours_after_the_end(
     assert 'href="https://g.page/r/test-review"' in email.alternatives[0][0]
 
 
-def test_autocomplete_completes_bookings_ended_over_an_hour_ago(spa, customer, frozen_now):
+def test_autocomplete_completes_checked_in_bookings_ended_over_an_hour_ago(
+    spa, customer, frozen_now
+):
     ended = book(customer, start=local(2026, 12, 1, 9), enforce_booking_window=False)
-    later = book(customer, start=local(2026, 12, 1, 11), enforce_booking_window=False)
-    cancelled = book(customer, start=local(2026, 12, 1, 9, 30), enforce_booking_window=False)
+    check_in_booking(ended, actor=None, now=local(2026, 12, 1, 8, 55))
+    cancelled = book(
+        customer, start=local(2026, 12, 1, 9, 30), enforce_booking_window=False, guest_name="Jo"
+    )
     cancel_booking(cancelled, actor=customer, now=local(2026, 12, 1, 8, 30))
+    never_checked_in = book(
+        customer, start=local(2026, 12, 1, 10, 30), enforce_booking_window=False
+    )
+    later = book(
+        customer, start=local(2026, 12, 1, 11, 15), enforce_booking_window=False, guest_name="Kim"
+    )
+    check_in_booking(later, actor=None, now=local(2026, 12, 1, 11, 10))
 
-    assert autocomplete_past_bookings(local(2026, 12, 1, 11, 0)) == 1
+    assert autocomplete_past_bookings(local(2026, 12, 1, 12, 30)) == 1
 
-    ended.refresh_from_db()
-    later.refresh_from_db()
-    cancelled.refresh_from_db()
-    assert (ended.status, later.status, cancelled.status) == ("completed", "confirmed", "cancelled")
-    # Never checked in: maybe an unmarked no-show, so no "thank you for visiting today".
-    assert not OutboxMessage.objects.filter(dedupe_key=f"booking:{ended.pk}:review").exists()
+    for booking in (ended, cancelled, never_checked_in, later):
+        booking.refresh_from_db()
+    assert (ended.status, cancelled.status, never_checked_in.status, later.status) == (
+        "completed",
+        "cancelled",
+        "confirmed",
+        "in_progress",
+    )
+    assert OutboxMessage.objects.filter(dedupe_key=f"booking:{ended.pk}:review").exists()
+    assert not OutboxMessage.objects.filter(
+        dedupe_key=f"booking:{never_checked_in.pk}:review"
+    ).exists()
 
 
 def test_a_new_membership_sends_a_welcome_with_the_pdf_card(spa, customer, frozen_now):
@@ -512,6 +529,7 @@ def test_dispatch_outbox_command_runs_due_rows_once(spa, customer, frozen_now):
 def test_the_in_process_loop_dispatches_and_runs_the_periodic_jobs(spa, customer, frozen_now):
     book(customer)
     ended = book(customer, start=local(2026, 11, 30, 10), enforce_booking_window=False)
+    check_in_booking(ended, actor=None, now=local(2026, 11, 30, 9, 50))
     stop = threading.Event()
     safety = threading.Timer(10, stop.set)  # never hang the suite
     reported: list[tuple[str, int]] = []
@@ -531,9 +549,8 @@ def test_the_in_process_loop_dispatches_and_runs_the_periodic_jobs(spa, customer
     ended.refresh_from_db()
     assert ended.status == "completed"
     assert len(mail.outbox) == 1  # a confirmation for a past booking is not sent late
-    assert EmailLog.objects.get(status=DeliveryStatus.SKIPPED).error == (
-        "Booking has already started."
-    )
+    # checked in (as the loop needs to complete it), so no longer confirmed
+    assert EmailLog.objects.get(status=DeliveryStatus.SKIPPED).error == ("Booking is in_progress.")
 
 
 def test_the_beat_schedule_names_every_periodic_task():

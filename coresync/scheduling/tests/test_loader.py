@@ -51,7 +51,9 @@ def test_loader_issues_six_queries_whatever_the_range(
 ):
     # given bookings, an exception and a hold in the range
     create_booking(customer=customer, service="swedish", start=local(2026, 12, 2, 10))
-    create_booking(customer=customer, service="steam", start=local(2026, 12, 2, 10))
+    create_booking(
+        customer=customer, service="steam", start=local(2026, 12, 2, 10), guest_name="A friend"
+    )
     AvailabilityException.objects.create(technician=spa.ana, kind="day_off", date=DECEMBER_2)
     SlotHold.objects.create(
         technician=spa.ben,
@@ -119,7 +121,13 @@ def test_loader_reports_bookings_as_busy_time_with_buffers_per_room_place(
     spa, customer, frozen_now
 ):
     create_booking(customer=customer, service="swedish", start=local(2026, 12, 2, 10))
-    create_booking(customer=customer, service="steam", start=local(2026, 12, 2, 10), guests=2)
+    create_booking(
+        customer=customer,
+        service="steam",
+        start=local(2026, 12, 2, 10),
+        guests=2,
+        guest_name="Two friends",
+    )
 
     swedish_input = load(spa)
     steam_input = load(spa, service=spa.steam)

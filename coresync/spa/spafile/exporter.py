@@ -120,6 +120,8 @@ class _Exporter:
         )
         if row.hold_minutes != defaults.hold_minutes:
             section["hold_minutes"] = row.hold_minutes
+        if row.check_in_window_minutes != defaults.check_in_window_minutes:
+            section["check_in_window_minutes"] = row.check_in_window_minutes
         section["cancellation_policy"] = {
             "free_until_hours": row.free_cancellation_hours,
             "late_fee_percent": _percent(row.late_cancellation_fee_percent),

@@ -26,7 +26,8 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import models, transaction
 
-from coresync.accounts.models import STAFF_ROLES, Role, User
+from coresync.accounts.models import Role, User
+from coresync.accounts.roles import sync_role_groups
 from coresync.bookings.models import Booking, BookingStatus
 from coresync.bookings.services import check_in_booking, create_booking
 from coresync.catalog.models import (
@@ -415,7 +416,8 @@ class _Writer:
         return user, "updated" if changed else "unchanged"
 
     def _role_groups(self) -> dict[str, Group]:
-        return {str(role): Group.objects.get_or_create(name=str(role))[0] for role in STAFF_ROLES}
+        # The role groups with their admin permissions (the same rules as set_role).
+        return sync_role_groups()
 
     def _set_role_group(self, user: User, role: str | None, groups: dict[str, Group]) -> bool:
         """Put ``user`` in the group of ``role`` (None: no role group) and out of the others;
@@ -552,7 +554,7 @@ class _Writer:
                         awaiting_payment=spec.status == BookingStatus.PENDING,
                     )
                     if spec.status == BookingStatus.IN_PROGRESS:
-                        check_in_booking(booking, actor=None, now=self.now)
+                        check_in_booking(booking, actor=None, now=self.now, enforce_window=False)
             except DomainError as error:
                 problems.add(
                     spec.entry.line,

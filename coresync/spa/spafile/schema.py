@@ -65,6 +65,7 @@ SETTINGS_KEYS = (
     "slot_interval_minutes",
     "non_member_advance_days",
     "hold_minutes",
+    "check_in_window_minutes",
     "cancellation_policy",
 )
 POLICY_KEYS = ("free_until_hours", "late_fee_percent", "no_show_fee_percent")
@@ -539,6 +540,9 @@ def _read_settings(entry: Entry) -> SettingsSpec:
         ),
         "hold_minutes": entry.optional(
             "hold_minutes", read.integer(1, 24 * 60), default("hold_minutes")
+        ),
+        "check_in_window_minutes": entry.optional(
+            "check_in_window_minutes", read.integer(0, 24 * 60), default("check_in_window_minutes")
         ),
     }
     policy_defaults = {

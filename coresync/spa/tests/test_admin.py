@@ -65,6 +65,7 @@ def test_settings_change_saves_rules_but_not_the_time_zone(manager, client):
             "slot_interval_minutes": "30",
             "non_member_advance_days": "3",
             "hold_minutes": "15",
+            "check_in_window_minutes": "90",
             "free_cancellation_hours": "48",
             "late_cancellation_fee_percent": "50",
             "no_show_fee_percent": "100",
@@ -75,6 +76,7 @@ def test_settings_change_saves_rules_but_not_the_time_zone(manager, client):
     saved = get_settings()
     assert saved.min_notice_minutes == 60
     assert saved.free_cancellation_hours == 48
+    assert saved.check_in_window_minutes == 90
     assert saved.tax_rate == Decimal("0.08875")
     assert saved.timezone == "America/New_York"
     assert saved.currency == "USD"

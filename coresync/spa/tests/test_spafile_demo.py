@@ -1,17 +1,20 @@
 """The demo spa file and ``manage.py demo``."""
 
 from io import StringIO
+from pathlib import Path
 
 import pytest
 import yaml
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from coresync.accounts.models import User
 from coresync.bookings.models import Booking
 from coresync.catalog.models import AddOn, Service, ServiceCategory
 from coresync.memberships.models import MembershipPlan
 from coresync.resources.models import Room, SlotHold, Technician
+from coresync.spa.management.commands import demo as demo_command
 from coresync.spa.models import SpaSettings
 from coresync.spa.spafile import export_spa_text, import_spa_file, import_spa_text
 from coresync.spa.tests.conftest import DEMO_FILE
@@ -92,30 +95,65 @@ def test_demo_round_trip_through_export_changes_nothing(frozen_now, snapshot):
     assert snapshot() == before
 
 
-def test_demo_command_books_the_coming_week_once(frozen_now):
-    first = StringIO()
-    second = StringIO()
+def test_demo_command_books_the_coming_week(frozen_now):
+    out = StringIO()
 
-    call_command("demo", "--no-serve", stdout=first)
-    week = set(
-        Booking.objects.filter(idempotency_key__startswith="demo:").values_list("pk", flat=True)
-    )
-    call_command("demo", "--no-serve", stdout=second)
+    call_command("demo", "--no-serve", stdout=out)
 
-    assert "Demo week: 10 booked, 0 skipped (booked before, or no free time)." in first.getvalue()
-    assert "Demo week: 0 booked, 10 skipped (booked before, or no free time)." in second.getvalue()
-    assert (
-        set(
-            Booking.objects.filter(idempotency_key__startswith="demo:").values_list("pk", flat=True)
-        )
-        == week
-    )
+    assert "Demo week: 10 booked, 0 skipped (booked before, or no free time)." in out.getvalue()
+    week = Booking.objects.filter(idempotency_key__startswith="demo:")
     assert Booking.objects.count() == 18
     local_days = {
-        booking.start.astimezone(frozen_now.tzinfo).date().isoformat()
-        for booking in Booking.objects.filter(pk__in=week)
+        booking.start.astimezone(frozen_now.tzinfo).date().isoformat() for booking in week
     }
     assert local_days == {f"2026-12-0{day}" for day in range(2, 9)}
+
+
+def test_demo_refuses_a_database_that_holds_data(frozen_now, snapshot):
+    # given leftovers such as a bench run's category
+    ServiceCategory.objects.create(slug="bench", name="Bench")
+    before = snapshot()
+
+    with pytest.raises(CommandError) as refused:
+        call_command("demo", "--no-serve", stdout=StringIO())
+
+    assert "already holds data (1 service categories)" in str(refused.value)
+    assert "manage.py demo --reset" in str(refused.value)
+    assert snapshot() == before
+
+
+def test_demo_reset_refuses_a_database_that_is_not_the_demo_file(frozen_now, snapshot):
+    # the test database is not var/coresync.sqlite3: --reset alone must not erase it
+    ServiceCategory.objects.create(slug="bench", name="Bench")
+    before = snapshot()
+
+    with pytest.raises(CommandError) as refused:
+        call_command("demo", "--no-serve", "--reset", stdout=StringIO())
+
+    assert "Nothing was changed. Add --force to erase it." in str(refused.value)
+    assert snapshot() == before
+
+
+# Transactional: PostgreSQL cannot TRUNCATE (flush) inside the test's own transaction.
+@pytest.mark.django_db(transaction=True)
+def test_demo_reset_starts_again_from_a_clean_database(frozen_now, monkeypatch):
+    call_command("demo", "--no-serve", stdout=StringIO())
+    ServiceCategory.objects.create(slug="bench", name="Bench")
+    monkeypatch.setattr(demo_command, "is_demo_database", lambda: True)
+    out = StringIO()
+
+    call_command("demo", "--no-serve", "--reset", stdout=out)
+
+    assert "Erased the " in out.getvalue()
+    assert not ServiceCategory.objects.filter(slug="bench").exists()
+    assert "Demo week: 10 booked, 0 skipped" in out.getvalue()
+    assert Booking.objects.count() == 18
+    assert User.objects.get(email="frontdesk@coresync.example").has_perm("bookings.change_booking")
+
+
+def test_the_makefile_demo_resets_the_demo_database():
+    makefile = (Path(__file__).resolve().parents[3] / "Makefile").read_text(encoding="utf-8")
+    assert "manage.py demo --reset\n" in makefile
 
 
 def test_demo_command_prints_the_logins_and_the_url(frozen_now):

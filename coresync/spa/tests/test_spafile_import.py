@@ -28,7 +28,7 @@ from coresync.resources.models import (
     WorkingHours,
 )
 from coresync.spa.models import SpaSettings
-from coresync.spa.spafile import SpaFileError, import_spa_file, import_spa_text
+from coresync.spa.spafile import SpaFileError, export_spa_text, import_spa_file, import_spa_text
 from coresync.spa.tests.conftest import EXAMPLE_FILE
 
 pytestmark = pytest.mark.django_db
@@ -407,3 +407,12 @@ def test_import_function_raises_with_every_problem(frozen_now, example_text):
         'spa.yaml:54: services[2] (slug "steam-room"): field "room_types[0]": '
         'unknown room type "sauna" (use mensuite, private, shared, vip)',
     ]
+
+
+def test_the_check_in_window_round_trips_through_the_spa_file(frozen_now, example_text):
+    text = example_text.replace("settings:\n", "settings:\n  check_in_window_minutes: 45\n", 1)
+
+    import_spa_text(text, filename="spa.yaml")
+
+    assert SpaSettings.objects.get().check_in_window_minutes == 45
+    assert "check_in_window_minutes: 45" in export_spa_text()

@@ -76,28 +76,74 @@ def test_another_customers_booking_is_not_found(client, spa, booking, frozen_now
     assert booking.status == BookingStatus.CONFIRMED
 
 
-def test_reschedule_picks_a_day_then_a_time(client, spa, customer, booking, frozen_now):
+def test_reschedule_picks_a_day_a_time_then_reviews_before_moving(
+    client, spa, customer, booking, frozen_now
+):
     client.force_login(customer)
     url = f"/account/bookings/{booking.reference}/reschedule/"
     page = client.get(url).content.decode()
     assert "December 2026" in page and 'data-date="2026-12-04"' in page
+    # the therapist choice: the booked one by default, another, or any
+    assert '<option value="" selected>Keep Ana</option>' in page
+    assert '<option value="ben">Ben</option>' in page
+    assert '<option value="any">Any available therapist</option>' in page
     page = client.get(url + "?date=2026-12-04").content.decode()
     new_start = local(2026, 12, 4, 14)
     assert new_start.isoformat() in page
-    response = client.post(url, {"start": new_start.isoformat(), "date": "2026-12-04"})
+
+    # choosing a time shows the review and moves nothing
+    review = client.get(url, {"date": "2026-12-04", "start": new_start.isoformat()})
+    text = review.content.decode()
+    assert review.status_code == 200
+    assert "Thursday, December 3, 2026, 10:00 AM" in text  # the old time
+    assert "Friday, December 4, 2026, 2:00 PM" in text  # the new time
+    assert "Ana, as booked" in text
+    assert "$108.88, unchanged" in text
+    assert "free cancellation and changes last until Thursday, December 3, 2:00 PM" in text
+    booking.refresh_from_db()
+    assert booking.start == START and booking.reschedule_count == 0
+
+    # the review's button moves it
+    response = client.post(url, {"start": new_start.isoformat()})
     assert response.status_code == 302
     booking.refresh_from_db()
     assert booking.start == new_start and booking.reschedule_count == 1
+    assert booking.technician.slug == "ana"
+
+
+def test_reschedule_review_names_another_therapist_when_asked_for_any(
+    client, spa, customer, booking, frozen_now
+):
+    rival = make_customer("rival@example.com")
+    create_booking(
+        customer=rival, service="swedish", start=local(2026, 12, 4, 14), technician="ana"
+    )
+    client.force_login(customer)
+    url = f"/account/bookings/{booking.reference}/reschedule/"
+
+    kept = client.get(url, {"date": "2026-12-04"}).content.decode()
+    assert local(2026, 12, 4, 14).isoformat() not in kept  # Ana is busy then
+    review = client.get(
+        url, {"start": local(2026, 12, 4, 14).isoformat(), "technician": "any"}
+    ).content.decode()
+    assert "Ben instead of Ana" in review
+    assert 'name="technician" value="any"' in review
+
+    client.post(url, {"start": local(2026, 12, 4, 14).isoformat(), "technician": "any"})
+    booking.refresh_from_db()
+    assert (booking.start, booking.technician.slug) == (local(2026, 12, 4, 14), "ben")
 
 
 def test_reschedule_to_a_taken_time_says_so(client, spa, customer, booking, frozen_now):
     rival = make_customer("rival@example.com")
     taken = local(2026, 12, 4, 14)
     create_booking(customer=rival, service="swedish", start=taken)
-    create_booking(customer=rival, service="swedish", start=taken)
+    create_booking(customer=rival, service="swedish", start=taken, guest_name="A friend")
     client.force_login(customer)
     url = f"/account/bookings/{booking.reference}/reschedule/"
-    response = client.post(url, {"start": taken.isoformat(), "date": "2026-12-04"})
+    response = client.post(
+        url, {"start": taken.isoformat(), "date": "2026-12-04", "technician": "any"}
+    )
     assert response.status_code == 409
     assert "taken" in response.content.decode()
     booking.refresh_from_db()

@@ -156,7 +156,7 @@ def test_a_slot_taken_before_confirm_shows_a_clear_message_and_fresh_times(
     rival = make_customer("rival@example.com")
     # Both therapists are booked at 10:00 by someone else meanwhile.
     create_booking(customer=rival, service="swedish", start=START)
-    create_booking(customer=rival, service="swedish", start=START)
+    create_booking(customer=rival, service="swedish", start=START, guest_name="A friend")
     client.force_login(customer)
     response = client.post("/book/confirm/", {**ready_params(), "idempotency_key": "k-2"})
     assert response.status_code == 409
@@ -408,3 +408,34 @@ def test_a_tier_price_reads_as_a_member_saving_not_a_base_price(
     page = client.get(book_url(**ready_params())).content.decode()
     assert "Base member saving</th><td>−$30.00" in page
     assert "Base price" not in page
+
+
+def test_a_second_booking_at_the_same_time_is_refused_unless_it_is_for_someone_else(
+    client, spa, customer, frozen_now
+):
+    # given the customer already has a steam session at 10:00
+    steam = create_booking(customer=customer, service="steam", start=START)
+    client.force_login(customer)
+
+    # when they confirm a massage at 10:00 for themself
+    refused = client.post("/book/confirm/", {**ready_params(), "idempotency_key": "k-5"})
+
+    # then a clear message, and nothing booked
+    assert refused.status_code == 409
+    page = refused.content.decode()
+    assert f"You already have a booking at this time ({steam.reference})" in page
+    assert "Booking for someone else?" in page
+    assert Booking.objects.filter(customer=customer).count() == 1
+
+    # when the massage is for a friend, named on the details step
+    details = client.get(book_url(**ready_params(guest_name="Maya Lopez"))).content.decode()
+    assert 'name="guest_name" id="guest-name"' in details and 'value="Maya Lopez"' in details
+    assert "For Maya Lopez" in details or "<dd>Maya Lopez</dd>" in details
+    booked = client.post(
+        "/book/confirm/", {**ready_params(guest_name="Maya Lopez"), "idempotency_key": "k-6"}
+    )
+
+    # then it is booked for her
+    assert booked.status_code == 302
+    gift = Booking.objects.exclude(pk=steam.pk).get(customer=customer)
+    assert gift.guest_name == "Maya Lopez" and gift.start == START

@@ -148,4 +148,4 @@ def test_no_copy_reads_like_developer_notes(client, spa, premium_member, frozen_
     for page in pages:
         assert "this page&#x27;s address" not in page and "this page's address" not in page
         assert f"Move {booking.reference}" not in page
-    assert "Reschedule your Swedish Massage" in pages[1]
+    assert "Change the time of your Swedish Massage" in pages[1]

@@ -25,7 +25,7 @@ from coresync.accounts.preferences import (
 from coresync.accounts.selectors import export_personal_data
 from coresync.accounts.services import delete_account, update_profile
 from coresync.bookings.policy import policy_for_plan
-from coresync.bookings.services import cancel_booking, reschedule_booking
+from coresync.bookings.services import cancel_booking, preview_reschedule, reschedule_booking
 from coresync.calendars.ics import booking_invite
 from coresync.core.clock import local_date, now
 from coresync.core.errors import DomainError, InvalidInput
@@ -40,8 +40,14 @@ from coresync.web.access import (
     booking_for_request,
     login_or_access_token,
 )
-from coresync.web.booking_flow import parse_start, reschedule_options
+from coresync.web.booking_flow import parse_start
 from coresync.web.forms import DeleteAccountForm, PlanChoiceForm, ProfileForm
+from coresync.web.reschedule import (
+    parse_technician_choice,
+    reschedule_options,
+    review_of,
+    service_technician,
+)
 from coresync.web.selectors import (
     booking_row,
     cancellation_preview,
@@ -135,33 +141,65 @@ def cancel_booking_view(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_or_access_token
 def reschedule_booking_view(request: HttpRequest, reference: str) -> HttpResponse:
-    """Pick a new day (GET ``?date=``) and time (POST ``start``) for a booking. For the
-    booking's signed-in customer or a visitor with the booking's access link."""
+    """Move a booking in three steps, nothing changing before the last one:
+
+    1. GET ``?date=&technician=``: the calendar, the therapist choice (kept by default,
+       another, or "any") and the free times;
+    2. GET with ``start``: the review — old → new time, therapist, price difference, policy;
+    3. POST ``start`` + ``technician`` from the review: the move itself.
+
+    For the booking's signed-in customer or a visitor with the booking's access link.
+    """
     booking = booking_for_request(request, reference)
     actor = acting_user(request, booking)
     instant = now()
     error_message = ""
+    params = request.POST if request.method == "POST" else request.GET
+    technician = parse_technician_choice(params.get("technician"))
+    start = parse_start(params.get("start"))
     if request.method == "POST":
-        start = parse_start(request.POST.get("start"))
         try:
             if start is None:
                 raise InvalidInput(_("Choose a new time."))
-            booking = reschedule_booking(booking, start=start, actor=actor, now=instant)
+            booking = reschedule_booking(
+                booking,
+                start=start,
+                actor=actor,
+                technician=service_technician(technician),
+                now=instant,
+            )
         except DomainError as error:
             error_message = error.message
         else:
             messages.success(
                 request,
-                _("Booking %(reference)s now starts %(start)s.")
+                _("Your %(service)s is moved to %(start)s.")
                 % {
-                    "reference": booking.reference,
+                    "service": booking.service.name,
                     "start": formats.date_format(
                         booking.start.astimezone(get_settings().zone), "l, F j, g:i A"
                     ),
                 },
             )
             return _after_change(request, booking)
-    params = request.POST if request.method == "POST" else request.GET
+    elif start is not None:
+        try:
+            plan = preview_reschedule(
+                booking,
+                start=start,
+                actor=actor,
+                technician=service_technician(technician),
+                now=instant,
+            )
+        except DomainError as error:
+            error_message = error.message
+        else:
+            review = review_of(plan, technician, access_token=access_token_of(request))
+            return render(
+                request,
+                "web/account/reschedule_review.html",
+                {"booking": booking, "review": review, "access_token": access_token_of(request)},
+            )
     options = reschedule_options(
         booking, params, booking.customer, now=instant, access_token=access_token_of(request)
     )

@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from coresync.bookings.api.throttles import booking_create_retry_after
+from coresync.bookings.errors import CustomerBusy
 from coresync.bookings.services import create_booking
 from coresync.core.clock import now
 from coresync.core.errors import DomainError
@@ -96,6 +97,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
             technicians=flow.named_technicians if flow.is_couple else (),
             preferences=flow.preferences,
             notes=form.cleaned_data["notes"],
+            guest_name=flow.guest_name,
             idempotency_key=form.cleaned_data["idempotency_key"] or None,
             actor=request.user,
         )
@@ -107,6 +109,16 @@ def confirm(request: HttpRequest) -> HttpResponse:
                 _("Someone else is booking that time right now. Please try again in a moment."),
             )
         return _render_flow(request, flow, status=409)
+    except CustomerBusy as error:
+        flow.add_message(
+            "confirm",
+            _(
+                "You already have a booking at this time (%(reference)s). If this one is for"
+                " someone else, add their name under “Booking for someone else?” above."
+            )
+            % {"reference": error.params.get("booking", "")},
+        )
+        return _render_flow(request, flow, status=error.status)
     except DomainError as error:
         flow.add_message("confirm", error.message)
         return _render_flow(request, flow, status=error.status)

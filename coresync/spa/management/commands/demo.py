@@ -1,22 +1,30 @@
 """``manage.py demo``: migrate, load the demo spa, book the coming week, print the logins and
 serve the site on 127.0.0.1.
 
-Safe to run again: the import is idempotent and the week's bookings carry idempotency keys
-(``demo:<local date>:<n>``), so a second run on the same day adds nothing.
+The demo starts from a clean database: over a database that already holds a spa (users,
+services, rooms, bookings…) it refuses with a message, so leftovers never show to guests
+(issue 18 item 13). ``--reset`` empties the database first — only the demo's own SQLite file
+(``var/coresync.sqlite3``, the default without ``DATABASE_URL``) unless ``--force`` is added
+too, so a real spa's database is never wiped by accident. ``make demo`` passes ``--reset``.
 """
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
 from coresync.accounts.models import User
 from coresync.bookings.models import Booking
 from coresync.bookings.services import create_booking
+from coresync.catalog.models import Service, ServiceCategory
 from coresync.core import clock
 from coresync.core.errors import DomainError
+from coresync.memberships.models import MembershipPlan
+from coresync.resources.models import Room, Technician
 from coresync.scheduling.selectors import (
     build_availability_request,
     get_availability,
@@ -26,6 +34,38 @@ from coresync.spa.selectors import get_settings
 from coresync.spa.spafile import SpaDocument, SpaFileError, import_document, parse_spa_text
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "spa.yaml"
+
+SPA_DATA = (
+    ("users", User),
+    ("service categories", ServiceCategory),
+    ("services", Service),
+    ("rooms", Room),
+    ("technicians", Technician),
+    ("membership plans", MembershipPlan),
+    ("bookings", Booking),
+)
+"""What counts as a database "holding data": any row of these."""
+
+
+def existing_data() -> list[str]:
+    """Return ``["3 users", "12 services", …]`` for every kind of spa row the database
+    holds (empty list: a clean database)."""
+    counts = [(label, model.objects.count()) for label, model in SPA_DATA]
+    return [f"{count} {label}" for label, count in counts if count]
+
+
+def is_demo_database() -> bool:
+    """Tell whether the default database is the demo's own SQLite file
+    (``var/coresync.sqlite3``, used when ``DATABASE_URL`` is not set)."""
+    if connection.vendor != "sqlite":
+        return False
+    name = str(connection.settings_dict.get("NAME") or "")
+    return Path(name).resolve() == (Path(settings.VAR_DIR) / "coresync.sqlite3").resolve()
+
+
+def describe_database() -> str:
+    """Return the engine and name of the default database, without credentials."""
+    return f"{connection.vendor} database {connection.settings_dict.get('NAME')!s}"
 
 
 @dataclass(frozen=True)
@@ -146,10 +186,37 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", type=int, default=8000, help="Port to serve on (8000).")
         parser.add_argument("--no-serve", action="store_true", help="Set everything up, then exit.")
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Erase every row of the database first, then load the demo. Only the "
+            "demo's own SQLite file (var/coresync.sqlite3) unless --force is given.",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Let --reset erase a database other than the demo's own SQLite file.",
+        )
 
-    def handle(self, *args, port: int, no_serve: bool, **options) -> None:
+    def handle(self, *args, port: int, no_serve: bool, reset: bool, force: bool, **options) -> None:
         verbosity = options.get("verbosity", 1)
         call_command("migrate", interactive=False, verbosity=max(verbosity - 1, 0))
+        found = existing_data()
+        if found and not reset:
+            raise CommandError(
+                f"The {describe_database()} already holds data ({', '.join(found)}); the demo "
+                "starts from a clean database. Run `manage.py demo --reset` to erase it and "
+                "load the demo (`make demo` does), or set DATABASE_URL to an empty database."
+            )
+        if found and reset:
+            if not is_demo_database() and not force:
+                raise CommandError(
+                    f"--reset erases only the demo's own SQLite file (var/coresync.sqlite3), "
+                    f"and DATABASE_URL points at the {describe_database()}, which holds data "
+                    f"({', '.join(found)}). Nothing was changed. Add --force to erase it."
+                )
+            call_command("flush", interactive=False, verbosity=max(verbosity - 1, 0))
+            self.stdout.write(f"Erased the {describe_database()} ({', '.join(found)}).")
         now = clock.now()
         try:
             document = parse_spa_text(

@@ -138,6 +138,19 @@
     if (!form.matches("[data-confirm-form]")) return;
     if (form.dataset.submitted) { event.preventDefault(); return; }
     form.dataset.submitted = "1";
+    /* A guest name typed just before pressing "Confirm" goes with it, even if the page had
+       no time to refresh the form's hidden fields. */
+    var guestName = document.getElementById("guest-name");
+    if (guestName) {
+      var hidden = form.querySelector("input[type=hidden][name=guest_name]");
+      if (!hidden) {
+        hidden = document.createElement("input");
+        hidden.type = "hidden";
+        hidden.name = "guest_name";
+        form.appendChild(hidden);
+      }
+      hidden.value = guestName.value;
+    }
     var button = form.querySelector("button[type=submit]");
     if (button) {
       button.setAttribute("aria-busy", "true");

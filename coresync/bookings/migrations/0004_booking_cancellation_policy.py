@@ -29,7 +29,7 @@ def record_policies(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookings", "0002_allocation_exclusion"),
+        ("bookings", "0003_booking_guest_name"),
         ("memberships", "0001_initial"),
         ("spa", "0001_initial"),
     ]
