@@ -3,6 +3,7 @@ status, customer, tier, reference and fees are output only (refused on input).""
 
 from rest_framework import serializers
 
+from coresync.accounts.models import Role
 from coresync.bookings.models import Booking
 from coresync.bookings.policy import can_cancel, can_reschedule
 from coresync.core.api.fields import AwareDateTimeField, SlugListField
@@ -109,6 +110,11 @@ class RescheduleSerializer(serializers.Serializer):
     )
 
 
+def first_name(name: str) -> str:
+    """Return the first word of ``name`` (what a technician may see of a guest)."""
+    return (name or "").split(" ")[0]
+
+
 class BookingSerializer(serializers.ModelSerializer):
     """A booking as its customer, its technician or a manager sees it."""
 
@@ -196,10 +202,31 @@ class BookingSerializer(serializers.ModelSerializer):
     def get_can_reschedule(self, booking: Booking) -> bool:
         return can_reschedule(booking, self._now())
 
+    def _seen_by_its_technician(self, booking: Booking) -> bool:
+        """Whether the viewer is a technician looking at someone else's booking: they see
+        the guest's first name, preferences and notes, never the email, phone or surname
+        (ARCHITECTURE.md "HTTP API")."""
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return bool(
+            user is not None
+            and getattr(user, "role", None) == Role.TECHNICIAN
+            and not getattr(user, "is_superuser", False)
+            and user.pk != booking.customer_id
+        )
+
     def get_customer(self, booking: Booking) -> dict | None:
         if booking.customer_id is None:
             return None
+        if self._seen_by_its_technician(booking):
+            return {"name": first_name(booking.customer.name)}
         return {"email": booking.customer.email, "name": booking.customer.name}
+
+    def to_representation(self, booking: Booking) -> dict:
+        data = super().to_representation(booking)
+        if data.get("guest_name") and self._seen_by_its_technician(booking):
+            data["guest_name"] = first_name(data["guest_name"])
+        return data
 
 
 class QuoteSerializer(PriceSerializer):

@@ -110,3 +110,23 @@ def test_the_policy_is_recorded_when_booking(spa, frozen_now):
         "late_fee_percent": "50.00",
         "no_show_fee_percent": "100.00",
     }
+
+
+def test_a_technician_sees_the_guests_first_name_only(technician_api, spa, frozen_now):
+    guest = make_customer("maria.lopez@example.com")
+    guest.name = "Maria Lopez"
+    guest.phone = "+15515742281"
+    guest.save()
+    created = book(login(APIClient(), guest), technician="ana", notes="Left shoulder")
+    reference = created.json()["reference"]
+
+    detail = technician_api.get(f"/api/v1/bookings/{reference}/").json()
+    schedule = technician_api.get("/api/v1/staff/schedule/", {"date": "2026-12-02"}).json()
+    listed = technician_api.get("/api/v1/bookings/").json()
+
+    for seen in (detail, schedule["bookings"][0], listed["results"][0]):
+        assert seen["customer"] == {"name": "Maria"}
+        assert seen["notes"] == "Left shoulder"
+        text = str(seen)
+        assert "Lopez" not in text and "maria.lopez@example.com" not in text
+        assert "5574" not in text
