@@ -83,6 +83,15 @@ class Booking(models.Model):
     membership = models.ForeignKey(
         "memberships.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    plan = models.ForeignKey(
+        "memberships.MembershipPlan",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The plan the booking was made under (empty: a non-member's). A reschedule "
+        "is priced with it, whatever the customer's plan is later.",
+    )
     cancellation_policy = models.JSONField(
         default=dict,
         blank=True,

@@ -476,6 +476,7 @@ def create_booking(
             tier=_booking_tier(access, slot),
             customer_tier=access.tier,
             membership=access.membership,
+            plan=access.membership.plan if access.membership is not None else None,
             cancellation_policy=booking_policy,
             preferences=preferences or {},
             notes=notes,
@@ -668,11 +669,12 @@ def booked_technician_slugs(booking: Booking) -> tuple[str, ...]:
 
 
 def recorded_access(booking: Booking, spa_settings) -> CustomerAccess:
-    """Return the access (tier, discount) ``booking`` was made under: the plan of the
-    membership recorded on it, or a non-member's. A reschedule is priced with it, so a
-    booking keeps its tier and price until the guest books anew (issue 19 item 3)."""
-    if booking.membership_id is not None:
-        return plan_access(booking.membership.plan, booking.membership)
+    """Return the access (tier, discount) ``booking`` was made under: the plan recorded on
+    it when it was made (``Booking.plan``, not the membership's plan of today), or a
+    non-member's. A reschedule is priced with it, so a booking keeps its tier and price
+    until the guest books anew (issue 19 item 3)."""
+    if booking.plan_id is not None:
+        return plan_access(booking.plan, booking.membership)
     return non_member_access(spa_settings)
 
 

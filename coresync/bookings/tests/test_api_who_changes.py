@@ -12,6 +12,7 @@ from conftest import local, make_customer
 from coresync.accounts.services import set_role
 from coresync.bookings.models import Allocation, Booking, BookingStatus
 from coresync.bookings.tests.test_api import book, login
+from coresync.memberships.services import activate_membership, change_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +131,24 @@ def test_a_technician_sees_the_guests_first_name_only(technician_api, spa, froze
         text = str(seen)
         assert "Lopez" not in text and "maria.lopez@example.com" not in text
         assert "5574" not in text
+
+
+def test_a_reschedule_keeps_the_price_of_the_plan_booked_under(spa, manager, frozen_now):
+    member = make_customer("upgrader@example.com", spa.plans["base"])
+    api = login(APIClient(), member)
+    created = book(api, start="2026-12-02T10:00:00-05:00")
+    base_total = created.json()["price"]["total"]
+    membership = member.memberships.get()
+    change_plan(member, spa.plans["vip"])
+    activate_membership(membership, actor=manager)  # now Unlimited, 40 % off
+    assert api.get("/api/v1/me/").json()["tier"] == "vip"
+
+    moved = api.post(
+        f"/api/v1/bookings/{created.json()['reference']}/reschedule/",
+        {"start": "2026-12-02T13:00:00-05:00"},
+        format="json",
+    )
+
+    assert moved.status_code == 200, moved.content
+    assert moved.json()["price"]["total"] == base_total
+    assert moved.json()["tier"] == created.json()["tier"]
