@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "coresync.scheduling",
     "coresync.bookings",
     "coresync.payments",
+    "coresync.checkout",
     "coresync.notifications",
     "coresync.calendars",
     "coresync.web",

@@ -25,10 +25,10 @@ from coresync.bookings.api.throttles import BookingCreateThrottle
 from coresync.bookings.models import REFERENCE_PATTERN, Allocation, Booking, BookingAddOn
 from coresync.bookings.services import (
     cancel_booking,
-    create_booking,
     quote_booking,
     reschedule_booking,
 )
+from coresync.checkout.services import BookingChoice, checkout_booking
 from coresync.core.api.exceptions import reject_read_only
 from coresync.core.api.fields import CalendarDateField
 from coresync.core.api.idempotency import require_key, run_idempotent
@@ -36,8 +36,6 @@ from coresync.core.api.permissions import IsStaffRole, is_staff_member
 from coresync.core.clock import local_midnight_utc, now
 from coresync.core.errors import InvalidInput
 from coresync.payments.api.serializers import BookingCreatedSerializer
-from coresync.payments.providers import get_provider
-from coresync.payments.services import start_booking_payment
 from coresync.spa.selectors import get_settings
 
 
@@ -141,27 +139,27 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = payload.validated_data
 
         def handle() -> Response:
-            # Paid online (Stripe): the booking is created pending, holding its slot, and
-            # committed; only then is the PaymentIntent created, with no lock held.
-            booking = create_booking(
-                awaiting_payment=get_provider().collects_online,
+            # The one booking step of every channel: pending + PaymentIntent with Stripe,
+            # confirmed at once when paid at the spa (coresync.checkout.services).
+            result = checkout_booking(
                 customer=request.user,
-                service=data["service"],
-                start=data["start"],
-                duration_minutes=data.get("duration"),
-                addon_slugs=data["addons"],
-                guests=data["guests"],
-                technician=data.get("technician") or None,
-                room=data.get("room") or None,
-                preferences=data["preferences"],
-                notes=data["notes"],
-                guest_name=data["guest_name"],
+                choice=BookingChoice(
+                    service=data["service"],
+                    start=data["start"],
+                    duration_minutes=data.get("duration"),
+                    addon_slugs=data["addons"],
+                    guests=data["guests"],
+                    technician=data.get("technician") or None,
+                    room=data.get("room") or None,
+                    preferences=data["preferences"],
+                    notes=data["notes"],
+                    guest_name=data["guest_name"],
+                ),
                 idempotency_key=key,
                 actor=request.user,
             )
-            payment_start = start_booking_payment(booking)
-            booking = self.get_queryset().get(pk=booking.pk)
-            booking.payment_start = payment_start
+            booking = self.get_queryset().get(pk=result.booking.pk)
+            booking.payment_start = result.payment
             body = BookingCreatedSerializer(booking, context=self.get_serializer_context()).data
             return Response(body, status=status.HTTP_201_CREATED)
 

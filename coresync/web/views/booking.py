@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from coresync.bookings.api.throttles import booking_create_retry_after
 from coresync.bookings.errors import CustomerBusy
-from coresync.bookings.services import create_booking
+from coresync.checkout.services import BookingChoice, checkout_booking
 from coresync.core.clock import now
 from coresync.core.errors import DomainError
 from coresync.scheduling.errors import SlotUnavailable
@@ -84,20 +84,24 @@ def confirm(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(retry_after)
         return response
     try:
-        booking = create_booking(
+        # The one booking step of every channel: with Stripe the booking waits for its
+        # payment exactly as an API booking does (coresync.checkout.services).
+        result = checkout_booking(
             customer=request.user,
-            service=flow.service,
-            start=flow.start,
-            duration_minutes=flow.duration,
-            addon_slugs=[addon.slug for addon in flow.addons],
-            guests=flow.guests,
-            technician=None
-            if flow.is_couple or flow.technician == ANY_TECHNICIAN
-            else flow.technician,
-            technicians=flow.named_technicians if flow.is_couple else (),
-            preferences=flow.preferences,
-            notes=form.cleaned_data["notes"],
-            guest_name=flow.guest_name,
+            choice=BookingChoice(
+                service=flow.service.slug,
+                start=flow.start,
+                duration_minutes=flow.duration,
+                addon_slugs=[addon.slug for addon in flow.addons],
+                guests=flow.guests,
+                technician=None
+                if flow.is_couple or flow.technician == ANY_TECHNICIAN
+                else flow.technician,
+                technicians=flow.named_technicians if flow.is_couple else (),
+                preferences=flow.preferences,
+                notes=form.cleaned_data["notes"],
+                guest_name=flow.guest_name,
+            ),
             idempotency_key=form.cleaned_data["idempotency_key"] or None,
             actor=request.user,
         )
@@ -122,7 +126,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         flow.add_message("confirm", error.message)
         return _render_flow(request, flow, status=error.status)
-    return redirect("web:book_done", reference=booking.reference)
+    return redirect("web:book_done", reference=result.booking.reference)
 
 
 @require_GET
