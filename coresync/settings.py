@@ -200,7 +200,6 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
-
 def cache_config(url: str) -> dict:
     """Return the ``CACHES["default"]`` entry for ``CACHE_URL``.
 
