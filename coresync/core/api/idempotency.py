@@ -3,7 +3,8 @@
 - same key, same body → the stored response again;
 - same key, another body → 422 ``idempotency_key_reused``;
 - same key while the first request still runs → 409 ``idempotency_request_in_progress``;
-- a request that failed leaves no record, so the client may retry with the key.
+- a request that failed leaves no record, so the client may retry with the key — also when
+  it failed because its database connection was cut.
 """
 
 import hashlib
@@ -11,7 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -72,7 +73,7 @@ def run_idempotent(
     try:
         response = handler()
     except BaseException:
-        record.delete()
+        _release(record)
         raise
     if response.status_code >= 400:
         record.delete()
@@ -82,6 +83,22 @@ def run_idempotent(
     record.response_body = _json_safe(response.data)
     record.save(update_fields=["state", "response_status", "response_body"])
     return response
+
+
+def _release(record: IdempotencyRecord) -> None:
+    """Delete the record of a request that failed, so the client may retry with its key.
+
+    If the request failed because its database connection died (a failover, a cut), the
+    record is deleted over a new connection: kept, it would answer every retry "still in
+    progress" although nothing runs any more (docs/fault-drills.md).
+    """
+    try:
+        record.delete()
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block:
+            raise
+        connection.close()
+        record.delete()
 
 
 def _json_safe(data: Any) -> Any:
