@@ -218,6 +218,10 @@ def cache_config(url: str) -> dict:
     return config
 
 
+# An Idempotency-Key still "in progress" after this long belongs to a request whose server
+# process died: the next request with the key takes it over (docs/fault-drills.md).
+IDEMPOTENCY_ABANDONED_SECONDS = env.int("IDEMPOTENCY_ABANDONED_SECONDS", default=60)
+
 CACHES = {"default": cache_config(env.str("CACHE_URL", default="locmemcache://coresync"))}
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
