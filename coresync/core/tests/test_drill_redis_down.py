@@ -252,6 +252,7 @@ def test_a_hung_redis_costs_one_timeout_not_one_per_cache_call(
     elapsed = time.monotonic() - started
 
     assert statuses == [200] * 10 + [200]
-    # One 0.5 s socket timeout, then Redis is not tried again for 5 s; without that each
-    # request would wait on several cache calls (4 per availability request: 20+ s).
-    assert elapsed < 4, f"{elapsed:.1f} s"
+    # One 0.5 s socket timeout, then Redis is not tried again for 5 s (at most one more
+    # timeout on a slow machine); without that pause every cache call of every request
+    # would wait 0.5 s (measured: 28 s for these 11 requests).
+    assert elapsed < 8, f"{elapsed:.1f} s"
