@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 from datetime import datetime, timedelta
+from email import message_from_bytes, policy
 from pathlib import Path
 from urllib.parse import quote
 
@@ -70,8 +71,7 @@ class HoldingInbox:
         while self.holding:
             # Cancelled when the client's connection drops: the message is not accepted.
             await asyncio.sleep(0.05)
-        content = envelope.original_content.decode(errors="replace")
-        subject = next((line for line in content.splitlines() if line.startswith("Subject:")), "")
+        subject = message_from_bytes(envelope.original_content, policy=policy.default)["Subject"]
         with self._lock:
             self.accepted.append((timezone.now(), ",".join(envelope.rcpt_tos), subject))
         return "250 Message accepted for delivery"
@@ -188,7 +188,7 @@ def test_a_worker_killed_mid_send_is_replaced_and_the_email_goes_out_once(
     assert inbox.data_sessions == 2
     assert accepted_at >= lease_ended_at
     assert recipients == customer.email
-    assert subject.startswith("Subject: Confirmed: Swedish Massage on ")
+    assert subject.startswith("Confirmed: Swedish Massage on ")
     confirmation.refresh_from_db()
     assert (confirmation.status, confirmation.attempts) == (OutboxStatus.DONE, 2)
     # and both attempts are on record: the lost one and the one that succeeded.
