@@ -217,10 +217,8 @@ def test_a_redis_killed_mid_traffic_degrades_then_is_used_again_when_back(
     redis_server.kill()
     assert sign_in(api, customer.email).status_code == 401
     assert api.get("/api/v1/availability/", AVAILABILITY).status_code == 200
-    assert [message.split(";")[0] for message in cache_warnings(caplog)] == [
-        "Cache unavailable (ConnectionError: Error 111 connecting to "
-        f"127.0.0.1:{redis_server.port}. Connection refused.)"
-    ]
+    [warning] = cache_warnings(caplog)
+    assert warning.startswith("Cache unavailable (ConnectionError: ")
 
     # and once it is back (empty), the next call after the retry interval uses it again.
     redis_server.start()
