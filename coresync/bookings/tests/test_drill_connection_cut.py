@@ -66,14 +66,21 @@ def terminate_this_threads_connection() -> None:
 
 
 class Cut:
-    """Terminates the booking's connection once, at the point a test installs it at."""
+    """Terminates the booking's connection once, at the point a test installs it at, and
+    notes what the connection had written by then (seen from inside its transaction)."""
 
     def __init__(self) -> None:
         self.done = False
+        self.written: dict[str, int] = {}
 
     def __call__(self, *args, **kwargs) -> None:
         if not self.done:
             self.done = True
+            self.written = {
+                "bookings": Booking.objects.count(),
+                "allocations": Allocation.objects.count(),
+                "outbox": OutboxMessage.objects.count(),
+            }
             terminate_this_threads_connection()
 
 
@@ -122,7 +129,9 @@ def test_a_cut_inside_the_booking_transaction_writes_nothing_and_the_retry_books
         events.unsubscribe(cut)
 
     # Then the client is told to retry, and nothing of that booking exists
-    assert cut.done
+    # (the cut came after the booking, its allocations and its outbox rows were written)
+    assert (cut.written["bookings"], cut.written["allocations"]) == (1, 2)
+    assert cut.written["outbox"] > 0
     assert first.status_code == 503, first.text
     assert first.json()["error"]["code"] == "service_unavailable"
     assert Booking.objects.count() == 0
