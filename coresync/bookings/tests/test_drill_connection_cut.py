@@ -13,7 +13,8 @@ What must hold:
 - the answer to the cut request is an error the client can retry on (503), not a claim that
   the slot was taken by someone else;
 - the retry with the same key succeeds, and exactly one booking exists — whether the cut
-  came before or after the booking committed.
+  came before or after the booking committed;
+- on the site, the guest sees the error page and the same confirm form books once.
 
 PostgreSQL only: SQLite has no server connection to cut.
 """
@@ -25,6 +26,7 @@ import httpx
 import psycopg
 import pytest
 from django.db import connection
+from django.test import Client
 from rest_framework_simplejwt.tokens import AccessToken
 
 from coresync.bookings import events
@@ -179,4 +181,44 @@ def test_a_cut_after_the_booking_committed_and_the_retry_returns_that_booking(
     assert retry.json()["reference"] == booking.reference
     assert Booking.objects.count() == 1
     assert api(key).json()["reference"] == booking.reference
+    assert_nothing_half_written()
+
+
+def test_a_cut_while_the_site_confirms_writes_nothing_and_the_same_form_books_once(
+    spa, customer, frozen_now
+):
+    # Given a guest confirming on the site, and a cut inside the booking's transaction
+    browser = Client(raise_request_exception=False)
+    browser.force_login(customer)
+    form = {
+        "service": "swedish",
+        "duration": "60",
+        "guests": "1",
+        "date": "2026-12-02",
+        "start": START,
+        "technician": "any",
+        "idempotency_key": "drill-cut-site",  # made when the page was rendered
+    }
+    cut = Cut()
+    events.subscribe(cut)
+    try:
+        first = browser.post("/book/confirm/", form)
+    finally:
+        events.unsubscribe(cut)
+    connection.close_if_unusable_or_obsolete()  # what the server does before a request
+
+    # Then the guest sees the error page (which says to try again) and nothing was written
+    assert cut.done
+    assert first.status_code == 500
+    assert "try again in a moment" in first.content.decode()
+    assert Booking.objects.count() == 0
+    assert OutboxMessage.objects.count() == 0
+    assert_nothing_half_written()
+
+    # When the same form is sent again (back, confirm): booked once, then shown again
+    retry = browser.post("/book/confirm/", form)
+    again = browser.post("/book/confirm/", form)
+    [booking] = Booking.objects.all()
+    assert retry.status_code == again.status_code == 302
+    assert retry["Location"] == again["Location"] == f"/book/done/{booking.reference}/"
     assert_nothing_half_written()
