@@ -6,6 +6,7 @@ Variables (all optional in development):
   SQLite file ``var/coresync.sqlite3`` so the demo needs no server.
 - ``DJANGO_ALLOWED_HOSTS``: comma-separated list.
 - ``CACHE_URL``: e.g. ``redis://127.0.0.1:6379/1``; default is the local-memory cache.
+  ``CACHE_SOCKET_TIMEOUT`` (seconds, default 0.5) bounds each Redis call.
 
 A malformed value fails loudly at start-up (django-environ raises ``ImproperlyConfigured``).
 """
@@ -199,7 +200,30 @@ elif env.bool("DATABASE_POOL", default=PRODUCTION):
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://coresync")}
+
+def cache_config(url: str) -> dict:
+    """Return the ``CACHES["default"]`` entry for ``CACHE_URL``.
+
+    A Redis URL selects :class:`coresync.core.cache.FailSoftRedisCache`: when Redis is
+    unreachable, requests are served without it (cached data misses, rate limits count per
+    process) instead of failing, and short socket timeouts (``CACHE_SOCKET_TIMEOUT``
+    seconds, default 0.5) keep a hung Redis from hanging requests (docs/fault-drills.md).
+    """
+    config = env.cache_url_config(url)
+    if config["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+        config["BACKEND"] = "coresync.core.cache.FailSoftRedisCache"
+        timeout = env.float("CACHE_SOCKET_TIMEOUT", default=0.5)
+        options = config.setdefault("OPTIONS", {})
+        options.setdefault("socket_connect_timeout", timeout)
+        options.setdefault("socket_timeout", timeout)
+    return config
+
+
+# An Idempotency-Key still "in progress" after this long belongs to a request whose server
+# process died: the next request with the key takes it over (docs/fault-drills.md).
+IDEMPOTENCY_ABANDONED_SECONDS = env.int("IDEMPOTENCY_ABANDONED_SECONDS", default=60)
+
+CACHES = {"default": cache_config(env.str("CACHE_URL", default="locmemcache://coresync"))}
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 if EMAIL_CONFIG.get("EMAIL_BACKEND", "").endswith("filebased.EmailBackend"):

@@ -346,12 +346,25 @@ def _reserve(
             raise _DuplicateIdempotencyKey from error
         raise
     except OperationalError as error:
-        # A lock timeout (PostgreSQL) or "database is locked" (SQLite): busy, try again.
+        if not _is_busy(error):
+            raise  # the database connection was lost: not "taken", the API answers 503
         logger.warning("Booking lock not acquired at %s: %s", start, error)
         raise SlotUnavailable(
             "That time is being booked by someone else right now. Please try again.",
             start=start,
         ) from error
+
+
+def _is_busy(error: OperationalError) -> bool:
+    """Tell "busy, try again" — a lock not acquired in time (PostgreSQL ``lock_timeout``,
+    SQLSTATE 55P03), a deadlock or serialization failure (class 40), SQLite's "database is
+    locked" — from a lost connection (a failover, a cut, a terminated backend), which is no
+    reason to tell the guest that someone else is booking their slot."""
+    cause = error.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate == "55P03" or sqlstate.startswith("40")
+    return getattr(cause, "sqlite_errorname", "").startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
 
 
 def _is_exclusion_violation(error: IntegrityError) -> bool:

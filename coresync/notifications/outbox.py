@@ -14,8 +14,9 @@ otherwise — calls :func:`dispatch_due`, which:
    on :class:`PermanentError`.
 
 A worker that dies mid-run leaves its row ``processing``; when the lease runs out the row is
-claimed again. Delivery is therefore at-least-once: handlers must be idempotent (the
-notification handlers record each send per message id and skip a message already sent).
+claimed again and the lost run is recorded as a failed attempt (``WorkerLost``). Delivery is
+therefore at-least-once: handlers must be idempotent (the notification handlers record each
+send per message id and skip a message already sent).
 
 Handlers register per topic::
 
@@ -277,8 +278,9 @@ def claim_due(
     """Claim up to ``limit`` due rows for this worker and return them (oldest due first).
 
     Due: waiting with ``available_at <= now``, or ``processing`` with an expired lease (its
-    worker died). Rows locked by another worker's claim are skipped, never waited for. A row
-    that already used all its attempts is marked ``dead`` instead of being claimed.
+    worker died; that attempt is recorded as failed, ``WorkerLost``). Rows locked by another
+    worker's claim are skipped, never waited for. A row that already used all its attempts is
+    marked ``dead`` instead of being claimed.
     """
     lease = timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
     max_attempts = settings.OUTBOX_MAX_ATTEMPTS
@@ -288,9 +290,11 @@ def claim_due(
             OutboxMessage.objects.select_for_update(skip_locked=True)
             .filter(_due(now, retries_only=retries_only, topics=topics))
             .order_by("available_at", "pk")
-            .values_list("pk", "attempts", "status")[:limit]
+            .values_list("pk", "attempts", "status", "locked_until")[:limit]
         )
-        for pk, attempts, status in rows:
+        for pk, attempts, status, locked_until in rows:
+            if status == OutboxStatus.PROCESSING:
+                _record_lost_attempt(pk, attempts, (locked_until or now) - lease)
             if attempts >= max_attempts:
                 # A crashed last run (or a lowered OUTBOX_MAX_ATTEMPTS): no attempt left.
                 unfinished = (
@@ -313,6 +317,30 @@ def claim_due(
             )
             claims.append(Claim(message_id=pk, attempt=attempts + 1, token=token))
     return claims
+
+
+LOST_ATTEMPT_ERROR = (
+    "WorkerLost: the worker stopped (killed, crashed or stalled) before recording an "
+    "outcome; its lease ran out."
+)
+
+
+def _record_lost_attempt(message_id: int, number: int, claimed_at: datetime) -> None:
+    """Record attempt ``number`` of a row whose lease ran out as failed, so the row's
+    history shows the run that never reported (e.g. a worker SIGKILLed mid-send)."""
+    logger.warning(
+        "Outbox message %s: attempt %s never finished (lease expired); running it again.",
+        message_id,
+        number,
+    )
+    OutboxAttempt.objects.create(
+        message_id=message_id,
+        number=number,
+        started_at=claimed_at,
+        duration_ms=0,
+        succeeded=False,
+        error=LOST_ATTEMPT_ERROR,
+    )
 
 
 def dispatch_due(

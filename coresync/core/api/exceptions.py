@@ -5,6 +5,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -60,12 +61,26 @@ def _flatten(detail: Any) -> str:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Map domain errors and DRF/Django exceptions to the one error body.
+    """Map domain errors and DRF/Django exceptions to the one error body; a lost database
+    connection is 503 ``service_unavailable`` with ``Retry-After`` (docs/fault-drills.md).
 
     Unexpected exceptions are left to Django (a logged 500 with no internals in the body).
     """
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database connection was lost or refused (a failover, a restart, a cut): the
+        # transaction rolled back, so the client may send the same request again.
+        logger.error("Database unavailable: %s", exc, exc_info=exc)
+        response = Response(
+            error_body(
+                "service_unavailable",
+                "The service is briefly unavailable. Please try again in a moment.",
+            ),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+        response["Retry-After"] = "1"
+        return response
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -272,6 +272,11 @@ def test_a_row_whose_worker_died_is_claimed_again_after_the_lease(frozen_now, sc
     message.refresh_from_db()
     assert (message.status, message.attempts) == (OutboxStatus.DONE, 2)
     assert scripted.runs == [message.pk]
+    # The run that never reported is in the row's history.
+    assert list(message.runs.values_list("number", "succeeded", "error")) == [
+        (1, False, outbox.LOST_ATTEMPT_ERROR),
+        (2, True, ""),
+    ]
 
 
 def test_a_late_outcome_from_a_worker_that_lost_its_lease_is_ignored(frozen_now, scripted):

@@ -50,6 +50,7 @@ def test_the_confirmation_arrives_over_smtp_with_a_parseable_invite(
     assert event.decoded("DTEND") == local(2026, 12, 2, 11)
 
 
+@pytest.mark.drill  # fault drill "SMTP down" (docs/fault-drills.md)
 def test_a_mail_server_outage_delays_mail_but_loses_and_duplicates_nothing(
     spa, customer, premium_member, frozen_now, smtp_server
 ):
