@@ -44,7 +44,7 @@ def test_a_key_left_in_progress_by_a_dead_server_is_taken_over_after_the_limit(
 
     # Given a server that died while booking: after its key record, before any answer
     with monkeypatch.context() as dying:
-        dying.setattr(booking_views, "create_booking", _die)
+        dying.setattr(booking_views, "checkout_booking", _die)
         dying.setattr(idempotency, "_release", lambda record: None)  # nobody left to run it
         with pytest.raises(ProcessKilled):
             post()
