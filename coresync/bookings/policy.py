@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from coresync.accounts.models import Role
 from coresync.bookings.models import CANCELLABLE_STATUSES, RESCHEDULABLE_STATUSES, Booking
+from coresync.bookings.selectors import acts_for_every_customer
 from coresync.core.errors import Forbidden
 from coresync.core.money import percent_of
 from coresync.spa.selectors import get_settings
@@ -111,9 +111,7 @@ def may_change(booking: Booking, actor) -> bool:
         return True
     if getattr(actor, "pk", None) is not None and actor.pk == booking.customer_id:
         return True
-    if getattr(actor, "is_superuser", False):
-        return True
-    return getattr(actor, "role", None) in (Role.FRONT_DESK, Role.MANAGER)
+    return acts_for_every_customer(actor)
 
 
 def ensure_may_change(booking: Booking, actor) -> None:

@@ -1,35 +1,23 @@
-"""Rate limit on booking creation (SPEC §11 "rate limits on login and booking").
+"""Rate limit on booking creation in the API: the per-user budget of
+:mod:`coresync.bookings.limits`, shared with the site's confirm button."""
 
-One budget per user (``DEFAULT_THROTTLE_RATES["booking_create"]``, 30/hour by default),
-counted in the cache, shared by the API's ``POST bookings/`` and the site's confirm button:
-a client cannot double its budget by switching between them.
-"""
+from rest_framework.throttling import BaseThrottle
 
-from rest_framework.throttling import UserRateThrottle
+from coresync.bookings.limits import booking_attempt_retry_after
 
 
-class BookingCreateRate(UserRateThrottle):
-    """The per-user budget of booking attempts; counts every request it is asked about."""
+class BookingCreateThrottle(BaseThrottle):
+    """The budget on the booking view set: only its ``create`` action is counted (429 with
+    ``Retry-After`` past it)."""
 
-    scope = "booking_create"
-
-
-class BookingCreateThrottle(BookingCreateRate):
-    """The budget on the booking view set: only its ``create`` action is counted."""
+    def __init__(self) -> None:
+        self._wait: int | None = None
 
     def allow_request(self, request, view) -> bool:
-        if getattr(view, "action", None) != "create":
+        if getattr(view, "action", None) != "create" or not request.user.is_authenticated:
             return True
-        return super().allow_request(request, view)
+        self._wait = booking_attempt_retry_after(request.user)
+        return self._wait is None
 
-
-def booking_create_retry_after(request) -> int | None:
-    """Count one booking attempt by ``request.user`` (a Django or DRF request).
-
-    Returns:
-        ``None`` when the attempt is within the budget, else the seconds to wait (≥ 1).
-    """
-    rate = BookingCreateRate()
-    if rate.allow_request(request, None):
-        return None
-    return max(1, round(rate.wait() or 1))
+    def wait(self) -> float | None:
+        return self._wait

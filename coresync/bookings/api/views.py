@@ -3,7 +3,7 @@ staff schedule. Each view parses input, checks permission, calls one service."""
 
 from datetime import datetime, time, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -11,7 +11,6 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from coresync.accounts.models import Role
 from coresync.bookings.api.serializers import (
     READ_ONLY_INPUT_FIELDS,
     BookingCreateSerializer,
@@ -22,7 +21,8 @@ from coresync.bookings.api.serializers import (
     RescheduleSerializer,
 )
 from coresync.bookings.api.throttles import BookingCreateThrottle
-from coresync.bookings.models import REFERENCE_PATTERN, Allocation, Booking, BookingAddOn
+from coresync.bookings.models import REFERENCE_PATTERN, Booking
+from coresync.bookings.selectors import bookings_visible_to
 from coresync.bookings.services import (
     cancel_booking,
     quote_booking,
@@ -37,26 +37,6 @@ from coresync.core.clock import local_midnight_utc, now
 from coresync.core.errors import InvalidInput
 from coresync.payments.api.serializers import BookingCreatedSerializer
 from coresync.spa.selectors import get_settings
-
-
-def bookings_visible_to(user) -> QuerySet[Booking]:
-    """Return the bookings ``user`` may see: managers and front desk all, technicians those
-    assigned to them, customers their own (SPEC §2)."""
-    bookings = Booking.objects.select_related("service", "technician", "room", "customer")
-    bookings = bookings.prefetch_related(
-        Prefetch("allocations", Allocation.objects.select_related("technician")),
-        Prefetch("booking_addons", BookingAddOn.objects.select_related("addon")),
-    )
-    if is_staff_member(user):
-        return bookings
-    if user.role == Role.TECHNICIAN:
-        technician = getattr(user, "technician", None)
-        if technician is None:
-            return bookings.none()
-        return bookings.filter(
-            Q(technician=technician) | Q(allocations__technician=technician)
-        ).distinct()
-    return bookings.filter(customer=user)
 
 
 class BookingListQuerySerializer(serializers.Serializer):

@@ -3,6 +3,7 @@
 from rest_framework.permissions import BasePermission
 
 from coresync.accounts.models import Role
+from coresync.bookings.selectors import acts_for_every_customer
 
 
 def is_manager(user) -> bool:
@@ -11,8 +12,8 @@ def is_manager(user) -> bool:
 
 
 def is_staff_member(user) -> bool:
-    """Front desk and managers act for any customer."""
-    return is_manager(user) or bool(user and user.is_authenticated and user.role == Role.FRONT_DESK)
+    """Front desk and managers act for any customer (:func:`acts_for_every_customer`)."""
+    return acts_for_every_customer(user)
 
 
 class IsManager(BasePermission):

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from coresync.bookings.api.throttles import booking_create_retry_after
 from coresync.bookings.errors import CustomerBusy
+from coresync.bookings.limits import booking_attempt_retry_after
 from coresync.checkout.services import BookingChoice, checkout_booking
 from coresync.core.clock import now
 from coresync.core.errors import DomainError
@@ -66,7 +66,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
         for name, errors in form.errors.items():
             flow.add_message("confirm", f"{form.fields[name].label}: {' '.join(errors)}")
         return _render_flow(request, flow, status=400)
-    retry_after = booking_create_retry_after(request)
+    retry_after = booking_attempt_retry_after(request.user)
     if retry_after is not None:
         minutes = max(1, -(-retry_after // 60))
         flow.add_message(
