@@ -30,8 +30,8 @@ from django.test import Client
 from rest_framework_simplejwt.tokens import AccessToken
 
 from coresync.bookings import events
-from coresync.bookings.api import views as booking_views
 from coresync.bookings.models import Allocation, Booking, BookingHistory, BookingStatus
+from coresync.checkout import services as checkout_services
 from coresync.core.models import IdempotencyRecord
 from coresync.notifications.models import OutboxMessage
 
@@ -158,13 +158,13 @@ def test_a_cut_after_the_booking_committed_and_the_retry_returns_that_booking(
 ):
     # Given a cut after create_booking committed, before the answer is stored for the key
     cut = Cut()
-    original = booking_views.start_booking_payment
+    original = checkout_services.start_booking_payment
 
     def cut_then_start_payment(booking, **kwargs):
         cut()
         return original(booking, **kwargs)
 
-    monkeypatch.setattr(booking_views, "start_booking_payment", cut_then_start_payment)
+    monkeypatch.setattr(checkout_services, "start_booking_payment", cut_then_start_payment)
     key = str(uuid.uuid4())
     first = api(key)
 
