@@ -96,12 +96,12 @@ NOTIFICATION_CHANNELS = (
 NOTIFICATION_KINDS = (
     ("reminders", _("Appointment reminders")),
     ("review_requests", _("Requests to review a visit")),
-    ("offers", _("Offers and news from the spa")),
 )
 """The kinds of message a user may opt out of one by one, stored as ``{kind: bool}`` beside
 the channels in ``User.notification_preferences``. Transactional messages (confirmations,
 changes, cancellations, membership notices the law requires) have no kind here: they are
-sent whenever their channel is on."""
+sent whenever their channel is on. Offers and news are not a kind: they are sent only with
+the guest's explicit ``marketing_consent`` (opt-in, never on by default)."""
 
 NOTIFICATION_PREFERENCE_NAMES = tuple(name for name, _label in NOTIFICATION_CHANNELS) + tuple(
     name for name, _label in NOTIFICATION_KINDS

@@ -362,7 +362,7 @@ def test_the_preferences_page_shows_and_saves_the_kinds(spa, customer, client):
 
     client.post(
         "/account/preferences/",
-        {"name": "Guest", "notify_email": "on", "notify_reminders": "on", "notify_offers": "on"},
+        {"name": "Guest", "notify_email": "on", "notify_reminders": "on"},
     )
     customer.refresh_from_db()
     assert customer.notification_preferences["review_requests"] is False

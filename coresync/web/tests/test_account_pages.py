@@ -181,7 +181,6 @@ def test_preferences_and_notification_settings_are_saved(client, spa, customer):
         "push": False,
         "reminders": False,  # the kinds are checkboxes on the same form
         "review_requests": False,
-        "offers": False,
     }
 
 
