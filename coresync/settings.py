@@ -199,6 +199,15 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://coresync")}
+# The availability cache (coresync/scheduling/cache.py): listings served from the default
+# cache, bumped by every change. Exact only when every process shares the cache, so it is on
+# by default with a shared backend (Redis, Memcached, database) and off with the per-process
+# local-memory cache, where AVAILABILITY_CACHE=true suits a single process (one worker).
+AVAILABILITY_CACHE = env.bool(
+    "AVAILABILITY_CACHE",
+    default=not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache")),
+)
+AVAILABILITY_CACHE_SECONDS = env.int("AVAILABILITY_CACHE_SECONDS", default=600)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -7,9 +7,8 @@ so a listed slot is bookable and an unlisted one is refused (ARCHITECTURE.md).
 
 import calendar as calendar_module
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
 from django.db.models import Max
 
@@ -21,13 +20,14 @@ from coresync.core.errors import InvalidInput
 from coresync.memberships.models import MembershipPlan
 from coresync.memberships.selectors import CustomerAccess, plan_access
 from coresync.resources.models import Room, Technician
+from coresync.scheduling import cache as availability_cache
 from coresync.scheduling.engine import AccessRules, ServiceSpec, Slot, find_slots, to_minutes
 from coresync.scheduling.errors import (
     OutsideBookingWindow,
     OutsideWorkingHours,
     SlotUnavailable,
 )
-from coresync.scheduling.loader import load_engine_input
+from coresync.scheduling.loader import EngineInput, load_engine_input
 from coresync.spa.models import SpaSettings
 from coresync.spa.selectors import get_settings
 
@@ -188,18 +188,17 @@ def access_rules(access: CustomerAccess, spa_settings: SpaSettings, now: datetim
     )
 
 
-def _run(
+def _load(
     request: AvailabilityRequest,
-    access: CustomerAccess,
     now: datetime,
     spa_settings: SpaSettings,
     *,
     date_from: date,
     date_to: date,
     exclude_booking_id: int | None = None,
-    ignore_busy: bool = False,
-    ignore_window: bool = False,
-) -> list[Slot]:
+) -> tuple[EngineInput, list[int]]:
+    """Load the engine's input for ``request``; return it with the technicians every slot
+    must include (a group that names one of its technicians)."""
     group = request.guests > 1 and not request.service.self_guided
     engine_input = load_engine_input(
         service=request.service,
@@ -219,6 +218,29 @@ def _run(
         for technician in engine_input.technicians
         if group and technician.slug == request.technician_slug
     ]
+    return engine_input, required
+
+
+def _run(
+    request: AvailabilityRequest,
+    access: CustomerAccess,
+    now: datetime,
+    spa_settings: SpaSettings,
+    *,
+    date_from: date,
+    date_to: date,
+    exclude_booking_id: int | None = None,
+    ignore_busy: bool = False,
+    ignore_window: bool = False,
+) -> list[Slot]:
+    engine_input, required = _load(
+        request,
+        now,
+        spa_settings,
+        date_from=date_from,
+        date_to=date_to,
+        exclude_booking_id=exclude_booking_id,
+    )
     return find_slots(
         service_spec(request, spa_settings),
         access_rules(access, spa_settings, now),
@@ -233,23 +255,19 @@ def _run(
     )
 
 
-def _room_modifiers(slots: Sequence[Slot]) -> dict[int, Decimal]:
-    room_ids = {slot.room_id for slot in slots}
-    return dict(Room.objects.filter(id__in=room_ids).values_list("id", "premium_modifier_percent"))
-
-
 def price_list_for(request: AvailabilityRequest, access: CustomerAccess, spa_settings) -> PriceList:
     """Load the prices for ``request`` as seen by ``access``."""
     return load_price_list(request.service, request.minutes, request.addons, access, spa_settings)
 
 
-def get_availability(
+def compute_availability(
     request: AvailabilityRequest,
     access: CustomerAccess,
     *,
     now: datetime | None = None,
 ) -> list[SlotOffer]:
-    """Return the caller's bookable slots for ``request``, each with its quote.
+    """Return the caller's bookable slots for ``request``, each with its quote, computed
+    fresh from the database (no cache): the reference :func:`get_availability` equals.
 
     Args:
         request: from :func:`build_availability_request`.
@@ -258,17 +276,263 @@ def get_availability(
     """
     now = now or clock_now()
     spa_settings = get_settings()
-    slots = _run(
-        request, access, now, spa_settings, date_from=request.date_from, date_to=request.date_to
+    engine_input, required = _load(
+        request, now, spa_settings, date_from=request.date_from, date_to=request.date_to
+    )
+    slots = find_slots(
+        service_spec(request, spa_settings),
+        access_rules(access, spa_settings, now),
+        engine_input.technicians,
+        engine_input.rooms,
+        request.date_from,
+        request.date_to,
+        engine_input.holds,
+        required_technician_ids=required,
     )
     if not slots:
         return []
     prices = price_list_for(request, access, spa_settings)
-    modifiers = _room_modifiers(slots)
+    modifiers = engine_input.room_modifiers
     return [
         SlotOffer(slot, prices.quote(slot.start, request.guests, modifiers[slot.room_id]))
         for slot in slots
     ]
+
+
+def get_availability(
+    request: AvailabilityRequest,
+    access: CustomerAccess,
+    *,
+    now: datetime | None = None,
+) -> list[SlotOffer]:
+    """Return the caller's bookable slots for ``request``, each with its quote: served from
+    the availability cache when it is on (:mod:`coresync.scheduling.cache`), always equal to
+    :func:`compute_availability`.
+
+    Args:
+        request: from :func:`build_availability_request`.
+        access: the caller's tier (:func:`coresync.memberships.selectors.get_customer_access`).
+        now: the clock reading (read once here when omitted).
+    """
+    now = now or clock_now()
+    if not availability_cache.enabled():
+        return compute_availability(request, access, now=now)
+    spa_settings = get_settings()
+    identity = _listing_identity(
+        request.service.slug,
+        request.minutes,
+        tuple(addon.slug for addon in request.addons),
+        request.guests,
+        request.technician_slug,
+        request.room_slug,
+        request.room_type,
+        access,
+    )
+    days = _listing_days(request.date_from, request.date_to, access, spa_settings, now)
+    lookup = availability_cache.read(identity, days, now)
+    if lookup is None:
+        return compute_availability(request, access, now=now)
+    return _complete_listing(lookup, request, days, access, spa_settings, now)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """An answer to ``GET availability/``: the service's slug, the duration in minutes and
+    the caller's offers."""
+
+    service_slug: str
+    minutes: int
+    offers: list[SlotOffer]
+
+
+def list_availability(
+    *,
+    service_slug: str,
+    date_from: date,
+    date_to: date,
+    access: CustomerAccess,
+    now: datetime,
+    duration: int | None = None,
+    addon_slugs: Sequence[str] = (),
+    guests: int = 1,
+    technician_slug: str | None = None,
+    room_slug: str | None = None,
+    room_type: str | None = None,
+) -> Listing:
+    """Validate an availability question and answer it (what ``GET availability/`` does).
+
+    With the availability cache on, a question asked before under the same catalog
+    generation skips validation, and days already computed are read with the validated
+    question in one cache round trip: no database query when everything is cached.
+
+    Raises:
+        InvalidInput: as :func:`build_availability_request`.
+    """
+    arguments = {
+        "service_slug": service_slug,
+        "date_from": date_from,
+        "date_to": date_to,
+        "duration": duration,
+        "addon_slugs": tuple(slug for slug in dict.fromkeys(addon_slugs) if slug),
+        "guests": guests,
+        "technician_slug": technician_slug or None,
+        "room_slug": room_slug or None,
+        "room_type": room_type or None,
+    }
+    if not availability_cache.enabled():
+        request = build_availability_request(**arguments)
+        offers = compute_availability(request, access, now=now)
+        return Listing(request.service.slug, request.minutes, offers)
+    spa_settings = get_settings()
+    identity = _listing_identity(
+        service_slug,
+        duration,
+        arguments["addon_slugs"],
+        guests,
+        arguments["technician_slug"],
+        arguments["room_slug"],
+        arguments["room_type"],
+        access,
+    )
+    request_key = availability_cache.request_key((*identity[:-1], date_from, date_to))
+    days = _listing_days(date_from, date_to, access, spa_settings, now)
+    lookup = availability_cache.read(identity, days, now, extra_keys=[request_key])
+    if lookup is None:
+        request = build_availability_request(**arguments)
+        return Listing(
+            request.service.slug, request.minutes, compute_availability(request, access, now=now)
+        )
+    cached_request = lookup.extra.get(request_key)
+    if isinstance(cached_request, tuple) and cached_request[0] == lookup.generation:
+        request = cached_request[1]
+    else:
+        request = build_availability_request(**arguments)
+        availability_cache.write(
+            lookup,
+            {},
+            computed_at=now,
+            valid_until=None,
+            extra={request_key: (lookup.generation, request)},
+        )
+    offers = _complete_listing(lookup, request, days, access, spa_settings, now)
+    return Listing(request.service.slug, request.minutes, offers)
+
+
+NO_PRIORITY_PERIOD_DAYS = 36500
+"""A non-member window no date reaches: the cache computes slots with the members-only flag
+of holds only, and applies the priority period (which moves with the date) on every read."""
+
+
+def _listing_identity(
+    service_slug: str,
+    minutes: int | None,
+    addon_slugs: tuple[str, ...],
+    guests: int,
+    technician_slug: str | None,
+    room_slug: str | None,
+    room_type: str | None,
+    access: CustomerAccess,
+) -> tuple:
+    """Return the plain-value identity of a listing for the cache: the question (add-ons in
+    the order asked: they are the quote's line order) and what of the caller's access the
+    result depends on (tier, plan, discount and hold access; the window is applied later)."""
+    access_identity = (
+        str(access.tier),
+        access.plan.pk if access.plan is not None else None,
+        str(access.discount_percent),
+        access.priority,
+        access.vip,
+    )
+    return (
+        service_slug,
+        minutes,
+        addon_slugs,
+        guests,
+        technician_slug,
+        room_slug,
+        room_type,
+        access_identity,
+    )
+
+
+def _listing_days(
+    date_from: date, date_to: date, access: CustomerAccess, spa_settings: SpaSettings, now
+) -> list[date]:
+    """Return the days of ``date_from..date_to`` the caller may book at all (from today to
+    the end of their window), as the engine cuts them."""
+    today = local_date(now, spa_settings.zone)
+    first = max(date_from, today)
+    last = min(date_to, today + timedelta(days=access.advance_days))
+    return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+
+
+def _complete_listing(
+    lookup: availability_cache.Lookup,
+    request: AvailabilityRequest,
+    days: list[date],
+    access: CustomerAccess,
+    spa_settings: SpaSettings,
+    now: datetime,
+) -> list[SlotOffer]:
+    """Compute the days ``lookup`` missed (one engine run over their span), store them, and
+    return every day's offers with the clock's rules applied."""
+    by_day: dict[date, list] = dict(lookup.hits)
+    if lookup.misses:
+        computed, changes_at = _compute_days(request, access, spa_settings, now, lookup.misses)
+        availability_cache.write(lookup, computed, computed_at=now, valid_until=changes_at)
+        by_day.update(computed)
+    earliest = to_minutes(now) + spa_settings.min_notice_minutes
+    first_member_only_day = local_date(now, spa_settings.zone) + timedelta(
+        days=spa_settings.non_member_advance_days + 1
+    )
+    offers: list[SlotOffer] = []
+    for day in days:
+        priority_day = day >= first_member_only_day
+        for start_minute, offer in by_day.get(day, ()):
+            if start_minute < earliest:
+                continue
+            if priority_day and not offer.slot.member_only:
+                offer = SlotOffer(replace(offer.slot, member_only=True), offer.quote)
+            offers.append(offer)
+    return offers
+
+
+def _compute_days(
+    request: AvailabilityRequest,
+    access: CustomerAccess,
+    spa_settings: SpaSettings,
+    now: datetime,
+    days: list[date],
+) -> tuple[dict[date, list[tuple[int, SlotOffer]]], datetime | None]:
+    """Compute whole ``days`` for the cache: every slot of each day whatever the minimum
+    notice and window, members-only only where a hold makes it so; return them by day as
+    ``(start minute, offer)`` pairs, with the moment the result expires by itself."""
+    first, last = min(days), max(days)
+    engine_input, required = _load(request, now, spa_settings, date_from=first, date_to=last)
+    rules = replace(
+        access_rules(access, spa_settings, now), non_member_advance_days=NO_PRIORITY_PERIOD_DAYS
+    )
+    slots = find_slots(
+        service_spec(request, spa_settings),
+        rules,
+        engine_input.technicians,
+        engine_input.rooms,
+        first,
+        last,
+        engine_input.holds,
+        ignore_window=True,
+        required_technician_ids=required,
+    )
+    by_day: dict[date, list[tuple[int, SlotOffer]]] = {day: [] for day in days}
+    if slots:
+        prices = price_list_for(request, access, spa_settings)
+        modifiers = engine_input.room_modifiers
+        for slot in slots:
+            bucket = by_day.get(slot.local_date)
+            if bucket is not None:
+                quote = prices.quote(slot.start, request.guests, modifiers[slot.room_id])
+                bucket.append((to_minutes(slot.start), SlotOffer(slot, quote)))
+    return by_day, engine_input.changes_at
 
 
 def find_start(

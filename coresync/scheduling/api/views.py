@@ -16,7 +16,7 @@ from coresync.scheduling.api.serializers import (
 )
 from coresync.scheduling.selectors import (
     build_availability_request,
-    get_availability,
+    list_availability,
     month_calendar,
 )
 from coresync.spa.selectors import get_settings
@@ -47,7 +47,8 @@ class AvailabilityView(APIView):
         query = AvailabilityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        availability_request = build_availability_request(
+        instant = now()
+        listing = list_availability(
             service_slug=params["service"],
             date_from=params["date_from"],
             date_to=params["date_to"],
@@ -57,11 +58,10 @@ class AvailabilityView(APIView):
             technician_slug=params.get("technician") or None,
             room_slug=params.get("room") or None,
             room_type=params.get("room_type") or None,
+            access=_caller_access(request, instant),
+            now=instant,
         )
-        instant = now()
-        offers = get_availability(
-            availability_request, _caller_access(request, instant), now=instant
-        )
+        offers = listing.offers
         tz = get_settings().zone
         prices: dict[int, dict] = {}
         slots = []
@@ -84,8 +84,8 @@ class AvailabilityView(APIView):
         return Response(
             {
                 "timezone": str(tz),
-                "service": availability_request.service.slug,
-                "duration": availability_request.minutes,
+                "service": listing.service_slug,
+                "duration": listing.minutes,
                 "slots": slots,
             }
         )
