@@ -65,6 +65,17 @@ def enabled() -> bool:
     return bool(getattr(settings, "AVAILABILITY_CACHE", False))
 
 
+def in_transaction() -> bool:
+    """Tell whether the caller is inside a transaction of its own. Such a caller may see its
+    own uncommitted writes, so it neither reads nor stores entries: what it would store could
+    be rolled back. (A test's own transaction, opened by Django's test case machinery and
+    flagged ``_from_testcase``, does not count: tests clear the cache between them.)"""
+    return any(
+        not getattr(block, "_from_testcase", False)
+        for block in transaction.get_connection().atomic_blocks
+    )
+
+
 def _cache():
     return caches[getattr(settings, "AVAILABILITY_CACHE_ALIAS", "default")]
 
@@ -125,9 +136,10 @@ def read(
     ``extra_keys`` in one round trip; give missing versions new tokens (one more round trip,
     only when cold) before the caller computes anything.
 
-    Returns ``None`` when the cache is off or fails: the caller computes fresh.
+    Returns ``None`` when the cache is off, the caller is inside a transaction
+    (:func:`in_transaction`) or the cache fails: the caller computes fresh.
     """
-    if not enabled():
+    if not enabled() or in_transaction():
         return None
     try:
         _flush_pending_bumps()
