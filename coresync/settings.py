@@ -199,6 +199,8 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://coresync")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "coresync.core.cache.RedisCache"  # one client per pool
 # The availability cache (coresync/scheduling/cache.py): listings served from the default
 # cache, bumped by every change. Exact only when every process shares the cache, so it is on
 # by default with a shared backend (Redis, Memcached, database) and off with the per-process
@@ -238,7 +240,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["coresync.core.api.renderers.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["coresync.core.api.parsers.StrictJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "coresync.core.api.pagination.PageNumberPagination",

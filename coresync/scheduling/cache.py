@@ -51,7 +51,9 @@ from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "availability:v1"
+PREFIX = "availability:v2"
+"""Change the version whenever the shape of what is stored changes (a deploy then starts
+with an empty cache instead of reading the old shape)."""
 GENERATION_KEY = f"{PREFIX}:generation"
 VERSION_SECONDS = 7 * 24 * 3600
 """How long a version token is kept (seconds); a missing token only costs a recomputation."""

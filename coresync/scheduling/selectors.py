@@ -358,12 +358,14 @@ def list_availability(
     technician_slug: str | None = None,
     room_slug: str | None = None,
     room_type: str | None = None,
+    spa_settings: SpaSettings | None = None,
 ) -> Listing:
     """Validate an availability question and answer it (what ``GET availability/`` does).
 
     With the availability cache on, a question asked before under the same catalog
     generation skips validation, and days already computed are read with the validated
     question in one cache round trip: no database query when everything is cached.
+    ``spa_settings``: the settings row if the caller has read it already.
 
     Raises:
         InvalidInput: as :func:`build_availability_request`.
@@ -383,7 +385,7 @@ def list_availability(
         request = build_availability_request(**arguments)
         offers = compute_availability(request, access, now=now)
         return Listing(request.service.slug, request.minutes, offers)
-    spa_settings = get_settings()
+    spa_settings = spa_settings or get_settings()
     identity = _listing_identity(
         service_slug,
         duration,
@@ -402,17 +404,19 @@ def list_availability(
         return Listing(
             request.service.slug, request.minutes, compute_availability(request, access, now=now)
         )
-    cached_request = lookup.extra.get(request_key)
-    if isinstance(cached_request, tuple) and cached_request[0] == lookup.generation:
-        request = cached_request[1]
-    else:
-        request = build_availability_request(**arguments)
+    # A question validated under this generation needs no validation while every day hits;
+    # only its service slug and duration are kept (unpickling model rows costs more).
+    validated = lookup.extra.get(request_key)
+    if not (isinstance(validated, tuple) and len(validated) == 3):
+        validated = None
+    if not lookup.misses and validated is not None and validated[0] == lookup.generation:
+        offers = _complete_listing(lookup, None, days, access, spa_settings, now)
+        return Listing(validated[1], validated[2], offers)
+    request = build_availability_request(**arguments)
+    if validated is None or validated[0] != lookup.generation:
+        answer = (lookup.generation, request.service.slug, request.minutes)
         availability_cache.write(
-            lookup,
-            {},
-            computed_at=now,
-            valid_until=None,
-            extra={request_key: (lookup.generation, request)},
+            lookup, {}, computed_at=now, valid_until=None, extra={request_key: answer}
         )
     offers = _complete_listing(lookup, request, days, access, spa_settings, now)
     return Listing(request.service.slug, request.minutes, offers)
@@ -468,16 +472,17 @@ def _listing_days(
 
 def _complete_listing(
     lookup: availability_cache.Lookup,
-    request: AvailabilityRequest,
+    request: AvailabilityRequest | None,
     days: list[date],
     access: CustomerAccess,
     spa_settings: SpaSettings,
     now: datetime,
 ) -> list[SlotOffer]:
-    """Compute the days ``lookup`` missed (one engine run over their span), store them, and
-    return every day's offers with the clock's rules applied."""
+    """Compute the days ``lookup`` missed (one engine run over their span; ``request`` is
+    needed only then), store them, and return every day's offers with the clock's rules
+    applied."""
     by_day: dict[date, list] = dict(lookup.hits)
-    if lookup.misses:
+    if lookup.misses and request is not None:
         computed, changes_at = _compute_days(request, access, spa_settings, now, lookup.misses)
         availability_cache.write(lookup, computed, computed_at=now, valid_until=changes_at)
         by_day.update(computed)

@@ -28,8 +28,8 @@ class AnonymousAvailabilityThrottle(AnonRateThrottle):
     scope = "anon_availability"
 
 
-def _caller_access(request, instant):
-    spa_settings = get_settings()
+def _caller_access(request, instant, spa_settings=None):
+    spa_settings = spa_settings or get_settings()
     return get_customer_access(request.user, local_date(instant, spa_settings.zone), spa_settings)
 
 
@@ -48,6 +48,7 @@ class AvailabilityView(APIView):
         query.is_valid(raise_exception=True)
         params = query.validated_data
         instant = now()
+        spa_settings = get_settings()  # read once for the whole request
         listing = list_availability(
             service_slug=params["service"],
             date_from=params["date_from"],
@@ -58,11 +59,12 @@ class AvailabilityView(APIView):
             technician_slug=params.get("technician") or None,
             room_slug=params.get("room") or None,
             room_type=params.get("room_type") or None,
-            access=_caller_access(request, instant),
+            access=_caller_access(request, instant, spa_settings),
             now=instant,
+            spa_settings=spa_settings,
         )
         offers = listing.offers
-        tz = get_settings().zone
+        tz = spa_settings.zone
         prices: dict[int, dict] = {}
         slots = []
         for offer in offers:
