@@ -201,6 +201,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://coresync")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "coresync.core.cache.RedisCache"  # one client per pool
+# CACHE_KEY_PREFIX: keeps several deployments (or benchmark runs) apart in one Redis.
+CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="")
 # The availability cache (coresync/scheduling/cache.py): listings served from the default
 # cache, bumped by every change. Exact only when every process shares the cache, so it is on
 # by default with a shared backend (Redis, Memcached, database) and off with the per-process
