@@ -1,5 +1,5 @@
 -- wrk reporter: one line with requests/s, p50/p95/p99 latency (ms) and non-2xx answers.
--- Used by bench/http.py:  wrk -t1 -c4 -d15s -s bench/wrk_percentiles.lua URL
+-- Used by bench/http_bench.py:  wrk -t1 -c4 -d15s -s bench/wrk_percentiles.lua URL
 local auth = os.getenv("WRK_AUTHORIZATION")
 if auth and auth ~= "" then
   wrk.headers["Authorization"] = auth

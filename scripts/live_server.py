@@ -1,6 +1,6 @@
 """Run CoreSync for real on loopback: a fresh PostgreSQL database with the demo spa, served by
 production's server (gunicorn with uvicorn workers) on a free port. Shared by
-``scripts/schemathesis.py``, ``bench/load.py`` and ``bench/http.py``.
+``scripts/schemathesis.py``, ``bench/load.py`` and ``bench/http_bench.py``.
 
 Nothing here is imported by the application.
 """
@@ -147,7 +147,8 @@ def server_command(server: str, port: int, workers: int) -> list[str]:
             "warning",
         ]
     if server in ("uvicorn", "uvicorn-plain"):
-        fast = ["--loop", "uvloop", "--http", "httptools"] if server == "uvicorn" else []
+        fast = ["uvloop", "httptools"] if server == "uvicorn" else ["asyncio", "h11"]
+        fast = ["--loop", fast[0], "--http", fast[1]]
         return [
             sys.executable,
             "-m",

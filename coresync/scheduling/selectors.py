@@ -6,9 +6,10 @@ so a listed slot is bookable and an unlisted one is refused (ARCHITECTURE.md).
 """
 
 import calendar as calendar_module
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from django.db.models import Max
 
@@ -21,7 +22,14 @@ from coresync.memberships.models import MembershipPlan
 from coresync.memberships.selectors import CustomerAccess, plan_access
 from coresync.resources.models import Room, Technician
 from coresync.scheduling import cache as availability_cache
-from coresync.scheduling.engine import AccessRules, ServiceSpec, Slot, find_slots, to_minutes
+from coresync.scheduling.engine import (
+    AccessRules,
+    ServiceSpec,
+    Slot,
+    find_slots,
+    from_minutes,
+    to_minutes,
+)
 from coresync.scheduling.errors import (
     OutsideBookingWindow,
     OutsideWorkingHours,
@@ -332,17 +340,68 @@ def get_availability(
     lookup = availability_cache.read(identity, days, now)
     if lookup is None:
         return compute_availability(request, access, now=now)
-    return _complete_listing(lookup, request, days, access, spa_settings, now)
+    by_day = _cached_days(lookup, request, access, spa_settings, now)
+    return [
+        SlotOffer(
+            Slot(
+                start=from_minutes(item[0]),
+                end=from_minutes(item[1]),
+                technician_ids=item[2],
+                technician_slugs=item[3],
+                room_id=item[4],
+                room_slug=item[5],
+                room_units=item[6],
+                member_only=member_only,
+                local_date=day,
+            ),
+            quotes[item[8]],
+        )
+        for day, item, quotes, _prices, member_only in _visible(days, by_day, spa_settings, now)
+    ]
+
+
+class OfferRow(NamedTuple):
+    """One slot as ``GET availability/`` shows it: start and end as ISO 8601 strings in the
+    spa's time zone, technicians and room as slugs, the price as :meth:`Quote.as_dict`."""
+
+    start: str
+    end: str
+    technician_slugs: tuple[str, ...]
+    room_slug: str
+    price: dict
+    member_only: bool
+
+
+def offer_rows(offers: Sequence[SlotOffer], tz) -> list[OfferRow]:
+    """Return ``offers`` as rows (one price dict per distinct quote)."""
+    prices: dict[int, dict] = {}
+    rows = []
+    for offer in offers:
+        slot = offer.slot
+        price = prices.get(id(offer.quote))
+        if price is None:
+            price = prices[id(offer.quote)] = offer.quote.as_dict()
+        rows.append(
+            OfferRow(
+                slot.start.astimezone(tz).isoformat(),
+                slot.end.astimezone(tz).isoformat(),
+                slot.technician_slugs,
+                slot.room_slug,
+                price,
+                slot.member_only,
+            )
+        )
+    return rows
 
 
 @dataclass(frozen=True)
 class Listing:
     """An answer to ``GET availability/``: the service's slug, the duration in minutes and
-    the caller's offers."""
+    the caller's offers as rows."""
 
     service_slug: str
     minutes: int
-    offers: list[SlotOffer]
+    rows: list[OfferRow]
 
 
 def list_availability(
@@ -381,45 +440,45 @@ def list_availability(
         "room_slug": room_slug or None,
         "room_type": room_type or None,
     }
-    if not availability_cache.enabled():
-        request = build_availability_request(**arguments)
-        offers = compute_availability(request, access, now=now)
-        return Listing(request.service.slug, request.minutes, offers)
     spa_settings = spa_settings or get_settings()
-    identity = _listing_identity(
-        service_slug,
-        duration,
-        arguments["addon_slugs"],
-        guests,
-        arguments["technician_slug"],
-        arguments["room_slug"],
-        arguments["room_type"],
-        access,
-    )
-    request_key = availability_cache.request_key((*identity[:-1], date_from, date_to))
-    days = _listing_days(date_from, date_to, access, spa_settings, now)
-    lookup = availability_cache.read(identity, days, now, extra_keys=[request_key])
+    lookup = None
+    if availability_cache.enabled():
+        identity = _listing_identity(
+            service_slug,
+            duration,
+            arguments["addon_slugs"],
+            guests,
+            arguments["technician_slug"],
+            arguments["room_slug"],
+            arguments["room_type"],
+            access,
+        )
+        request_key = availability_cache.request_key((*identity[:-1], date_from, date_to))
+        days = _listing_days(date_from, date_to, access, spa_settings, now)
+        lookup = availability_cache.read(identity, days, now, extra_keys=[request_key])
     if lookup is None:
         request = build_availability_request(**arguments)
-        return Listing(
-            request.service.slug, request.minutes, compute_availability(request, access, now=now)
-        )
+        offers = compute_availability(request, access, now=now)
+        return Listing(request.service.slug, request.minutes, offer_rows(offers, spa_settings.zone))
     # A question validated under this generation needs no validation while every day hits;
     # only its service slug and duration are kept (unpickling model rows costs more).
     validated = lookup.extra.get(request_key)
     if not (isinstance(validated, tuple) and len(validated) == 3):
         validated = None
-    if not lookup.misses and validated is not None and validated[0] == lookup.generation:
-        offers = _complete_listing(lookup, None, days, access, spa_settings, now)
-        return Listing(validated[1], validated[2], offers)
-    request = build_availability_request(**arguments)
-    if validated is None or validated[0] != lookup.generation:
-        answer = (lookup.generation, request.service.slug, request.minutes)
-        availability_cache.write(
-            lookup, {}, computed_at=now, valid_until=None, extra={request_key: answer}
-        )
-    offers = _complete_listing(lookup, request, days, access, spa_settings, now)
-    return Listing(request.service.slug, request.minutes, offers)
+    request = None
+    if lookup.misses or validated is None or validated[0] != lookup.generation:
+        request = build_availability_request(**arguments)
+        if validated is None or validated[0] != lookup.generation:
+            validated = (lookup.generation, request.service.slug, request.minutes)
+            availability_cache.write(
+                lookup, {}, computed_at=now, valid_until=None, extra={request_key: validated}
+            )
+    by_day = _cached_days(lookup, request, access, spa_settings, now)
+    rows = [
+        OfferRow(item[9], item[10], item[3], item[5], prices[item[8]], member_only)
+        for _day, item, _quotes, prices, member_only in _visible(days, by_day, spa_settings, now)
+    ]
+    return Listing(validated[1], validated[2], rows)
 
 
 NO_PRIORITY_PERIOD_DAYS = 36500
@@ -470,36 +529,46 @@ def _listing_days(
     return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
-def _complete_listing(
+CachedDayItems = tuple[list[tuple], list[Quote], list[dict]]
+"""One cached day (:func:`_compute_days`): its slots as plain tuples ``(start minute, end
+minute, technician ids, technician slugs, room id, room slug, room units, members-only by a
+hold, quote index, start ISO, end ISO)``, its distinct quotes and their API dicts. Plain
+values: unpickling a day of dataclasses cost more than computing the answer."""
+
+
+def _cached_days(
     lookup: availability_cache.Lookup,
     request: AvailabilityRequest | None,
-    days: list[date],
     access: CustomerAccess,
     spa_settings: SpaSettings,
     now: datetime,
-) -> list[SlotOffer]:
-    """Compute the days ``lookup`` missed (one engine run over their span; ``request`` is
-    needed only then), store them, and return every day's offers with the clock's rules
-    applied."""
-    by_day: dict[date, list] = dict(lookup.hits)
+) -> dict[date, CachedDayItems]:
+    """Return every day of ``lookup``: its hits, and the days it missed computed with
+    ``request`` (one engine run over their span) and stored."""
+    by_day: dict[date, CachedDayItems] = dict(lookup.hits)
     if lookup.misses and request is not None:
         computed, changes_at = _compute_days(request, access, spa_settings, now, lookup.misses)
         availability_cache.write(lookup, computed, computed_at=now, valid_until=changes_at)
         by_day.update(computed)
+    return by_day
+
+
+def _visible(
+    days: list[date], by_day: dict[date, CachedDayItems], spa_settings: SpaSettings, now
+) -> Iterator[tuple[date, tuple, list[Quote], list[dict], bool]]:
+    """Yield ``(day, item, quotes, price dicts, members-only)`` for each cached slot the
+    clock lets the caller see: minimum notice (elapsed minutes from ``now``) and the
+    priority period (days beyond the non-member window are members-only)."""
     earliest = to_minutes(now) + spa_settings.min_notice_minutes
     first_member_only_day = local_date(now, spa_settings.zone) + timedelta(
         days=spa_settings.non_member_advance_days + 1
     )
-    offers: list[SlotOffer] = []
     for day in days:
+        items, quotes, prices = by_day.get(day, ((), (), ()))
         priority_day = day >= first_member_only_day
-        for start_minute, offer in by_day.get(day, ()):
-            if start_minute < earliest:
-                continue
-            if priority_day and not offer.slot.member_only:
-                offer = SlotOffer(replace(offer.slot, member_only=True), offer.quote)
-            offers.append(offer)
-    return offers
+        for item in items:
+            if item[0] >= earliest:
+                yield day, item, quotes, prices, priority_day or item[7]
 
 
 def _compute_days(
@@ -508,10 +577,10 @@ def _compute_days(
     spa_settings: SpaSettings,
     now: datetime,
     days: list[date],
-) -> tuple[dict[date, list[tuple[int, SlotOffer]]], datetime | None]:
+) -> tuple[dict[date, CachedDayItems], datetime | None]:
     """Compute whole ``days`` for the cache: every slot of each day whatever the minimum
-    notice and window, members-only only where a hold makes it so; return them by day as
-    ``(start minute, offer)`` pairs, with the moment the result expires by itself."""
+    notice and window, members-only only where a hold makes it so (:data:`CachedDayItems`);
+    return them with the moment the result expires by itself."""
     first, last = min(days), max(days)
     engine_input, required = _load(request, now, spa_settings, date_from=first, date_to=last)
     rules = replace(
@@ -528,15 +597,39 @@ def _compute_days(
         ignore_window=True,
         required_technician_ids=required,
     )
-    by_day: dict[date, list[tuple[int, SlotOffer]]] = {day: [] for day in days}
+    by_day: dict[date, CachedDayItems] = {day: ([], [], []) for day in days}
     if slots:
         prices = price_list_for(request, access, spa_settings)
-        modifiers = engine_input.room_modifiers
+        tz = spa_settings.zone
+        quote_index: dict[tuple[date, int], int] = {}
         for slot in slots:
-            bucket = by_day.get(slot.local_date)
-            if bucket is not None:
-                quote = prices.quote(slot.start, request.guests, modifiers[slot.room_id])
-                bucket.append((to_minutes(slot.start), SlotOffer(slot, quote)))
+            day = by_day.get(slot.local_date)
+            if day is None:
+                continue
+            items, quotes, dicts = day
+            quote = prices.quote(
+                slot.start, request.guests, engine_input.room_modifiers[slot.room_id]
+            )
+            index = quote_index.get((slot.local_date, id(quote)))
+            if index is None:
+                index = quote_index[(slot.local_date, id(quote))] = len(quotes)
+                quotes.append(quote)
+                dicts.append(quote.as_dict())
+            items.append(
+                (
+                    to_minutes(slot.start),
+                    to_minutes(slot.end),
+                    slot.technician_ids,
+                    slot.technician_slugs,
+                    slot.room_id,
+                    slot.room_slug,
+                    slot.room_units,
+                    slot.member_only,
+                    index,
+                    slot.start.astimezone(tz).isoformat(),
+                    slot.end.astimezone(tz).isoformat(),
+                )
+            )
     return by_day, engine_input.changes_at
 
 

@@ -63,26 +63,19 @@ class AvailabilityView(APIView):
             now=instant,
             spa_settings=spa_settings,
         )
-        offers = listing.offers
         tz = spa_settings.zone
-        prices: dict[int, dict] = {}
-        slots = []
-        for offer in offers:
-            slot = offer.slot
-            price = prices.get(id(offer.quote))
-            if price is None:
-                price = prices[id(offer.quote)] = offer.quote.as_dict()
-            slots.append(
-                {
-                    "start": slot.start.astimezone(tz).isoformat(),
-                    "end": slot.end.astimezone(tz).isoformat(),
-                    "technician": slot.technician_slugs[0] if slot.technician_slugs else None,
-                    "technicians": list(slot.technician_slugs),
-                    "room": slot.room_slug,
-                    "price": price,
-                    "member_only": slot.member_only,
-                }
-            )
+        slots = [
+            {
+                "start": row.start,
+                "end": row.end,
+                "technician": row.technician_slugs[0] if row.technician_slugs else None,
+                "technicians": list(row.technician_slugs),
+                "room": row.room_slug,
+                "price": row.price,
+                "member_only": row.member_only,
+            }
+            for row in listing.rows
+        ]
         return Response(
             {
                 "timezone": str(tz),

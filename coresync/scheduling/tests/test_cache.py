@@ -29,7 +29,9 @@ from coresync.scheduling import cache as availability_cache
 from coresync.scheduling.selectors import (
     build_availability_request,
     compute_availability,
+    get_availability,
     list_availability,
+    offer_rows,
 )
 from coresync.spa.models import SpaSettings
 from coresync.spa.selectors import get_settings
@@ -46,11 +48,13 @@ def listed(access=None, *, service="swedish", first=DECEMBER_2, days=1):
     instant = now()
     access = access or non_member_access(get_settings())
     last = first + timedelta(days=days - 1)
-    offers = list_availability(
+    rows = list_availability(
         service_slug=service, date_from=first, date_to=last, access=access, now=instant
-    ).offers
+    ).rows
     request = build_availability_request(service_slug=service, date_from=first, date_to=last)
-    assert offers == compute_availability(request, access, now=instant)
+    offers = compute_availability(request, access, now=instant)
+    assert rows == offer_rows(offers, get_settings().zone)
+    assert get_availability(request, access, now=instant) == offers
     return offers
 
 
@@ -77,7 +81,8 @@ def test_a_repeated_listing_is_served_from_the_cache_without_queries(
             now=frozen_now,
         )
 
-    assert again.offers == first and again.service_slug == "swedish" and again.minutes == 60
+    assert again.rows == offer_rows(first, get_settings().zone)
+    assert again.service_slug == "swedish" and again.minutes == 60
 
 
 def test_a_booking_removes_its_slot_and_a_cancellation_brings_it_back(spa, customer, frozen_now):

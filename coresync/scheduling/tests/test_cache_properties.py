@@ -39,6 +39,7 @@ from coresync.scheduling.selectors import (
     compute_availability,
     get_availability,
     list_availability,
+    offer_rows,
 )
 from coresync.spa.selectors import get_settings
 
@@ -122,7 +123,8 @@ class World:
             access=access,
             now=now,
         )
-        assert listed.offers == fresh, _first_difference(listed.offers, fresh)
+        fresh_rows = offer_rows(fresh, get_settings().zone)
+        assert listed.rows == fresh_rows, _first_difference(listed.rows, fresh_rows)
         assert get_availability(request, access, now=now) == fresh, (tier, service, first, days)
 
     def apply(self, operation: tuple, traveller) -> None:
