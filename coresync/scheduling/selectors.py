@@ -6,7 +6,7 @@ so a listed slot is bookable and an unlisted one is refused (ARCHITECTURE.md).
 """
 
 import calendar as calendar_module
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
@@ -394,14 +394,20 @@ def offer_rows(offers: Sequence[SlotOffer], tz) -> list[OfferRow]:
     return rows
 
 
+SlotRenderer = Callable[[OfferRow], bytes]
+"""Renders one row as the caller sends it (the API: the slot's JSON object)."""
+
+
 @dataclass(frozen=True)
 class Listing:
     """An answer to ``GET availability/``: the service's slug, the duration in minutes and
-    the caller's offers as rows."""
+    the caller's offers — as ``rows``, or, when a ``render_slot`` was given, as ``rendered``
+    (one rendering per row, in order; ``rows`` is then empty)."""
 
     service_slug: str
     minutes: int
     rows: list[OfferRow]
+    rendered: list[bytes] | None = None
 
 
 def list_availability(
@@ -418,6 +424,7 @@ def list_availability(
     room_slug: str | None = None,
     room_type: str | None = None,
     spa_settings: SpaSettings | None = None,
+    render_slot: SlotRenderer | None = None,
 ) -> Listing:
     """Validate an availability question and answer it (what ``GET availability/`` does).
 
@@ -425,6 +432,8 @@ def list_availability(
     generation skips validation, and days already computed are read with the validated
     question in one cache round trip: no database query when everything is cached.
     ``spa_settings``: the settings row if the caller has read it already.
+    ``render_slot``: how the caller renders a row; its renderings are cached with the day
+    (both members-only variants), so a cached listing costs a join of stored bytes.
 
     Raises:
         InvalidInput: as :func:`build_availability_request`.
@@ -459,7 +468,10 @@ def list_availability(
     if lookup is None:
         request = build_availability_request(**arguments)
         offers = compute_availability(request, access, now=now)
-        return Listing(request.service.slug, request.minutes, offer_rows(offers, spa_settings.zone))
+        rows = offer_rows(offers, spa_settings.zone)
+        if render_slot is not None:
+            return Listing(request.service.slug, request.minutes, [], list(map(render_slot, rows)))
+        return Listing(request.service.slug, request.minutes, rows)
     # A question validated under this generation needs no validation while every day hits;
     # only its service slug and duration are kept (unpickling model rows costs more).
     validated = lookup.extra.get(request_key)
@@ -473,12 +485,22 @@ def list_availability(
             availability_cache.write(
                 lookup, {}, computed_at=now, valid_until=None, extra={request_key: validated}
             )
-    by_day = _cached_days(lookup, request, access, spa_settings, now)
-    rows = [
-        OfferRow(item[9], item[10], item[3], item[5], prices[item[8]], member_only)
-        for _day, item, _quotes, prices, member_only in _visible(days, by_day, spa_settings, now)
-    ]
-    return Listing(validated[1], validated[2], rows)
+    by_day = _cached_days(lookup, request, access, spa_settings, now, render_slot)
+    visible = _visible(days, by_day, spa_settings, now)
+    if render_slot is None:
+        rows = [
+            OfferRow(item[9], item[10], item[3], item[5], prices[item[8]], member_only)
+            for _day, item, _quotes, prices, member_only in visible
+        ]
+        return Listing(validated[1], validated[2], rows)
+    rendered = []
+    for _day, item, _quotes, prices, member_only in visible:
+        if len(item) > 11 and item[11] == member_only:  # rendered when the day was computed
+            rendered.append(item[12])
+        else:  # by a caller that renders nothing (the site), or the day changed period since
+            row = OfferRow(item[9], item[10], item[3], item[5], prices[item[8]], member_only)
+            rendered.append(render_slot(row))
+    return Listing(validated[1], validated[2], [], rendered)
 
 
 NO_PRIORITY_PERIOD_DAYS = 36500
@@ -532,8 +554,9 @@ def _listing_days(
 CachedDayItems = tuple[list[tuple], list[Quote], list[dict]]
 """One cached day (:func:`_compute_days`): its slots as plain tuples ``(start minute, end
 minute, technician ids, technician slugs, room id, room slug, room units, members-only by a
-hold, quote index, start ISO, end ISO)``, its distinct quotes and their API dicts. Plain
-values: unpickling a day of dataclasses cost more than computing the answer."""
+hold, quote index, start ISO, end ISO[, members-only as rendered, rendering])``,
+its distinct quotes and their API dicts. Plain values: unpickling a day of dataclasses cost
+more than computing the answer."""
 
 
 def _cached_days(
@@ -542,12 +565,16 @@ def _cached_days(
     access: CustomerAccess,
     spa_settings: SpaSettings,
     now: datetime,
+    render_slot: SlotRenderer | None = None,
 ) -> dict[date, CachedDayItems]:
     """Return every day of ``lookup``: its hits, and the days it missed computed with
-    ``request`` (one engine run over their span) and stored."""
+    ``request`` (one engine run over their span; rendered with ``render_slot`` if given)
+    and stored."""
     by_day: dict[date, CachedDayItems] = dict(lookup.hits)
     if lookup.misses and request is not None:
-        computed, changes_at = _compute_days(request, access, spa_settings, now, lookup.misses)
+        computed, changes_at = _compute_days(
+            request, access, spa_settings, now, lookup.misses, render_slot
+        )
         availability_cache.write(lookup, computed, computed_at=now, valid_until=changes_at)
         by_day.update(computed)
     return by_day
@@ -577,6 +604,7 @@ def _compute_days(
     spa_settings: SpaSettings,
     now: datetime,
     days: list[date],
+    render_slot: SlotRenderer | None = None,
 ) -> tuple[dict[date, CachedDayItems], datetime | None]:
     """Compute whole ``days`` for the cache: every slot of each day whatever the minimum
     notice and window, members-only only where a hold makes it so (:data:`CachedDayItems`);
@@ -601,6 +629,9 @@ def _compute_days(
     if slots:
         prices = price_list_for(request, access, spa_settings)
         tz = spa_settings.zone
+        first_member_only_day = local_date(now, tz) + timedelta(
+            days=spa_settings.non_member_advance_days + 1
+        )
         quote_index: dict[tuple[date, int], int] = {}
         for slot in slots:
             day = by_day.get(slot.local_date)
@@ -615,21 +646,26 @@ def _compute_days(
                 index = quote_index[(slot.local_date, id(quote))] = len(quotes)
                 quotes.append(quote)
                 dicts.append(quote.as_dict())
-            items.append(
-                (
-                    to_minutes(slot.start),
-                    to_minutes(slot.end),
-                    slot.technician_ids,
-                    slot.technician_slugs,
-                    slot.room_id,
-                    slot.room_slug,
-                    slot.room_units,
-                    slot.member_only,
-                    index,
-                    slot.start.astimezone(tz).isoformat(),
-                    slot.end.astimezone(tz).isoformat(),
-                )
+            item = (
+                to_minutes(slot.start),
+                to_minutes(slot.end),
+                slot.technician_ids,
+                slot.technician_slugs,
+                slot.room_id,
+                slot.room_slug,
+                slot.room_units,
+                slot.member_only,
+                index,
+                slot.start.astimezone(tz).isoformat(),
+                slot.end.astimezone(tz).isoformat(),
             )
+            if render_slot is not None:
+                # Rendered with the members-only flag the day has now; a read after the
+                # priority period has moved over the day renders the slot again.
+                member_only = slot.member_only or slot.local_date >= first_member_only_day
+                row = OfferRow(item[9], item[10], item[3], item[5], dicts[index], member_only)
+                item += (member_only, render_slot(row))
+            items.append(item)
     return by_day, engine_input.changes_at
 
 

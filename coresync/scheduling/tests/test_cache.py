@@ -258,3 +258,33 @@ def test_a_failing_cache_degrades_to_fresh_listings_and_retries_its_bumps(
 
     assert during != before
     assert listed() == during  # the missed bump was retried before the next read
+
+
+@pytest.mark.parametrize("cache_on", [True, False])
+def test_the_api_answer_is_the_rendered_fresh_listing(spa, frozen_now, settings, cache_on):
+    from rest_framework.renderers import JSONRenderer
+    from rest_framework.test import APIClient
+
+    from coresync.scheduling.api.views import _slot_json
+
+    settings.AVAILABILITY_CACHE = cache_on
+    client = APIClient()
+    url = "/api/v1/availability/?service=swedish&date_from=2026-12-01&date_to=2026-12-07"
+    client.get(url)  # fills the cache when it is on
+
+    response = client.get(url)
+    indented = client.get(url, HTTP_ACCEPT="application/json; indent=2")
+
+    request = build_availability_request(
+        service_slug="swedish", date_from=date(2026, 12, 1), date_to=date(2026, 12, 7)
+    )
+    offers = compute_availability(request, non_member_access(get_settings()), now=frozen_now)
+    document = {
+        "timezone": "America/New_York",
+        "service": "swedish",
+        "duration": 60,
+        "slots": [_slot_json(row) for row in offer_rows(offers, get_settings().zone)],
+    }
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    assert response.content == JSONRenderer().render(document)
+    assert indented.content == JSONRenderer().render(document, "application/json; indent=2")

@@ -34,6 +34,7 @@ from coresync.resources.services import (
     add_technician_exception,
     delete_exception,
 )
+from coresync.scheduling.api.views import _render_slot
 from coresync.scheduling.selectors import (
     build_availability_request,
     compute_availability,
@@ -125,6 +126,15 @@ class World:
         )
         fresh_rows = offer_rows(fresh, get_settings().zone)
         assert listed.rows == fresh_rows, _first_difference(listed.rows, fresh_rows)
+        rendered = list_availability(
+            service_slug=service,
+            date_from=request.date_from,
+            date_to=request.date_to,
+            access=access,
+            now=now,
+            render_slot=_render_slot,
+        ).rendered
+        assert rendered == [_render_slot(row) for row in fresh_rows]
         assert get_availability(request, access, now=now) == fresh, (tier, service, first, days)
 
     def apply(self, operation: tuple, traveller) -> None:
