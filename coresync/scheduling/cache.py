@@ -213,12 +213,24 @@ def write(
 # --------------------------------------------------------------------------- invalidation
 
 
-def invalidate_days(first_day: date, last_day: date) -> None:
-    """Bump the version of every spa-local day from ``first_day`` to ``last_day`` (inclusive,
-    one day of margin is the caller's), now and again after the current transaction commits."""
-    if last_day < first_day:
+MAX_BUMPED_DAYS = 400
+"""A change spanning more days than this bumps the generation instead (one key, not
+hundreds; listings are at most 93 days)."""
+
+
+def invalidate_days(first_day: date, last_day: date, *, margin: int = 0) -> None:
+    """Bump the version of every spa-local day from ``first_day - margin`` to
+    ``last_day + margin`` (inclusive), now and again after the current transaction commits.
+    Days beyond the calendar's ends are left out; a span over :data:`MAX_BUMPED_DAYS` bumps
+    everything."""
+    if not enabled() or last_day < first_day:
         return
-    days = [first_day + timedelta(days=offset) for offset in range((last_day - first_day).days + 1)]
+    if (last_day - first_day).days + 2 * margin >= MAX_BUMPED_DAYS:
+        invalidate_all()
+        return
+    first = first_day - timedelta(days=min(margin, (first_day - date.min).days))
+    last = last_day + timedelta(days=min(margin, (date.max - last_day).days))
+    days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
     _bump_now_and_after_commit(days=days)
 
 
@@ -226,9 +238,7 @@ def invalidate_interval(starts_at: datetime, ends_at: datetime) -> None:
     """Bump the days an occupied interval (aware datetimes) can affect: every spa-local day it
     touches, with a day of margin each side. Computed from UTC dates two days wide each side,
     which covers the local dates of any time zone without reading the spa's settings."""
-    first = starts_at.astimezone(UTC).date() - timedelta(days=2)
-    last = ends_at.astimezone(UTC).date() + timedelta(days=2)
-    invalidate_days(first, last)
+    invalidate_days(starts_at.astimezone(UTC).date(), ends_at.astimezone(UTC).date(), margin=2)
 
 
 def invalidate_all() -> None:

@@ -12,8 +12,6 @@
   (:mod:`coresync.bookings.services` calls :func:`~coresync.scheduling.cache.invalidate_interval`).
 """
 
-from datetime import timedelta
-
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from coresync.catalog.models import (
@@ -58,8 +56,7 @@ def _exception_changed(sender, instance: AvailabilityException, created: bool = 
     if not created:
         cache.invalidate_all()
         return
-    last = instance.end_date or instance.date
-    cache.invalidate_days(instance.date - timedelta(days=1), last + timedelta(days=1))
+    cache.invalidate_days(instance.date, instance.end_date or instance.date, margin=1)
 
 
 def _hold_changed(sender, instance: SlotHold, created: bool = True, **kwargs) -> None:

@@ -2,7 +2,7 @@
 apply to cached days, a cache that fails or forgets degrades to fresh answers, and a cached
 listing reads nothing from the database."""
 
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from unittest import mock
 
@@ -288,3 +288,17 @@ def test_the_api_answer_is_the_rendered_fresh_listing(spa, frozen_now, settings,
     assert response.status_code == 200 and response["Content-Type"] == "application/json"
     assert response.content == JSONRenderer().render(document)
     assert indented.content == JSONRenderer().render(document, "application/json; indent=2")
+
+
+def test_changes_at_the_ends_of_the_calendar_or_over_years_bump_safely(spa, frozen_now):
+    before = listed()
+    add_room_maintenance(spa.suite, {"date": "0001-01-01"})
+    add_room_maintenance(spa.suite, {"date": "9999-12-31"})
+    availability_cache.invalidate_interval(
+        datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
+    )
+    add_technician_exception(
+        spa.ana, {"date": "2026-12-02", "end_date": "2030-12-31", "kind": "vacation"}
+    )
+
+    assert listed() != before
