@@ -432,8 +432,8 @@ def list_availability(
     generation skips validation, and days already computed are read with the validated
     question in one cache round trip: no database query when everything is cached.
     ``spa_settings``: the settings row if the caller has read it already.
-    ``render_slot``: how the caller renders a row; its renderings are cached with the day
-    (both members-only variants), so a cached listing costs a join of stored bytes.
+    ``render_slot``: how the caller renders a row; its renderings are cached with the day,
+    so a cached listing costs a join of stored bytes (``Listing.rendered``).
 
     Raises:
         InvalidInput: as :func:`build_availability_request`.
@@ -451,7 +451,8 @@ def list_availability(
     }
     spa_settings = spa_settings or get_settings()
     lookup = None
-    if availability_cache.enabled():
+    # A range validation refuses is never read from the cache (nor is it ever stored).
+    if availability_cache.enabled() and 0 <= (date_to - date_from).days < MAX_RANGE_DAYS:
         identity = _listing_identity(
             service_slug,
             duration,

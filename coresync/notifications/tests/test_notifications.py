@@ -400,7 +400,8 @@ def test_autocomplete_completes_bookings_ended_over_an_hour_ago(spa, customer, f
 
 
 def test_a_new_membership_sends_a_welcome_with_the_pdf_card(spa, customer, frozen_now):
-    membership = subscribe(customer, spa.plans["premium"])
+    # Paid at the desk: active at once (a pending membership is welcomed once activated).
+    membership = subscribe(customer, spa.plans["premium"], paid=True)
 
     deliver(frozen_now)
 
