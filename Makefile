@@ -33,11 +33,13 @@ schema: install
 	DATABASE_URL=postgres://schema@127.0.0.1:5432/unused \
 	  uv run python manage.py spectacular --validate --fail-on-warn --file docs/api/openapi.yaml
 
-# Fuzz the live API (uvicorn, fresh PostgreSQL database coresync_schemathesis, demo spa)
+# Fuzz the live API (gunicorn + uvicorn workers, fresh PostgreSQL database coresync_schemathesis
+# or $SCHEMATHESIS_DATABASE_URL, demo spa)
 # against its OpenAPI schema, as a customer and as a manager. CI runs it.
 schemathesis: install
 	bash scripts/schemathesis.sh
 
-# Load test: uvicorn with 4 workers on PostgreSQL (coresync_load), 50 users for 60 s.
+# Load test: gunicorn + uvicorn workers (2) on PostgreSQL (coresync_load) and Redis, 50 users
+# for 60 s. HTTP benchmark (wrk): uv run python bench/http_bench.py
 load: install
 	uv run python bench/load.py

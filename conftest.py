@@ -40,6 +40,14 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _availability_cache_on(settings):
+    """Serve listings through the availability cache in every test (the suite runs in one
+    process, so the local-memory cache is exact): each test that lists, books and lists
+    again checks that the cache follows every change. Tests of the fresh path turn it off."""
+    settings.AVAILABILITY_CACHE = True
+
+
 @pytest.fixture
 def frozen_now():
     """Freeze the clock at Tuesday 2026-12-01 08:00 New York time; yields the instant."""

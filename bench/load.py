@@ -1,13 +1,16 @@
-"""CoreSync load test: the real server (uvicorn, 4 workers, PostgreSQL) under 50 users.
+"""CoreSync load test: the real server (gunicorn with uvicorn workers, 2 workers, PostgreSQL,
+Redis) under 50 users.
 
 Run from the repository root (loopback only; see ``bench/LOAD.md``)::
 
     uv run python bench/load.py [--users 50] [--duration 60] [--think-time 1.0]
                                 [--max-requests 50000] [--database-url URL]
+                                [--server gunicorn] [--workers 2] [--cache-url URL]
 
 1. Create the database ``coresync_load`` afresh, migrate it, import the demo spa.
-2. Serve it with uvicorn (4 workers) on a free 127.0.0.1 port, throttles raised (the test
-   measures speed, not rate limits).
+2. Serve it with production's server (``--server``, gunicorn with uvicorn workers; 2 workers)
+   on a free 127.0.0.1 port, Redis as the cache (``--cache-url``, a key prefix of its own),
+   throttles raised (the test measures speed, not rate limits).
 3. Register the load users through the API and make each a member (Base, Premium or
    Unlimited, in turn).
 4. Run the users concurrently until the time or the request budget is spent; each user
@@ -56,6 +59,7 @@ from live_server import (  # noqa: E402 - the helper lives in scripts/
 )
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/coresync_load"
+DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/1"
 SPA_ZONE = ZoneInfo("America/New_York")
 RAISED_THROTTLE = "100000/hour"
 PLANS = ("base", "premium", "unlimited")
@@ -349,7 +353,7 @@ def print_cpu(run: Run) -> None:
     answers = sum(len(endpoint.latencies_ms) for endpoint in run.endpoints.values())
     print(
         f"\n== CPU during the run ({cores} cores × {run.elapsed:.0f} s = {available:.0f} s): "
-        f"machine busy {run.machine_cpu:.0f} s = uvicorn {run.server_cpu:.0f} s "
+        f"machine busy {run.machine_cpu:.0f} s = server {run.server_cpu:.0f} s "
         f"({run.server_cpu / max(answers, 1) * 1000:.0f} ms a request) + load client "
         f"{run.client_cpu:.0f} s + PostgreSQL and other processes {rest:.0f} s"
     )
@@ -403,7 +407,9 @@ def main() -> int:
         help="mean pause between a user's steps, seconds (0: no pause, saturation)",
     )
     parser.add_argument("--max-requests", type=int, default=50_000)
-    parser.add_argument("--workers", type=int, default=4, help="uvicorn worker processes")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument("--server", default="gunicorn", help="see scripts/live_server.py")
+    parser.add_argument("--cache-url", default=DEFAULT_CACHE_URL, help="the server's CACHE_URL")
     parser.add_argument("--seed", type=int, default=20261201)
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
     parser.add_argument(
@@ -421,6 +427,8 @@ def main() -> int:
         THROTTLE_BOOKING_CREATE=RAISED_THROTTLE,
         THROTTLE_ANON_AVAILABILITY=RAISED_THROTTLE,
         JWT_ACCESS_MINUTES="120",
+        CACHE_URL=arguments.cache_url,
+        CACHE_KEY_PREFIX=f"load-{uuid.uuid4().hex[:8]}",
     )
     for assignment in arguments.server_env:
         name, _, value = assignment.partition("=")
@@ -435,9 +443,13 @@ def main() -> int:
     )
     cpu = MachineCpu()
     log_path = REPOSITORY / "var" / "load" / "server.log"
-    with serve(environment, workers=arguments.workers, log_path=log_path) as server:
+    one, five, _ = os.getloadavg()
+    print(f"== Load average before the run: {one:.2f} (1 min), {five:.2f} (5 min)")
+    with serve(
+        environment, workers=arguments.workers, log_path=log_path, server=arguments.server
+    ) as server:
         print(
-            f"== uvicorn, {arguments.workers} workers, at {server.base_url}; "
+            f"== {arguments.server}, {arguments.workers} workers, at {server.base_url}; "
             f"{arguments.users} users, "
             f"think time {arguments.think_time:g} s on average, for {arguments.duration:g} s "
             f"or {arguments.max_requests} requests"

@@ -1,4 +1,4 @@
-"""ASGI entry point (served by uvicorn in production)."""
+"""ASGI entry point (served by gunicorn with uvicorn workers in production: docs/deploy.md)."""
 
 import os
 

@@ -224,6 +224,17 @@ def cache_config(url: str) -> dict:
 IDEMPOTENCY_ABANDONED_SECONDS = env.int("IDEMPOTENCY_ABANDONED_SECONDS", default=60)
 
 CACHES = {"default": cache_config(env.str("CACHE_URL", default="locmemcache://coresync"))}
+# CACHE_KEY_PREFIX: keeps several deployments (or benchmark runs) apart in one Redis.
+CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="")
+# The availability cache (coresync/scheduling/cache.py): listings served from the default
+# cache, bumped by every change. Exact only when every process shares the cache, so it is on
+# by default with a shared backend (Redis, Memcached, database) and off with the per-process
+# local-memory cache, where AVAILABILITY_CACHE=true suits a single process (one worker).
+AVAILABILITY_CACHE = env.bool(
+    "AVAILABILITY_CACHE",
+    default=not CACHES["default"]["BACKEND"].endswith(("LocMemCache", "DummyCache")),
+)
+AVAILABILITY_CACHE_SECONDS = env.int("AVAILABILITY_CACHE_SECONDS", default=600)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 if EMAIL_CONFIG.get("EMAIL_BACKEND", "").endswith("filebased.EmailBackend"):
@@ -264,7 +275,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["coresync.core.api.renderers.ORJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["coresync.core.api.parsers.StrictJSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "coresync.core.api.pagination.PageNumberPagination",

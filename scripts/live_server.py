@@ -1,5 +1,6 @@
 """Run CoreSync for real on loopback: a fresh PostgreSQL database with the demo spa, served by
-uvicorn on a free port. Shared by ``scripts/schemathesis.py`` and ``bench/load.py``.
+production's server (gunicorn with uvicorn workers) on a free port. Shared by
+``scripts/schemathesis.py``, ``bench/load.py`` and ``bench/http_bench.py``.
 
 Nothing here is imported by the application.
 """
@@ -99,7 +100,7 @@ class LiveServer:
     process: subprocess.Popen
 
     def cpu_seconds(self) -> float:
-        """Return the CPU time (user + system) used so far by uvicorn and its workers."""
+        """Return the CPU time (user + system) used so far by the server and its workers."""
         ticks = os.sysconf("SC_CLK_TCK")
         total = 0
         pids = [self.process.pid]
@@ -115,36 +116,98 @@ class LiveServer:
         return total / ticks
 
 
+SERVERS = ("gunicorn", "uvicorn", "uvicorn-plain", "granian")
+"""Servers :func:`serve` can start. ``gunicorn`` is production's (docs/deploy.md,
+docs/decisions/0001-production-server.md): gunicorn with uvicorn workers on uvloop and
+httptools. ``uvicorn`` is ``uvicorn --workers`` on uvloop and httptools; ``uvicorn-plain``
+the same on asyncio and h11 (as deployed before); ``granian`` is only for comparisons
+(``uv run --with granian``)."""
+
+
+def server_command(server: str, port: int, workers: int) -> list[str]:
+    """Return the command line that serves the app on ``127.0.0.1:port`` with ``workers``
+    processes. Every server keeps idle keep-alive connections 30 s: longer than the
+    clients' pauses, since a connection closed by the server just as a client reuses it is
+    a transport error, not the app's answer."""
+    if server == "gunicorn":
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "coresync.asgi:application",
+            "--config",
+            str(REPOSITORY / "scripts" / "gunicorn_conf.py"),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ]
+    if server in ("uvicorn", "uvicorn-plain"):
+        fast = ["uvloop", "httptools"] if server == "uvicorn" else ["asyncio", "h11"]
+        fast = ["--loop", fast[0], "--http", fast[1]]
+        return [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "coresync.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            *fast,
+            "--timeout-keep-alive",
+            "30",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
+    if server == "granian":
+        return [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "asgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--http",
+            "1",
+            "--http1-keep-alive",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+            "coresync.asgi:application",
+        ]
+    raise ValueError(f"Unknown server {server!r}; choose one of {', '.join(SERVERS)}")
+
+
 @contextmanager
 def serve(
-    environment: dict[str, str], *, workers: int = 1, log_path: Path | None = None
+    environment: dict[str, str],
+    *,
+    workers: int = 1,
+    log_path: Path | None = None,
+    server: str = "gunicorn",
 ) -> Iterator[LiveServer]:
-    """Serve the app with uvicorn on a free loopback port; yield it (``.base_url``).
+    """Serve the app on a free loopback port with ``server`` (production's by default, see
+    :data:`SERVERS`); yield it (``.base_url``).
 
     The server is stopped (SIGTERM, then SIGKILL after 20 s) when the block exits.
     """
     port = free_port()
-    log_path = log_path or REPOSITORY / "var" / f"uvicorn-{port}.log"
+    log_path = log_path or REPOSITORY / "var" / f"{server}-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "coresync.asgi:application",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        # Longer than the clients' pauses: an idle keep-alive connection closed by the server
-        # just as a client reuses it is a transport error, not the app's answer.
-        "--timeout-keep-alive",
-        "30",
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
+    command = server_command(server, port, workers)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             command,
@@ -169,7 +232,7 @@ def wait_until_ready(
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"uvicorn exited with {process.returncode}:\n{log_path.read_text()}")
+            raise SystemExit(f"server exited with {process.returncode}:\n{log_path.read_text()}")
         try:
             with urllib.request.urlopen(f"{base_url}/api/v1/plans/", timeout=5) as response:
                 if response.status == 200:
@@ -177,7 +240,7 @@ def wait_until_ready(
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.3)
-    raise SystemExit(f"uvicorn did not answer within {timeout:.0f} s:\n{log_path.read_text()}")
+    raise SystemExit(f"server did not answer within {timeout:.0f} s:\n{log_path.read_text()}")
 
 
 def _stop(process: subprocess.Popen) -> None:

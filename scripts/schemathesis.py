@@ -1,7 +1,7 @@
 """Fuzz the live API against its own OpenAPI schema with Schemathesis.
 
 1. Create a fresh PostgreSQL database, migrate it and import the demo spa.
-2. Serve the app with uvicorn on a free loopback port (throttles raised: the run tests
+2. Serve the app with the production server on a free loopback port (throttles raised: the run tests
    behaviour, not rate limits; JWTs live long enough for the whole run).
 3. Sort the operations by role: one request per operation as the customer (a Base member);
    those answering 403 need a staff role.

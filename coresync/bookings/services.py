@@ -57,6 +57,7 @@ from coresync.memberships.selectors import (
     plan_access,
 )
 from coresync.resources.models import Room, Technician
+from coresync.scheduling import cache as availability_cache
 from coresync.scheduling.engine import Slot
 from coresync.scheduling.errors import SlotUnavailable
 from coresync.scheduling.loader import candidate_rooms, candidate_technicians
@@ -227,6 +228,7 @@ def _write_allocations(
     for row in rows:
         # One insert per row, in resource order, so concurrent writers meet in the same order.
         row.save(force_insert=True)
+    availability_cache.invalidate_interval(starts_at, ends_at)
 
 
 def _lock_customer(customer) -> None:
@@ -585,8 +587,10 @@ def _set_status(booking: Booking, target: str, *, actor, now: datetime, **change
     booking.save(update_fields=["status", "updated_at", *changes])
     if target not in ACTIVE_STATUSES and target != BookingStatus.COMPLETED:
         Allocation.objects.filter(booking=booking, is_active=True).update(is_active=False)
+        availability_cache.invalidate_interval(booking.start, booking.end)
     if target in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS):
         Allocation.objects.filter(booking=booking, is_active=True).update(expires_at=None)
+        availability_cache.invalidate_interval(booking.start, booking.end)
     data = {key: str(value) for key, value in changes.items() if key != "cancelled_by"}
     log_action(
         booking,
@@ -861,6 +865,7 @@ def reschedule_booking(
             "technicians": list(booked_technician_slugs(locked)),
         }
         Allocation.objects.filter(booking=locked, is_active=True).update(is_active=False)
+        availability_cache.invalidate_interval(locked.start, locked.end)
         room_row = Room.objects.get(pk=slot.room_id)
         quote = prices.quote(slot.start, locked.guests, room_row.premium_modifier_percent)
         _write_allocations(

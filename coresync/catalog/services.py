@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from coresync.catalog.models import AddOn, RoomType, Service, ServiceCategory, ServiceVariant
 from coresync.core import readers as read
 from coresync.core.readers import FieldError, describe, nested
+from coresync.core.signals import availability_inputs_changed
 from coresync.core.validation import FieldErrors, amount, read_values
 from coresync.memberships.models import TierPrice
 
@@ -194,6 +195,7 @@ def _replace_durations(service: Service, prices: dict[int, Any]) -> None:
         for minutes, price in sorted(prices.items())
     )
     TierPrice.objects.filter(service=service).exclude(minutes__in=list(prices)).delete()
+    availability_inputs_changed.send(sender=ServiceVariant)
 
 
 def deactivate_service(service: Service) -> Service:
@@ -201,6 +203,7 @@ def deactivate_service(service: Service) -> Service:
     harmless."""
     with transaction.atomic():
         Service.objects.filter(pk=service.pk).update(is_active=False)
+        availability_inputs_changed.send(sender=Service)
     service.is_active = False
     return service
 
@@ -251,5 +254,6 @@ def deactivate_addon(addon: AddOn) -> AddOn:
     """Stop offering ``addon`` (kept for the bookings that name it)."""
     with transaction.atomic():
         AddOn.objects.filter(pk=addon.pk).update(is_active=False)
+        availability_inputs_changed.send(sender=AddOn)
     addon.is_active = False
     return addon

@@ -27,6 +27,7 @@ from coresync.core import readers as read
 from coresync.core.clock import local_date
 from coresync.core.clock import now as clock_now
 from coresync.core.errors import Forbidden
+from coresync.core.signals import availability_inputs_changed
 from coresync.core.validation import FieldErrors, amount, percentage, read_values
 from coresync.memberships.errors import MembershipConflict
 from coresync.memberships.models import PLAN_TIERS, Membership, MembershipPlan, MembershipStatus
@@ -279,5 +280,6 @@ def deactivate_plan(plan: MembershipPlan) -> MembershipPlan:
     """Stop offering ``plan`` to new subscribers; current members keep it."""
     with transaction.atomic():
         MembershipPlan.objects.filter(pk=plan.pk).update(is_active=False)
+        availability_inputs_changed.send(sender=MembershipPlan)
     plan.is_active = False
     return plan

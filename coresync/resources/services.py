@@ -20,6 +20,7 @@ from coresync.accounts.models import STAFF_ROLES, User
 from coresync.catalog.models import RoomType
 from coresync.core import readers as read
 from coresync.core.readers import HoursWindow, describe
+from coresync.core.signals import availability_inputs_changed
 from coresync.core.validation import FieldErrors, amount, percentage, read_values
 from coresync.resources.models import (
     TECHNICIAN_EXCEPTION_KINDS,
@@ -115,6 +116,7 @@ def _create_hours(
         )
         for window in windows
     )
+    availability_inputs_changed.send(sender=WorkingHours)
 
 
 # -- rooms ---------------------------------------------------------------------------------
@@ -163,6 +165,7 @@ def deactivate_room(room: Room) -> Room:
     """Stop offering ``room`` for new bookings (kept for the bookings that use it)."""
     with transaction.atomic():
         Room.objects.filter(pk=room.pk).update(is_active=False)
+        availability_inputs_changed.send(sender=Room)
     room.is_active = False
     return room
 
@@ -228,6 +231,7 @@ def deactivate_technician(technician: Technician) -> Technician:
     """Stop offering ``technician`` for new bookings (kept for their bookings)."""
     with transaction.atomic():
         Technician.objects.filter(pk=technician.pk).update(is_active=False)
+        availability_inputs_changed.send(sender=Technician)
     technician.is_active = False
     return technician
 

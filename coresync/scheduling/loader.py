@@ -7,8 +7,9 @@ range").
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 from django.db import NotSupportedError
 from django.db.models import BigIntegerField, F, Func, Q
@@ -92,6 +93,12 @@ class EngineInput:
     technicians: list[TechnicianData]
     rooms: list[RoomData]
     holds: list[HoldData]
+    changes_at: datetime | None = None
+    """The earliest moment after ``now`` at which this input changes by itself: a loaded
+    payment hold (``Allocation.expires_at``) or slot hold (``held_until``) runs out. ``None``
+    when nothing loaded expires. The availability cache stops using a result then."""
+    room_modifiers: dict[int, Decimal] = field(default_factory=dict)
+    """Each loaded room's premium modifier percent, as priced (``Decimal``)."""
 
 
 def load_engine_input(
@@ -167,9 +174,14 @@ def load_engine_input(
     if exclude_booking_id is not None:
         allocations = allocations.exclude(booking_id=exclude_booking_id)
     rows = allocations.annotate(
-        start_minute=EpochMinutes("starts_at"), end_minute=EpochMinutes("ends_at", ceiling=True)
-    ).values_list("technician_id", "room_id", "unit", "start_minute", "end_minute")
-    for technician_id, room_id, unit, start_minute, end_minute in rows:
+        start_minute=EpochMinutes("starts_at"),
+        end_minute=EpochMinutes("ends_at", ceiling=True),
+        expiry_minute=EpochMinutes("expires_at"),
+    ).values_list("technician_id", "room_id", "unit", "start_minute", "end_minute", "expiry_minute")
+    first_expiry: int | None = None
+    for technician_id, room_id, unit, start_minute, end_minute, expiry_minute in rows:
+        if expiry_minute is not None and (first_expiry is None or expiry_minute < first_expiry):
+            first_expiry = expiry_minute
         if technician_id:
             technician_busy[technician_id].append((start_minute, end_minute))
         else:
@@ -192,7 +204,13 @@ def load_engine_input(
         )
     ]
 
+    # Rounded down to the minute: the result is dropped a little early, never late.
+    expiries = [hold.held_until for hold in holds]
+    if first_expiry is not None:
+        expiries.append(datetime.fromtimestamp(first_expiry * 60, UTC))
     return EngineInput(
+        changes_at=min(expiries, default=None),
+        room_modifiers={row.id: row.premium_modifier_percent for row in rooms},
         technicians=[
             TechnicianData(
                 id=row.id,

@@ -314,17 +314,19 @@ def test_several_invalid_parts_are_all_named(spa):
 
 @pytest.mark.parametrize("days", [1, 90])
 def test_a_priced_listing_issues_a_fixed_number_of_queries(
-    spa, vip_member, frozen_now, django_assert_num_queries, days
+    spa, vip_member, frozen_now, django_assert_num_queries, settings, days
 ):
     # What GET availability/ runs for a VIP member (the VIP path reads the Premium plan too):
-    # request 3 (service, its variants, largest room), access 1, loader 6, prices 4 (tier
-    # prices, Premium plan, peak windows, room modifiers; the variants come prefetched), and
-    # here 2 reads of the spa settings, which a request caches but a test's transaction not.
+    # request 3 (service, its variants, largest room), access 1, loader 6 (which also gives
+    # the rooms' premium modifiers), prices 3 (tier prices, Premium plan, peak windows; the
+    # variants come prefetched), and here 2 reads of the spa settings, which a request caches
+    # but a test's transaction not. 15 whether the cache is on (a miss) or off.
     from coresync.memberships.selectors import get_customer_access
     from coresync.scheduling.selectors import get_availability
     from coresync.spa.selectors import get_settings
 
-    with django_assert_num_queries(16):
+    settings.AVAILABILITY_CACHE = False
+    with django_assert_num_queries(15):
         request = build_availability_request(
             service_slug="swedish",
             date_from=DECEMBER_2,
@@ -334,3 +336,25 @@ def test_a_priced_listing_issues_a_fixed_number_of_queries(
         offers = get_availability(request, access)
 
     assert offers
+
+
+@pytest.mark.parametrize("days", [1, 90])
+def test_a_cached_listing_reads_no_rows(
+    spa, vip_member, frozen_now, django_assert_num_queries, days
+):
+    # Asked once (a miss: loader 6, prices 3, the settings 1), then again: only the settings
+    # row, which a test's transaction does not cache (a request reads it from the cache).
+    from coresync.memberships.selectors import get_customer_access
+    from coresync.scheduling.selectors import get_availability
+    from coresync.spa.selectors import get_settings
+
+    request = build_availability_request(
+        service_slug="swedish", date_from=DECEMBER_2, date_to=DECEMBER_2 + timedelta(days=days - 1)
+    )
+    access = get_customer_access(vip_member, frozen_now.date(), get_settings())
+    with django_assert_num_queries(10):
+        first = get_availability(request, access)
+    with django_assert_num_queries(1):
+        second = get_availability(request, access)
+
+    assert first and second == first
