@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import mmap
+import multiprocessing
 import os
 import socket
 import struct
@@ -35,8 +36,10 @@ YIELD_SECONDS = float(os.environ.get("SPREAD_YIELD_SECONDS", "0.01"))
 _SLOT = struct.Struct("=ii")  # pid, open connections
 
 # Created when gunicorn imports this module in its master process (the ``worker_class``
-# setting), before any worker is forked: every worker maps the same memory.
+# setting), before any worker is forked: every worker maps the same memory and shares the
+# lock, which keeps workers started at the same moment from claiming the same slot.
 _table = mmap.mmap(-1, SLOTS * _SLOT.size)
+_claim_lock = multiprocessing.Lock()
 
 
 def _alive(pid: int) -> bool:
@@ -59,7 +62,8 @@ class ConnectionTable:
 
     def __init__(self, table: mmap.mmap = _table) -> None:
         self.table = table
-        self.slot = self._claim(os.getpid())
+        with _claim_lock:
+            self.slot = self._claim(os.getpid())
 
     def _claim(self, pid: int) -> int:
         for slot in range(SLOTS):
