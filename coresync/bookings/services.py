@@ -15,7 +15,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -719,10 +719,29 @@ def _reschedule_request(
     booking: Booking, start: datetime, technician, spa_settings
 ) -> AvailabilityRequest:
     """Build the availability question of moving ``booking`` to ``start`` with
-    ``technician``: ``None`` keeps the booked technician(s), :data:`ANY_TECHNICIAN` lets the
-    engine choose, a slug or ``Technician`` names another."""
+    ``technician`` (see :func:`reschedule_availability_request`).
+
+    Raises:
+        InvalidInput: a start without offset or outside 1900-2199 (:func:`check_start`).
+    """
     check_start(start)
-    day = local_date(start, spa_settings.zone)
+    return reschedule_availability_request(
+        booking, local_date(start, spa_settings.zone), technician
+    )
+
+
+def reschedule_availability_request(
+    booking: Booking, day: date, technician: Technician | str | None
+) -> AvailabilityRequest:
+    """Return the availability question of moving ``booking`` to spa-local ``day``: the same
+    service, duration, add-ons and guests, with ``technician`` ``None`` keeping the booked
+    technician(s) (both of a couples booking), :data:`ANY_TECHNICIAN` letting the engine
+    choose, and a slug or ``Technician`` naming another (ARCHITECTURE.md "HTTP API").
+
+    Raises:
+        InvalidInput: as :func:`build_availability_request` (e.g. a technician who does not
+            give the service).
+    """
     if isinstance(technician, Technician):
         technician = technician.slug
     kept: tuple[str, ...] = ()

@@ -3,7 +3,7 @@ booked one by default, another, or any) and a time; then a review of old → new
 therapist, price difference and policy; only the review's confirm button moves the booking
 (through :func:`coresync.bookings.services.reschedule_booking`)."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -13,13 +13,18 @@ from django.utils.translation import gettext as _
 
 from coresync.bookings.models import Booking
 from coresync.bookings.policy import policy_for
-from coresync.bookings.services import ANY_TECHNICIAN, ReschedulePlan, booked_technician_slugs
+from coresync.bookings.services import (
+    ANY_TECHNICIAN,
+    ReschedulePlan,
+    booked_technician_slugs,
+    reschedule_availability_request,
+)
 from coresync.core.clock import local_date
 from coresync.core.errors import InvalidInput
 from coresync.memberships.selectors import get_customer_access
 from coresync.resources.models import Technician
 from coresync.scheduling.loader import candidate_technicians
-from coresync.scheduling.selectors import build_availability_request, get_availability
+from coresync.scheduling.selectors import get_availability
 from coresync.spa.selectors import get_settings
 from coresync.web.booking_flow import (
     CalendarView,
@@ -150,22 +155,8 @@ def reschedule_options(
 
 def _request(booking: Booking, day: date, choice: str, kept: tuple[str, ...]):
     """The availability question of the picker: the booked therapist(s) unless ``choice``
-    names another or ``any``."""
-    single = choice if choice and choice != ANY_TECHNICIAN else None
-    if choice == KEEP and len(kept) == 1:
-        single = kept[0]
-    request = build_availability_request(
-        service_slug=booking.service.slug,
-        date_from=day,
-        date_to=day,
-        duration=booking.duration_minutes,
-        addon_slugs=[item.addon.slug for item in booking.booking_addons.all()],
-        guests=booking.guests,
-        technician_slug=single,
-    )
-    if choice == KEEP and len(kept) > 1:
-        request = replace(request, technician_slugs=kept)
-    return request
+    names another or ``any`` (the reschedule service's own question)."""
+    return reschedule_availability_request(booking, day, service_technician(choice))
 
 
 def _therapist_options(
