@@ -61,23 +61,28 @@ def retry_after(scope: str, identity: str, rate: Rate) -> int | None:
 
 def count(scope: str, identity: str, rate: Rate) -> None:
     """Count one event of ``identity`` in ``scope``."""
-    index, left = _window(rate, time.time())
-    key = _cache_key(scope, identity, rate, index)
-    if cache.add(key, 1, left + 1):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, left + 1)
+    _increment(scope, identity, rate)
 
 
 def hit(scope: str, identity: str, rate: Rate) -> int | None:
     """Count one event, then return the seconds to wait if it went over ``rate`` (the
     event is refused), else ``None``."""
-    count(scope, identity, rate)
-    index, left = _window(rate, time.time())
-    used = cache.get(_cache_key(scope, identity, rate, index), 0)
+    used, left = _increment(scope, identity, rate)
     return left if used > rate.limit else None
+
+
+def _increment(scope: str, identity: str, rate: Rate) -> tuple[int, int]:
+    """Count one event in the current window; return the window's count so far and the
+    seconds left in it (one window reading for both)."""
+    index, left = _window(rate, time.time())
+    key = _cache_key(scope, identity, rate, index)
+    if cache.add(key, 1, left + 1):
+        return 1, left
+    try:
+        return cache.incr(key), left
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, left + 1)
+        return 1, left
 
 
 def client_address(request) -> str:
