@@ -20,6 +20,18 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = (Role.TECHNICIAN, Role.FRONT_DESK, Role.MANAGER)
+DESK_ROLES = (Role.FRONT_DESK, Role.MANAGER)
+"""Roles that act for every customer: see and change any booking, take payments at the desk."""
+
+
+def acts_for_every_customer(user) -> bool:
+    """Tell whether ``user`` acts for every customer: front desk, managers and superusers
+    (``None`` and anonymous users do not)."""
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and (getattr(user, "is_superuser", False) or getattr(user, "role", None) in DESK_ROLES)
+    )
 
 
 class UserManager(BaseUserManager["User"]):

@@ -11,7 +11,7 @@ from django.utils.encoding import force_bytes, force_str
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from coresync.accounts.models import STAFF_ROLES, Role, User, new_session_stamp
+from coresync.accounts.models import DESK_ROLES, STAFF_ROLES, Role, User, new_session_stamp
 from coresync.accounts.preferences import (
     stored_notification_preferences,
     validate_notification_preferences,
@@ -79,7 +79,7 @@ def set_role(user: User, role: str) -> User:
         raise InvalidInput(f'Unknown role "{role}".', fields={"role": "Unknown role."})
     with transaction.atomic():
         user.role = role
-        user.is_staff = role in (Role.FRONT_DESK, Role.MANAGER) or user.is_superuser
+        user.is_staff = role in DESK_ROLES or user.is_superuser
         user.save(update_fields=["role", "is_staff"])
         groups = sync_role_groups()
         staff_groups = Group.objects.filter(name__in=[str(r) for r in STAFF_ROLES])

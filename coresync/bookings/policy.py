@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from coresync.accounts.models import acts_for_every_customer
 from coresync.bookings.models import CANCELLABLE_STATUSES, RESCHEDULABLE_STATUSES, Booking
-from coresync.bookings.selectors import acts_for_every_customer
 from coresync.core.errors import Forbidden
 from coresync.core.money import percent_of
 from coresync.spa.selectors import get_settings

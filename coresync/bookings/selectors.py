@@ -3,18 +3,8 @@ ownership"), used by the API, the staff schedule and every later channel."""
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from coresync.accounts.models import Role
+from coresync.accounts.models import Role, acts_for_every_customer
 from coresync.bookings.models import Allocation, Booking, BookingAddOn
-
-
-def acts_for_every_customer(user) -> bool:
-    """Tell whether ``user`` sees and changes every booking: front desk, managers and
-    superusers."""
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and (user.is_superuser or user.role in (Role.FRONT_DESK, Role.MANAGER))
-    )
 
 
 def bookings_visible_to(user) -> QuerySet[Booking]:

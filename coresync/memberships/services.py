@@ -22,7 +22,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
-from coresync.accounts.models import Role
+from coresync.accounts.models import acts_for_every_customer
 from coresync.core import readers as read
 from coresync.core.clock import local_date
 from coresync.core.clock import now as clock_now
@@ -106,7 +106,7 @@ def activate_membership(
         Forbidden: ``actor`` is not front desk or a manager.
         MembershipConflict: nothing is waiting for payment.
     """
-    if not _is_staff(actor):
+    if not acts_for_every_customer(actor):
         raise Forbidden("Only the front desk or a manager can activate a membership.")
     today = _today(now)
     with transaction.atomic():
@@ -190,13 +190,6 @@ def cancel_membership(customer, *, now: datetime | None = None) -> Membership:
         membership.pending_plan = None
         membership.save(update_fields=["status", "ends_on", "pending_plan"])
         return membership
-
-
-def _is_staff(actor) -> bool:
-    return bool(
-        getattr(actor, "is_superuser", False)
-        or getattr(actor, "role", None) in (Role.FRONT_DESK, Role.MANAGER)
-    )
 
 
 # -- plans (managers) ----------------------------------------------------------------------

@@ -2,8 +2,7 @@
 
 from rest_framework.permissions import BasePermission
 
-from coresync.accounts.models import Role
-from coresync.bookings.selectors import acts_for_every_customer
+from coresync.accounts.models import Role, acts_for_every_customer
 
 
 def is_manager(user) -> bool:

@@ -29,7 +29,7 @@ from coresync.bookings.services import cancel_booking, preview_reschedule, resch
 from coresync.calendars.ics import booking_invite
 from coresync.core.clock import local_date, now
 from coresync.core.errors import DomainError, InvalidInput
-from coresync.memberships.models import MembershipPlan
+from coresync.memberships.models import MembershipPlan, MembershipStatus
 from coresync.memberships.selectors import get_customer_access, open_membership
 from coresync.memberships.services import add_month, cancel_membership, change_plan, subscribe
 from coresync.notifications.selectors import channel_enabled, kind_enabled
@@ -332,7 +332,7 @@ def membership_join(request: HttpRequest) -> HttpResponse:
         return redirect("web:account")
     upgrade = (
         waiting is not None
-        and waiting.status == "active"
+        and waiting.status == MembershipStatus.ACTIVE
         and plan.monthly_price > waiting.plan.monthly_price
     )
     context = {
