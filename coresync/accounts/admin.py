@@ -84,19 +84,7 @@ class UserAdmin(DjangoUserAdmin):
             {"fields": ("name", "phone", "birthday", "emergency_contact", "marketing_consent")},
         ),
         ("Preferences", {"fields": ("preferences", "notification_preferences")}),
-        (
-            "Role and permissions",
-            {
-                "fields": (
-                    "role",
-                    "is_active",
-                    "is_staff",
-                    "is_superuser",
-                    "groups",
-                    "user_permissions",
-                ),
-            },
-        ),
+        ("Role and permissions", {"fields": MANAGER_ONLY_FIELDS}),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
