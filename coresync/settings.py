@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "coresync.core",
     "coresync.accounts",
     "coresync.spa",
+    "coresync.spafile",
     "coresync.catalog",
     "coresync.resources",
     "coresync.memberships",

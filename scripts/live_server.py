@@ -23,8 +23,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 REPOSITORY = Path(__file__).resolve().parent.parent
-DEMO_SPA_FILE = REPOSITORY / "coresync" / "spa" / "demo" / "spa.yaml"
-DEMO_PASSWORD = "demo-pass-123"  # every demo login's password (coresync/spa/demo/spa.yaml)
+DEMO_SPA_FILE = REPOSITORY / "coresync" / "spafile" / "demo" / "spa.yaml"
+DEMO_PASSWORD = "demo-pass-123"  # every demo login's password (coresync/spafile/demo/spa.yaml)
 
 
 def free_port() -> int:

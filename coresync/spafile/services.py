@@ -1,4 +1,4 @@
-"""The spa file: a whole spa (settings, plans, catalog, rooms, technicians, people, bookings)
+"""The spa file's public entry points. The spa file: a whole spa (settings, plans, catalog, rooms, technicians, people, bookings)
 as one YAML file, read by ``manage.py import_spa`` and written by ``manage.py export_spa``.
 
 The format is that of ``../shared/spa-file-example.yaml`` (docs/spa-file.md):
@@ -9,14 +9,14 @@ The format is that of ``../shared/spa-file-example.yaml`` (docs/spa-file.md):
 - :func:`export_spa_text` writes the database back in the same format.
 """
 
-from coresync.spa.spafile.exporter import export_document, export_spa_text
-from coresync.spa.spafile.importer import (
+from coresync.spafile.exporter import export_document, export_spa_text
+from coresync.spafile.importer import (
     ImportReport,
     import_document,
     import_spa_file,
     import_spa_text,
 )
-from coresync.spa.spafile.schema import SpaDocument, SpaFileError, parse_spa_text
+from coresync.spafile.schema import SpaDocument, SpaFileError, parse_spa_text
 
 __all__ = [
     "ImportReport",

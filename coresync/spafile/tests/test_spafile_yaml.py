@@ -7,7 +7,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coresync.spa.spafile.yaml_lines import Flow, dump_document, load_with_lines
+from coresync.spafile.yaml_lines import Flow, dump_document, load_with_lines
 
 
 def test_loader_records_lines_of_mappings_keys_and_items():

@@ -51,7 +51,7 @@ from coresync.resources.models import (
 )
 from coresync.spa.models import SETTINGS_CACHE_KEY, SpaSettings
 from coresync.spa.selectors import get_settings
-from coresync.spa.spafile.schema import (
+from coresync.spafile.schema import (
     CustomerSpec,
     ExceptionSpec,
     Problems,

@@ -14,10 +14,10 @@ from coresync.bookings.models import Booking
 from coresync.catalog.models import AddOn, Service, ServiceCategory
 from coresync.memberships.models import MembershipPlan
 from coresync.resources.models import Room, SlotHold, Technician
-from coresync.spa.management.commands import demo as demo_command
+from coresync.spafile.management.commands import demo as demo_command
 from coresync.spa.models import SpaSettings
-from coresync.spa.spafile import export_spa_text, import_spa_file, import_spa_text
-from coresync.spa.tests.conftest import DEMO_FILE
+from coresync.spafile.services import export_spa_text, import_spa_file, import_spa_text
+from coresync.spafile.tests.conftest import DEMO_FILE
 
 pytestmark = pytest.mark.django_db
 

@@ -31,7 +31,7 @@ from coresync.scheduling.selectors import (
     widest_plan_access,
 )
 from coresync.spa.selectors import get_settings
-from coresync.spa.spafile import SpaDocument, SpaFileError, import_document, parse_spa_text
+from coresync.spafile.services import SpaDocument, SpaFileError, import_document, parse_spa_text
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "spa.yaml"
 

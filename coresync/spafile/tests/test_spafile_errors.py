@@ -6,8 +6,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from coresync.spa.spafile import SpaFileError, import_spa_text
-from coresync.spa.tests.conftest import EXAMPLE_FILE
+from coresync.spafile.services import SpaFileError, import_spa_text
+from coresync.spafile.tests.conftest import EXAMPLE_FILE
 
 pytestmark = pytest.mark.django_db
 

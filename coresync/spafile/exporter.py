@@ -26,7 +26,7 @@ from coresync.resources.models import (
     WorkingHours,
 )
 from coresync.spa.models import SpaSettings
-from coresync.spa.spafile.yaml_lines import Flow, dump_document
+from coresync.spafile.yaml_lines import Flow, dump_document
 
 HEADER = """CoreSync spa file, written by `manage.py export_spa`; load it with `import_spa`.
 Times are spa-local "HH:MM"; money is a string with two decimals; durations are minutes.

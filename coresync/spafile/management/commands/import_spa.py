@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from coresync.spa.spafile import SpaFileError, import_spa_file
+from coresync.spafile.services import SpaFileError, import_spa_file
 
 
 class Command(BaseCommand):

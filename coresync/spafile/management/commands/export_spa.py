@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from coresync.spa.spafile import export_spa_text
+from coresync.spafile.services import export_spa_text
 
 
 class Command(BaseCommand):

@@ -35,7 +35,7 @@ from coresync.resources.models import (
     Technician,
 )
 from coresync.spa.models import SpaSettings
-from coresync.spa.spafile.yaml_lines import LineDict, load_with_lines, yaml_error_line
+from coresync.spafile.yaml_lines import LineDict, load_with_lines, yaml_error_line
 
 T = TypeVar("T")
 
