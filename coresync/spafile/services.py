@@ -1,5 +1,6 @@
-"""The spa file's public entry points. The spa file: a whole spa (settings, plans, catalog, rooms, technicians, people, bookings)
-as one YAML file, read by ``manage.py import_spa`` and written by ``manage.py export_spa``.
+"""The spa file's public entry points. The spa file: a whole spa (settings, plans, catalog,
+rooms, technicians, people, bookings) as one YAML file, read by ``manage.py import_spa`` and
+written by ``manage.py export_spa``.
 
 The format is that of ``../shared/spa-file-example.yaml`` (docs/spa-file.md):
 

@@ -14,8 +14,8 @@ from coresync.bookings.models import Booking
 from coresync.catalog.models import AddOn, Service, ServiceCategory
 from coresync.memberships.models import MembershipPlan
 from coresync.resources.models import Room, SlotHold, Technician
-from coresync.spafile.management.commands import demo as demo_command
 from coresync.spa.models import SpaSettings
+from coresync.spafile.management.commands import demo as demo_command
 from coresync.spafile.services import export_spa_text, import_spa_file, import_spa_text
 from coresync.spafile.tests.conftest import DEMO_FILE
 

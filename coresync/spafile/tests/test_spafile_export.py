@@ -15,7 +15,12 @@ from coresync.bookings.models import Booking
 from coresync.bookings.services import cancel_booking
 from coresync.memberships.models import Membership
 from coresync.resources.models import Technician, WorkingHours
-from coresync.spafile.services import SpaFileError, export_spa_text, import_spa_file, import_spa_text
+from coresync.spafile.services import (
+    SpaFileError,
+    export_spa_text,
+    import_spa_file,
+    import_spa_text,
+)
 from coresync.spafile.tests.conftest import EXAMPLE_FILE
 
 pytestmark = pytest.mark.django_db

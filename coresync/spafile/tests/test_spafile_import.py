@@ -28,7 +28,12 @@ from coresync.resources.models import (
     WorkingHours,
 )
 from coresync.spa.models import SpaSettings
-from coresync.spafile.services import SpaFileError, export_spa_text, import_spa_file, import_spa_text
+from coresync.spafile.services import (
+    SpaFileError,
+    export_spa_text,
+    import_spa_file,
+    import_spa_text,
+)
 from coresync.spafile.tests.conftest import EXAMPLE_FILE
 
 pytestmark = pytest.mark.django_db
