@@ -408,7 +408,8 @@ def build_spa() -> BenchSpa:
 
 def insert_bookings(service, customer, technicians, rooms, planned, prefix: str) -> None:
     """Write ``planned`` as confirmed bookings with their allocations (bulk inserts)."""
-    from coresync.bookings.models import Allocation, Booking, room_unit_key, technician_key
+    from coresync.bookings.models import Booking
+    from coresync.scheduling.models import Allocation, room_unit_key, technician_key
 
     bookings = Booking.objects.bulk_create(
         Booking(

@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "coresync.accounts",
     "coresync.spa",
     "coresync.spafile",
+    "coresync.privacy",
     "coresync.catalog",
     "coresync.resources",
     "coresync.memberships",

@@ -190,31 +190,27 @@ def deactivate_user(user: User) -> User:
     return user
 
 
-def delete_account(user: User) -> None:
-    """Erase a customer's personal data (SPEC §11 "data export and deletion").
+def anonymize_account(user: User) -> None:
+    """Erase the personal data the account itself holds (SPEC §11; the whole erasure, bookings
+    included, is :func:`coresync.privacy.services.delete_account`).
 
     The account is anonymized rather than removed so that bookings, fees and accounting rows
     stay consistent: email becomes ``deleted-<id>@deleted.invalid``, name "Deleted customer",
-    phone, birthday, contacts and preferences are cleared, the password is unusable and the
-    account inactive. Booking notes and preferences are cleared too; times, services and
-    amounts stay for the books.
+    phone, birthday, contacts and preferences are cleared, the password is unusable, the
+    account inactive and every sign-in revoked. Call inside the caller's transaction.
     """
-    from coresync.bookings.models import Booking
-
-    with transaction.atomic():
-        user.email = f"deleted-{user.pk}@deleted.invalid"
-        user.name = "Deleted customer"
-        user.phone = ""
-        user.birthday = None
-        user.emergency_contact = ""
-        user.marketing_consent = False
-        user.preferences = {}
-        user.notification_preferences = {}
-        user.is_active = False
-        user.set_unusable_password()
-        user.save()
-        Booking.objects.filter(customer=user).update(notes="", preferences={})
-        revoke_sign_ins(user)
+    user.email = f"deleted-{user.pk}@deleted.invalid"
+    user.name = "Deleted customer"
+    user.phone = ""
+    user.birthday = None
+    user.emergency_contact = ""
+    user.marketing_consent = False
+    user.preferences = {}
+    user.notification_preferences = {}
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()
+    revoke_sign_ins(user)
 
 
 def update_profile(

@@ -15,8 +15,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from coresync.bookings.models import Allocation, Booking, BookingAddOn, BookingHistory
+from coresync.bookings.models import Booking, BookingAddOn, BookingHistory
 from coresync.core.errors import DomainError
+from coresync.scheduling.models import Allocation
 
 
 class ReadOnlyInline(admin.TabularInline):

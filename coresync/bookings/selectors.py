@@ -4,7 +4,8 @@ ownership"), used by the API, the staff schedule and every later channel."""
 from django.db.models import Prefetch, Q, QuerySet
 
 from coresync.accounts.models import Role, acts_for_every_customer
-from coresync.bookings.models import Allocation, Booking, BookingAddOn
+from coresync.bookings.models import Booking, BookingAddOn
+from coresync.scheduling.models import Allocation
 
 
 def bookings_visible_to(user) -> QuerySet[Booking]:

@@ -34,14 +34,11 @@ from coresync.bookings.models import (
     ACTIVE_STATUSES,
     CANCELLABLE_STATUSES,
     RESCHEDULABLE_STATUSES,
-    Allocation,
     Booking,
     BookingAddOn,
     BookingHistory,
     BookingStatus,
     BookingTier,
-    room_unit_key,
-    technician_key,
 )
 from coresync.bookings.policy import ensure_may_change, policy_for, policy_for_plan
 from coresync.catalog.models import Service
@@ -57,10 +54,9 @@ from coresync.memberships.selectors import (
     plan_access,
 )
 from coresync.resources.models import Room, Technician
-from coresync.scheduling import cache as availability_cache
+from coresync.scheduling import ledger
 from coresync.scheduling.engine import Slot
 from coresync.scheduling.errors import SlotUnavailable
-from coresync.scheduling.loader import candidate_rooms, candidate_technicians
 from coresync.scheduling.selectors import (
     AvailabilityRequest,
     build_availability_request,
@@ -158,77 +154,12 @@ def _booking_tier(access: CustomerAccess, slot: Slot) -> str:
     return BookingTier.NON_MEMBER
 
 
-def _lock_candidates(request: AvailabilityRequest) -> None:
-    """Lock every technician and room that could serve ``request``: technicians first, then
-    rooms, each in primary-key order, so concurrent bookings queue in one order and never
-    deadlock. Availability read after these locks sees every booking committed before.
-    (The caller, :func:`_reserve`, has set the lock timeout.)"""
-    group = request.guests > 1
-    technicians = candidate_technicians(request.service, None if group else request.technician_slug)
-    list(
-        Technician.objects.select_for_update()
-        .filter(pk__in=[technician.pk for technician in technicians])
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    rooms = candidate_rooms(
-        request.service, request.guests, room_slug=request.room_slug, room_type=request.room_type
-    )
-    list(rooms.select_for_update().order_by("pk").values_list("pk", flat=True))
-
-
 def _expire_stale_holds(resource_keys: Sequence[str], now: datetime) -> None:
     """Expire pending bookings whose payment hold on these resources has run out, so their
     allocations no longer block the database constraint."""
-    stale = (
-        Allocation.objects.filter(
-            resource_key__in=resource_keys, is_active=True, expires_at__lte=now
-        )
-        .values_list("booking_id", flat=True)
-        .distinct()
-    )
-    for booking in Booking.objects.filter(pk__in=list(stale), status=BookingStatus.PENDING):
+    stale = ledger.expired_holders(resource_keys, now)
+    for booking in Booking.objects.filter(pk__in=stale, status=BookingStatus.PENDING):
         _set_status(booking, BookingStatus.EXPIRED, actor=None, now=now)
-
-
-def _resource_keys(slot: Slot) -> list[str]:
-    keys = [technician_key(pk) for pk in slot.technician_ids]
-    keys += [room_unit_key(slot.room_id, unit) for unit in slot.room_units]
-    return sorted(keys)
-
-
-def _write_allocations(
-    booking: Booking, slot: Slot, buffer_before: int, buffer_after: int, expires_at
-) -> None:
-    starts_at = slot.start - timedelta(minutes=buffer_before)
-    ends_at = slot.end + timedelta(minutes=buffer_after)
-    rows = [
-        Allocation(
-            booking=booking,
-            resource_key=technician_key(pk),
-            technician_id=pk,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            expires_at=expires_at,
-        )
-        for pk in slot.technician_ids
-    ] + [
-        Allocation(
-            booking=booking,
-            resource_key=room_unit_key(slot.room_id, unit),
-            room_id=slot.room_id,
-            unit=unit,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            expires_at=expires_at,
-        )
-        for unit in slot.room_units
-    ]
-    rows.sort(key=lambda row: row.resource_key)
-    for row in rows:
-        # One insert per row, in resource order, so concurrent writers meet in the same order.
-        row.save(force_insert=True)
-    availability_cache.invalidate_interval(starts_at, ends_at)
 
 
 def _lock_customer(customer) -> None:
@@ -329,7 +260,7 @@ def _reserve(
                 with connection.cursor() as cursor:
                     cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
             _lock_customer(customer)
-            _lock_candidates(request)
+            ledger.lock_candidates(request)
             slot = find_start(
                 request,
                 start,
@@ -338,7 +269,7 @@ def _reserve(
                 exclude_booking_id=exclude_booking_id,
                 enforce_booking_window=enforce_booking_window,
             )
-            _expire_stale_holds(_resource_keys(slot), now)
+            _expire_stale_holds(ledger.resource_keys(slot), now)
             return write(slot)
     except IntegrityError as error:
         if _is_exclusion_violation(error):
@@ -511,8 +442,12 @@ def create_booking(
             )
             for addon in request.addons
         )
-        _write_allocations(
-            booking, slot, service_row.buffer_before, service_row.buffer_after, hold_expires_at
+        ledger.allocate(
+            booking.pk,
+            slot,
+            buffer_before=service_row.buffer_before,
+            buffer_after=service_row.buffer_after,
+            expires_at=hold_expires_at,
         )
         log_action(
             booking,
@@ -586,11 +521,9 @@ def _set_status(booking: Booking, target: str, *, actor, now: datetime, **change
         setattr(booking, name, value)
     booking.save(update_fields=["status", "updated_at", *changes])
     if target not in ACTIVE_STATUSES and target != BookingStatus.COMPLETED:
-        Allocation.objects.filter(booking=booking, is_active=True).update(is_active=False)
-        availability_cache.invalidate_interval(booking.start, booking.end)
+        ledger.release(booking.pk, booking.start, booking.end)
     if target in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS):
-        Allocation.objects.filter(booking=booking, is_active=True).update(expires_at=None)
-        availability_cache.invalidate_interval(booking.start, booking.end)
+        ledger.keep(booking.pk, booking.start, booking.end)
     data = {key: str(value) for key, value in changes.items() if key != "cancelled_by"}
     log_action(
         booking,
@@ -883,16 +816,15 @@ def reschedule_booking(
             "total": str(locked.total),
             "technicians": list(booked_technician_slugs(locked)),
         }
-        Allocation.objects.filter(booking=locked, is_active=True).update(is_active=False)
-        availability_cache.invalidate_interval(locked.start, locked.end)
+        ledger.release(locked.pk, locked.start, locked.end)
         room_row = Room.objects.get(pk=slot.room_id)
         quote = prices.quote(slot.start, locked.guests, room_row.premium_modifier_percent)
-        _write_allocations(
-            locked,
+        ledger.allocate(
+            locked.pk,
             slot,
-            service.buffer_before,
-            service.buffer_after,
-            locked.hold_expires_at if locked.status == BookingStatus.PENDING else None,
+            buffer_before=service.buffer_before,
+            buffer_after=service.buffer_after,
+            expires_at=locked.hold_expires_at if locked.status == BookingStatus.PENDING else None,
         )
         locked.start, locked.end = slot.start, slot.end
         locked.technician_id = slot.technician_ids[0] if slot.technician_ids else None

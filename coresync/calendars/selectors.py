@@ -9,7 +9,7 @@ from django.urls import reverse
 from icalendar import vDuration
 
 from coresync.accounts.models import User
-from coresync.bookings.models import Allocation, Booking, BookingStatus
+from coresync.bookings.models import Booking, BookingStatus
 from coresync.calendars.ics import (
     AUDIENCE_CUSTOMER,
     AUDIENCE_STAFF,
@@ -18,6 +18,7 @@ from coresync.calendars.ics import (
     utc_timezone,
 )
 from coresync.calendars.models import CalendarFeed, FeedKind
+from coresync.scheduling.models import Allocation
 from coresync.spa.selectors import get_settings
 
 FEED_STATUSES = (

@@ -29,14 +29,10 @@ from coresync.core.clock import now as clock_now
 from coresync.core.errors import Forbidden
 from coresync.core.signals import availability_inputs_changed
 from coresync.core.validation import FieldErrors, amount, percentage, read_values
+from coresync.memberships import events
 from coresync.memberships.errors import MembershipConflict
 from coresync.memberships.models import PLAN_TIERS, Membership, MembershipPlan, MembershipStatus
 from coresync.memberships.selectors import open_membership
-from coresync.notifications.services import (
-    send_membership_changed,
-    send_membership_price_changed,
-    send_membership_welcome,
-)
 from coresync.spa.selectors import get_settings
 
 
@@ -92,7 +88,7 @@ def subscribe(
             current_period_end=add_month(today),
         )
         if paid:
-            send_membership_welcome(membership)  # welcome email + PDF card, via the outbox
+            events.publish(membership, "membership.started", {})  # welcome email + card
         return membership
 
 
@@ -124,13 +120,13 @@ def activate_membership(
                     "current_period_end",
                 ]
             )
-            send_membership_welcome(membership)
+            events.publish(membership, "membership.started", {})
             return membership
         if membership.pending_plan_id is not None and membership.is_current(today):
             membership.plan_id = membership.pending_plan_id
             membership.pending_plan = None
             membership.save(update_fields=["plan", "pending_plan"])
-            send_membership_changed(membership, now=now)  # new terms, GBL §527-a
+            events.publish(membership, "membership.plan_changed", {"at": now})  # GBL §527-a
             return membership
         raise MembershipConflict("This membership has nothing waiting for payment.")
 
@@ -165,7 +161,7 @@ def change_plan(customer, plan: MembershipPlan, *, now: datetime | None = None) 
             membership.pending_plan = None
         membership.save(update_fields=["plan", "pending_plan"])
         if membership.status == MembershipStatus.ACTIVE and membership.pending_plan_id is None:
-            send_membership_changed(membership, now=now)  # new terms, GBL §527-a
+            events.publish(membership, "membership.plan_changed", {"at": now})  # GBL §527-a
         return membership
 
 
@@ -265,7 +261,7 @@ def _write_plan(
             errors.raise_if_any()
         if not creating and "monthly_price" in changed:
             # Current members pay the new price from their next charge: tell each (GBL §527-a).
-            send_membership_price_changed(plan, old_price)
+            events.publish(plan, "plan.price_changed", {"old_price": old_price})
     return plan
 
 

@@ -28,6 +28,7 @@ from coresync.bookings.models import Booking, BookingStatus
 from coresync.bookings.services import complete_booking
 from coresync.core.clock import local_date
 from coresync.core.clock import now as clock_now
+from coresync.memberships import events as membership_events
 from coresync.notifications.channels import EMAIL, PUSH, SMS
 from coresync.notifications.content import (
     BOOKING_CANCELLED,
@@ -262,8 +263,21 @@ def _enqueue_review_request(booking: Booking, now: datetime) -> OutboxMessage | 
 
 
 def register() -> None:
-    """Subscribe :func:`on_booking_event` to booking changes (idempotent)."""
+    """Subscribe :func:`on_booking_event` to booking changes and
+    :func:`on_membership_event` to membership changes (idempotent)."""
     events.subscribe(on_booking_event)
+    membership_events.subscribe(on_membership_event)
+
+
+def on_membership_event(subject, action: str, data: dict[str, Any]) -> None:
+    """Write the outbox rows of a membership change (:mod:`coresync.memberships.events`), in
+    the transaction of the change."""
+    if action == "membership.started":
+        send_membership_welcome(subject)
+    elif action == "membership.plan_changed":
+        send_membership_changed(subject, now=data.get("at"))
+    elif action == "plan.price_changed":
+        send_membership_price_changed(subject, data["old_price"])
 
 
 def send_membership_welcome(membership) -> OutboxMessage | None:

@@ -8,8 +8,9 @@
   tier prices and the spa's settings bump everything on any save, delete or add-on link
   change, and so does :data:`coresync.core.signals.availability_inputs_changed`, which the
   services send after queryset updates and bulk inserts.
-- Bookings bump the days of the allocations they write, move or release
-  (:mod:`coresync.bookings.services` calls :func:`~coresync.scheduling.cache.invalidate_interval`).
+- Bookings bump the days of the allocations they write, move or release (through
+  :mod:`coresync.scheduling.ledger`); allocations deleted with their booking (a customer's
+  data erased, a cascade) bump their interval here.
 """
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -31,6 +32,7 @@ from coresync.resources.models import (
     WorkingHours,
 )
 from coresync.scheduling import cache
+from coresync.scheduling.models import Allocation
 from coresync.spa.models import SpaSettings
 
 EVERYTHING_MODELS = (
@@ -66,6 +68,10 @@ def _hold_changed(sender, instance: SlotHold, created: bool = True, **kwargs) ->
     cache.invalidate_interval(instance.starts_at, instance.ends_at)
 
 
+def _allocation_deleted(sender, instance: Allocation, **kwargs) -> None:
+    cache.invalidate_interval(instance.starts_at, instance.ends_at)
+
+
 def connect() -> None:
     """Connect the receivers above (once, from the app's ``ready``)."""
     uid = "coresync.scheduling.invalidation"
@@ -79,4 +85,5 @@ def connect() -> None:
     post_delete.connect(_exception_changed, sender=AvailabilityException, dispatch_uid=f"{uid}.e2")
     post_save.connect(_hold_changed, sender=SlotHold, dispatch_uid=f"{uid}.h1")
     post_delete.connect(_hold_changed, sender=SlotHold, dispatch_uid=f"{uid}.h2")
+    post_delete.connect(_allocation_deleted, sender=Allocation, dispatch_uid=f"{uid}.allocation")
     availability_inputs_changed.connect(_everything_changed, dispatch_uid=f"{uid}.inputs")

@@ -14,7 +14,6 @@ from decimal import Decimal
 from django.db import NotSupportedError
 from django.db.models import BigIntegerField, F, Func, Q
 
-from coresync.bookings.models import Allocation
 from coresync.catalog.models import Service
 from coresync.core.clock import local_midnight_utc
 from coresync.resources.models import (
@@ -31,6 +30,7 @@ from coresync.scheduling.engine import (
     TechnicianData,
     WeeklyWindow,
 )
+from coresync.scheduling.models import Allocation
 
 
 class EpochMinutes(Func):

@@ -7,17 +7,12 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 
-from coresync.bookings.models import (
-    ACTIVE_STATUSES,
-    Allocation,
-    Booking,
-    BookingAddOn,
-    BookingStatus,
-)
+from coresync.bookings.models import ACTIVE_STATUSES, Booking, BookingAddOn, BookingStatus
 from coresync.bookings.policy import CancellationPolicy, can_cancel, can_reschedule, policy_for
 from coresync.memberships.models import Membership, MembershipStatus
 from coresync.memberships.selectors import CustomerAccess, open_membership
 from coresync.resources.models import WorkingHours
+from coresync.scheduling.models import Allocation
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,8 @@ from coresync.accounts.api.serializers import (
     RegisteredSerializer,
     RegisterSerializer,
 )
-from coresync.accounts.selectors import export_personal_data
 from coresync.accounts.services import (
     change_password,
-    delete_account,
     register_customer,
     reset_password,
     revoke_sign_ins,
@@ -33,6 +31,8 @@ from coresync.core.clock import local_date, now
 from coresync.core.errors import InvalidInput
 from coresync.memberships.selectors import get_customer_access
 from coresync.notifications.account_mail import request_password_reset
+from coresync.privacy.selectors import export_personal_data
+from coresync.privacy.services import delete_account
 from coresync.spa.selectors import get_settings
 
 

@@ -11,17 +11,16 @@ from django.urls import reverse
 
 from coresync.accounts.models import Role, User
 from coresync.bookings.models import (
-    Allocation,
     Booking,
     BookingAddOn,
     BookingHistory,
     BookingStatus,
     BookingTier,
-    technician_key,
 )
 from coresync.catalog.models import AddOn, Service, ServiceCategory, ServiceVariant
 from coresync.core.errors import DomainError
 from coresync.resources.models import Room, Technician
+from coresync.scheduling.models import Allocation, technician_key
 
 pytestmark = pytest.mark.django_db
 

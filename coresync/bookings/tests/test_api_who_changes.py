@@ -10,9 +10,10 @@ from rest_framework.test import APIClient
 
 from conftest import local, make_customer
 from coresync.accounts.services import set_role
-from coresync.bookings.models import Allocation, Booking, BookingStatus
+from coresync.bookings.models import Booking, BookingStatus
 from coresync.bookings.tests.test_api import book, login
 from coresync.memberships.services import activate_membership, change_plan
+from coresync.scheduling.models import Allocation
 
 pytestmark = pytest.mark.django_db
 

@@ -31,10 +31,11 @@ from rest_framework.test import APIClient
 
 from conftest import local, make_customer
 from coresync.bookings.errors import CustomerBusy
-from coresync.bookings.models import Allocation, Booking, BookingStatus, technician_key
+from coresync.bookings.models import Booking, BookingStatus
 from coresync.bookings.services import create_booking, reschedule_booking
 from coresync.core.clock import now as clock_now
 from coresync.scheduling.errors import SlotUnavailable
+from coresync.scheduling.models import Allocation, technician_key
 
 pytestmark = [
     pytest.mark.postgresql,

@@ -7,11 +7,12 @@ import pytest
 
 from conftest import add_hours, local, make_customer
 from coresync.bookings.errors import IdempotencyKeyReused
-from coresync.bookings.models import Allocation, Booking, BookingHistory, BookingStatus
+from coresync.bookings.models import Booking, BookingHistory, BookingStatus
 from coresync.bookings.services import create_booking
 from coresync.core.errors import InvalidInput
 from coresync.resources.models import Technician
 from coresync.scheduling.errors import OutsideBookingWindow, OutsideWorkingHours, SlotUnavailable
+from coresync.scheduling.models import Allocation
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,9 @@ import pytest
 
 from conftest import local
 from coresync.bookings.errors import CustomerBusy
-from coresync.bookings.models import Allocation, Booking
+from coresync.bookings.models import Booking
 from coresync.bookings.services import cancel_booking, create_booking, reschedule_booking
+from coresync.scheduling.models import Allocation
 
 pytestmark = pytest.mark.django_db
 

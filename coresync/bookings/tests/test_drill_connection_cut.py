@@ -30,10 +30,11 @@ from django.test import Client
 from rest_framework_simplejwt.tokens import AccessToken
 
 from coresync.bookings import events
-from coresync.bookings.models import Allocation, Booking, BookingHistory, BookingStatus
+from coresync.bookings.models import Booking, BookingHistory, BookingStatus
 from coresync.checkout import services as checkout_services
 from coresync.core.models import IdempotencyRecord
 from coresync.notifications.models import OutboxMessage
+from coresync.scheduling.models import Allocation
 
 pytestmark = [
     pytest.mark.drill,

@@ -9,7 +9,7 @@ import time_machine
 
 from conftest import local, make_customer
 from coresync.bookings.errors import InvalidTransition, TooLate
-from coresync.bookings.models import Allocation, Booking, BookingStatus
+from coresync.bookings.models import Booking, BookingStatus
 from coresync.bookings.policy import can_cancel, can_reschedule
 from coresync.bookings.services import (
     cancel_booking,
@@ -23,6 +23,7 @@ from coresync.bookings.services import (
 )
 from coresync.core.errors import Forbidden
 from coresync.scheduling.errors import OutsideBookingWindow, SlotUnavailable
+from coresync.scheduling.models import Allocation
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from conftest import add_hours, local, make_customer
-from coresync.bookings.models import Allocation, Booking
+from coresync.bookings.models import Booking
 from coresync.bookings.services import (
     ANY_TECHNICIAN,
     create_booking,
@@ -17,6 +17,7 @@ from coresync.bookings.services import (
 from coresync.memberships.models import Membership
 from coresync.resources.models import Technician
 from coresync.scheduling.errors import SlotUnavailable
+from coresync.scheduling.models import Allocation
 
 pytestmark = pytest.mark.django_db
 

@@ -22,8 +22,9 @@ import pytest
 import redis
 from rest_framework.test import APIClient
 
-from coresync.bookings.models import Allocation, Booking, BookingStatus
+from coresync.bookings.models import Booking, BookingStatus
 from coresync.core.cache import FailSoftRedisCache
+from coresync.scheduling.models import Allocation
 from coresync.settings import cache_config
 
 pytestmark = [pytest.mark.drill, pytest.mark.django_db]

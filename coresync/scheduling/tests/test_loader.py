@@ -5,12 +5,12 @@ from datetime import date, time, timedelta
 import pytest
 
 from conftest import local
-from coresync.bookings.models import Allocation
 from coresync.bookings.services import cancel_booking, create_booking
 from coresync.core.errors import InvalidInput
 from coresync.resources.models import AvailabilityException, SlotHold, Technician
 from coresync.scheduling.engine import DayException, WeeklyWindow, from_minutes
 from coresync.scheduling.loader import load_engine_input
+from coresync.scheduling.models import Allocation
 from coresync.scheduling.selectors import build_availability_request
 from coresync.scheduling.tests.builders import NEW_YORK
 

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from coresync.accounts.models import User
-from coresync.bookings.models import Allocation, Booking, BookingAddOn, BookingHistory
+from coresync.bookings.models import Booking, BookingAddOn, BookingHistory
 from coresync.catalog.models import (
     AddOn,
     PeakPricingWindow,
@@ -24,6 +24,7 @@ from coresync.resources.models import (
     Technician,
     WorkingHours,
 )
+from coresync.scheduling.models import Allocation
 from coresync.spa.models import IssuedNumber, SpaSettings
 
 DATA = Path(__file__).resolve().parent / "data"

@@ -22,8 +22,7 @@ from coresync.accounts.preferences import (
     PREFERENCE_FIELDS,
     saved_preferences,
 )
-from coresync.accounts.selectors import export_personal_data
-from coresync.accounts.services import delete_account, update_profile
+from coresync.accounts.services import update_profile
 from coresync.bookings.policy import policy_for_plan
 from coresync.bookings.services import cancel_booking, preview_reschedule, reschedule_booking
 from coresync.calendars.ics import booking_invite
@@ -33,6 +32,8 @@ from coresync.memberships.models import MembershipPlan, MembershipStatus
 from coresync.memberships.selectors import get_customer_access, open_membership
 from coresync.memberships.services import add_month, cancel_membership, change_plan, subscribe
 from coresync.notifications.selectors import channel_enabled, kind_enabled
+from coresync.privacy.selectors import export_personal_data
+from coresync.privacy.services import delete_account
 from coresync.spa.selectors import get_settings
 from coresync.web.access import (
     access_token_of,

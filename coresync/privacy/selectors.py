@@ -1,4 +1,4 @@
-"""Reads about a person: the data export of SPEC §11."""
+"""Reads about a person across the apps: the data export of SPEC §11."""
 
 from typing import Any
 
