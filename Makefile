@@ -14,11 +14,13 @@ demo: install
 test: install
 	uv run ruff check .
 	uv run ruff format --check .
+	uv run lint-imports
 	uv run pytest
 
 lint: install
 	uv run ruff check .
 	uv run ruff format --check .
+	uv run lint-imports
 
 format: install
 	uv run ruff format .
