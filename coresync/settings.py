@@ -221,10 +221,6 @@ def cache_config(url: str) -> dict:
     return config
 
 
-# An Idempotency-Key still "in progress" after this long belongs to a request whose server
-# process died: the next request with the key takes it over (docs/fault-drills.md).
-IDEMPOTENCY_ABANDONED_SECONDS = env.int("IDEMPOTENCY_ABANDONED_SECONDS", default=60)
-
 CACHES = {"default": cache_config(env.str("CACHE_URL", default="locmemcache://coresync"))}
 # CACHE_KEY_PREFIX: keeps several deployments (or benchmark runs) apart in one Redis.
 CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="")

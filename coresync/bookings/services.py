@@ -10,8 +10,6 @@ PostgreSQL the exclusion constraint refuses any overlap that slipped through, an
 """
 
 import dataclasses
-import hashlib
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +23,6 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from coresync.bookings import events
 from coresync.bookings.errors import (
     CustomerBusy,
-    IdempotencyKeyReused,
     IdempotencyRequestInProgress,
     InvalidTransition,
     TooLate,
@@ -43,6 +40,7 @@ from coresync.bookings.models import (
 from coresync.bookings.policy import ensure_may_change, policy_for, policy_for_plan
 from coresync.catalog.models import Service
 from coresync.catalog.pricing import Quote
+from coresync.core import idempotency
 from coresync.core.clock import local_date, local_midnight_utc, within_calendar
 from coresync.core.clock import now as clock_now
 from coresync.core.errors import DomainError, Forbidden, InvalidInput
@@ -138,11 +136,6 @@ def check_start(start: datetime) -> None:
         raise InvalidInput(
             "start must lie between 1900 and 2199.", fields={"start": "Out of range."}
         )
-
-
-def _fingerprint(payload: dict[str, Any]) -> str:
-    canonical = json.dumps(payload, sort_keys=True, default=str, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _booking_tier(access: CustomerAccess, slot: Slot) -> str:
@@ -340,7 +333,7 @@ def create_booking(
             another of theirs (service times, buffers excluded).
         idempotency_key: a repeat with the same key and request returns the same booking
             (its ``was_replayed`` attribute is True); the same key with another request
-            raises ``IdempotencyKeyReused``.
+            raises ``IdempotencyKeyReused`` (the rules of :mod:`coresync.core.idempotency`).
         actor: who acts (defaults to the customer); recorded in the history.
         now: the clock reading for the whole operation.
         enforce_booking_window: False lets staff and imports book outside notice/window.
@@ -354,6 +347,7 @@ def create_booking(
     now = now or clock_now()
     spa_settings = get_settings()
     guest_name = _clean_guest_name(guest_name)
+    idempotency_key = idempotency.clean_key(idempotency_key)
     service_slug = service.slug if isinstance(service, Service) else service
     technician_slug = technician.slug if isinstance(technician, Technician) else technician
     room_slug = room.slug if isinstance(room, Room) else room
@@ -387,7 +381,7 @@ def create_booking(
         fingerprinted["technicians"] = sorted(request.technician_slugs)
     if guest_name:
         fingerprinted["guest_name"] = guest_name
-    fingerprint = _fingerprint(fingerprinted)
+    fingerprint = idempotency.fingerprint(fingerprinted)
     if idempotency_key:
         replayed = _replay(customer, idempotency_key, fingerprint)
         if replayed is not None:
@@ -501,8 +495,7 @@ def _replay(customer, idempotency_key: str, fingerprint: str) -> Booking | None:
     existing = Booking.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
     if existing is None:
         return None
-    if existing.request_fingerprint != fingerprint:
-        raise IdempotencyKeyReused(key=idempotency_key)
+    idempotency.ensure_same_request(existing.request_fingerprint, fingerprint, idempotency_key)
     existing.was_replayed = True
     return existing
 

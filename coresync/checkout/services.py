@@ -25,7 +25,7 @@ from coresync.bookings.models import Booking, BookingStatus
 from coresync.bookings.services import create_booking
 from coresync.payments.providers import get_provider
 from coresync.payments.providers.base import PaymentStart
-from coresync.payments.services import start_booking_payment
+from coresync.payments.services import recorded_booking_payment, start_booking_payment
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,11 @@ def checkout_booking(
         enforce_booking_window=enforce_booking_window,
     )
     replayed = getattr(booking, "was_replayed", False)
-    payment = start_booking_payment(booking, now=now)
+    if replayed and booking.status != BookingStatus.PENDING:
+        # A retry after the payment settled (or the booking ended): say what happened.
+        payment = recorded_booking_payment(booking)
+    else:
+        # A pending replay asks again with the payment's own key: the same PaymentIntent.
+        payment = start_booking_payment(booking, now=now)
     booking.refresh_from_db()  # a zero amount confirms it at once
     return CheckoutResult(booking=booking, payment=payment, replayed=replayed)

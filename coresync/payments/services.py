@@ -132,6 +132,31 @@ def start_booking_payment(booking: Booking, *, now: datetime | None = None) -> P
     return start
 
 
+def recorded_booking_payment(booking: Booking) -> PaymentStart:
+    """Describe, without asking the provider, how ``booking`` was paid for: the answer to a
+    replayed booking request once the booking no longer awaits payment (confirmed by the
+    webhook, cancelled, expired). No client secret: there is nothing left to confirm.
+    Pay at the spa: what is due there."""
+    provider = get_provider()
+    if not provider.collects_online:
+        return provider.start_booking_payment(booking, quantize(booking.total), idempotency_key="")
+    payment = (
+        Payment.objects.filter(booking=booking, kind__in=BOOKING_PAYMENT_KINDS)
+        .order_by("pk")
+        .first()
+    )
+    if payment is None:
+        return PaymentStart(provider=provider.identifier, amount=ZERO, currency=booking.currency)
+    return PaymentStart(
+        provider=payment.provider,
+        amount=payment.amount,
+        currency=payment.currency,
+        provider_payment_id=payment.provider_payment_id,
+        provider_customer_id=payment.provider_customer_id,
+        status=payment.status,
+    )
+
+
 def create_setup_intent(user) -> SetupStart:
     """Start saving a card on file for ``user`` (confirmed on the page with Elements).
 

@@ -31,7 +31,7 @@ from coresync.bookings.services import (
 from coresync.checkout.services import BookingChoice, checkout_booking
 from coresync.core.api.exceptions import reject_read_only
 from coresync.core.api.fields import CalendarDateField
-from coresync.core.api.idempotency import require_key, run_idempotent
+from coresync.core.api.idempotency import REPLAYED_HEADER, require_key
 from coresync.core.api.permissions import IsStaffRole, is_staff_member
 from coresync.core.clock import local_midnight_utc, now
 from coresync.core.errors import InvalidInput
@@ -118,32 +118,32 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
 
-        def handle() -> Response:
-            # The one booking step of every channel: pending + PaymentIntent with Stripe,
-            # confirmed at once when paid at the spa (coresync.checkout.services).
-            result = checkout_booking(
-                customer=request.user,
-                choice=BookingChoice(
-                    service=data["service"],
-                    start=data["start"],
-                    duration_minutes=data.get("duration"),
-                    addon_slugs=data["addons"],
-                    guests=data["guests"],
-                    technician=data.get("technician") or None,
-                    room=data.get("room") or None,
-                    preferences=data["preferences"],
-                    notes=data["notes"],
-                    guest_name=data["guest_name"],
-                ),
-                idempotency_key=key,
-                actor=request.user,
-            )
-            booking = self.get_queryset().get(pk=result.booking.pk)
-            booking.payment_start = result.payment
-            body = BookingCreatedSerializer(booking, context=self.get_serializer_context()).data
-            return Response(body, status=status.HTTP_201_CREATED)
-
-        return run_idempotent(request, "bookings.create", handle, key)
+        # The one booking step of every channel: pending + PaymentIntent with Stripe,
+        # confirmed at once when paid at the spa (coresync.checkout.services).
+        result = checkout_booking(
+            customer=request.user,
+            choice=BookingChoice(
+                service=data["service"],
+                start=data["start"],
+                duration_minutes=data.get("duration"),
+                addon_slugs=data["addons"],
+                guests=data["guests"],
+                technician=data.get("technician") or None,
+                room=data.get("room") or None,
+                preferences=data["preferences"],
+                notes=data["notes"],
+                guest_name=data["guest_name"],
+            ),
+            idempotency_key=key,
+            actor=request.user,
+        )
+        booking = self.get_queryset().get(pk=result.booking.pk)
+        booking.payment_start = result.payment
+        body = BookingCreatedSerializer(booking, context=self.get_serializer_context()).data
+        response = Response(body, status=status.HTTP_201_CREATED)
+        if result.replayed:
+            response[REPLAYED_HEADER] = "true"
+        return response
 
     @extend_schema(request=CancelSerializer, responses=BookingSerializer)
     @action(detail=True, methods=["post"])

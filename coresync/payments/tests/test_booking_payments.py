@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from coresync.bookings.models import Booking, BookingStatus
+from coresync.bookings.services import confirm_booking
 from coresync.payments.models import Payment, PaymentCustomer, PaymentKind, PaymentStatus
 from coresync.payments.tests.support import deliver, make_event
 
@@ -199,7 +200,33 @@ def test_an_idempotent_replay_returns_the_same_client_secret(
     assert again.status_code == 201
     assert again.json() == first.json()
     assert again["Idempotent-Replayed"] == "true"
-    assert len(fake_stripe.intent_requests()) == 1
+    # The replay asks Stripe again with the payment's own key: Stripe answers with the same
+    # PaymentIntent (its idempotent replay), so there is one intent, one Payment row.
+    keys = {call.idempotency_key for call in fake_stripe.intent_requests()}
+    assert keys == {f"payment-{Payment.objects.get().uuid}"}
+
+
+def test_a_replay_after_the_webhook_confirmed_the_booking_answers_without_asking_stripe(
+    api, customer, frozen_now, stripe_on, fake_stripe
+):
+    # Given a booking paid and confirmed by the webhook
+    api.force_authenticate(customer)
+    first = book(api, key="paid")
+    booking = Booking.objects.get(reference=first.json()["reference"])
+    confirm_booking(booking)
+    asked = len(fake_stripe.requests)
+
+    # When the client's retry with the same key arrives late
+    again = book(api, key="paid")
+
+    # Then it gets the booking as it is now, with no secret to confirm, and Stripe is not asked
+    assert again.status_code == 201, again.content
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["reference"] == booking.reference
+    assert again.json()["status"] == "confirmed"
+    assert again.json()["payment"]["client_secret"] is None
+    assert len(fake_stripe.requests) == asked
+    assert Booking.objects.count() == 1
 
 
 def test_deposit_asks_for_a_share_of_the_total(api, customer, frozen_now, stripe_on, fake_stripe):
