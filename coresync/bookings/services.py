@@ -10,6 +10,7 @@ PostgreSQL the exclusion constraint refuses any overlap that slipped through, an
 """
 
 import dataclasses
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -344,128 +345,56 @@ def create_booking(
         InvalidInput (400), OutsideBookingWindow (422), OutsideWorkingHours (422),
         SlotUnavailable (409), CustomerBusy (409), IdempotencyKeyReused (422).
     """
-    now = now or clock_now()
-    spa_settings = get_settings()
     guest_name = _clean_guest_name(guest_name)
     idempotency_key = idempotency.clean_key(idempotency_key)
-    service_slug = service.slug if isinstance(service, Service) else service
     technician_slug = technician.slug if isinstance(technician, Technician) else technician
     room_slug = room.slug if isinstance(room, Room) else room
-    named_slugs = [row.slug if isinstance(row, Technician) else row for row in technicians]
     check_start(start)
-    day = local_date(start, spa_settings.zone)
-    request = build_availability_request(
-        service_slug=service_slug,
-        date_from=day,
-        date_to=day,
-        duration=duration_minutes,
+    question = _prepare(
+        customer,
+        service=service,
+        day_of=start,
+        duration_minutes=duration_minutes,
         addon_slugs=addon_slugs,
         guests=guests,
         technician_slug=technician_slug,
         room_slug=room_slug,
-        technician_slugs=named_slugs,
+        technician_slugs=[row.slug if isinstance(row, Technician) else row for row in technicians],
+        now=now,
     )
-    fingerprinted = {
-        "service": service_slug,
-        "start": start.astimezone(spa_settings.zone).isoformat(),
-        "duration": request.minutes,
-        "addons": sorted(addon.slug for addon in request.addons),
-        "guests": guests,
-        "technician": technician_slug,
-        "room": room_slug,
-        "preferences": preferences or {},
-        "notes": notes,
-    }
-    # Only when given, so requests made before these fields existed replay as before.
-    if request.technician_slugs:
-        fingerprinted["technicians"] = sorted(request.technician_slugs)
-    if guest_name:
-        fingerprinted["guest_name"] = guest_name
-    fingerprint = idempotency.fingerprint(fingerprinted)
+    fingerprint = _booking_fingerprint(
+        question,
+        start=start,
+        technician_slug=technician_slug,
+        room_slug=room_slug,
+        preferences=preferences or {},
+        notes=notes,
+        guest_name=guest_name,
+    )
     if idempotency_key:
         replayed = _replay(customer, idempotency_key, fingerprint)
         if replayed is not None:
             return replayed
-
-    access = get_customer_access(customer, local_date(now, spa_settings.zone), spa_settings)
-    prices = price_list_for(request, access, spa_settings)
-    service_row = request.service
-    booking_policy = policy_for_plan(
-        access.membership.plan if access.membership is not None else None
-    ).as_dict()
-
-    def write(slot: Slot) -> Booking:
-        _refuse_overlap(customer, slot, guest_name=guest_name, now=now)
-        room_row = Room.objects.get(pk=slot.room_id)
-        quote: Quote = prices.quote(slot.start, guests, room_row.premium_modifier_percent)
-        hold_expires_at = (
-            now + timedelta(minutes=spa_settings.hold_minutes) if awaiting_payment else None
-        )
-        status = BookingStatus.PENDING if awaiting_payment else BookingStatus.CONFIRMED
-        booking = Booking.objects.create(
-            reference=issue_reference("CS", now),
-            customer=customer,
-            service=service_row,
-            duration_minutes=request.minutes,
-            technician_id=slot.technician_ids[0] if slot.technician_ids else None,
-            room_id=slot.room_id,
-            guests=guests,
-            start=slot.start,
-            end=slot.end,
-            status=status,
-            tier=_booking_tier(access, slot),
-            customer_tier=access.tier,
-            membership=access.membership,
-            plan=access.membership.plan if access.membership is not None else None,
-            cancellation_policy=booking_policy,
-            preferences=preferences or {},
-            notes=notes,
-            guest_name=guest_name,
-            price_lines=quote.stored_lines(),
-            subtotal=quote.subtotal,
-            tax=quote.tax,
-            total=quote.total,
-            currency=quote.currency,
-            idempotency_key=idempotency_key or None,
-            request_fingerprint=fingerprint,
-            hold_expires_at=hold_expires_at,
-        )
-        BookingAddOn.objects.bulk_create(
-            BookingAddOn(
-                booking=booking, addon=addon, price=addon.price, extra_minutes=addon.extra_minutes
-            )
-            for addon in request.addons
-        )
-        ledger.allocate(
-            booking.pk,
-            slot,
-            buffer_before=service_row.buffer_before,
-            buffer_after=service_row.buffer_after,
-            expires_at=hold_expires_at,
-        )
-        log_action(
-            booking,
-            "booking.created",
-            actor=actor or customer,
-            to_status=status,
-            data={
-                "start": slot.start.isoformat(),
-                "technicians": list(slot.technician_slugs),
-                "room": slot.room_slug,
-                "total": str(quote.total),
-            },
-        )
-        return booking
-
+    draft = _NewBooking(
+        question=question,
+        customer=customer,
+        actor=actor or customer,
+        preferences=preferences or {},
+        notes=notes,
+        guest_name=guest_name,
+        idempotency_key=idempotency_key,
+        fingerprint=fingerprint,
+        awaiting_payment=awaiting_payment,
+    )
     try:
         booking = _reserve(
-            request,
+            question.request,
             start,
-            access,
-            now,
+            question.access,
+            question.now,
             exclude_booking_id=None,
             enforce_booking_window=enforce_booking_window,
-            write=write,
+            write=functools.partial(_write_new_booking, draft),
             customer=customer,
         )
     except (SlotUnavailable, CustomerBusy, _DuplicateIdempotencyKey) as error:
@@ -477,6 +406,183 @@ def create_booking(
             raise IdempotencyRequestInProgress(key=idempotency_key) from error
         raise
     booking.was_replayed = False
+    return booking
+
+
+@dataclass(frozen=True)
+class _Question:
+    """What create, quote and reschedule work out before looking at the calendar: the clock
+    reading, the spa's settings, the availability question, the customer's access today and
+    the prices that access pays."""
+
+    now: datetime
+    spa_settings: Any
+    request: AvailabilityRequest
+    access: CustomerAccess
+    prices: Any
+
+
+def _prepare(
+    customer,
+    *,
+    service: Service | str,
+    day_of: datetime,
+    duration_minutes: int | None,
+    addon_slugs: Sequence[str],
+    guests: int,
+    technician_slug: str | None = None,
+    room_slug: str | None = None,
+    technician_slugs: Sequence[str] = (),
+    now: datetime | None,
+) -> _Question:
+    """Build the availability question for the local day of ``day_of`` and the customer's
+    access and prices (the one preparation step of :func:`create_booking` and
+    :func:`quote_booking`).
+
+    Raises:
+        InvalidInput: as :func:`build_availability_request`.
+    """
+    now = now or clock_now()
+    spa_settings = get_settings()
+    day = local_date(day_of, spa_settings.zone)
+    request = build_availability_request(
+        service_slug=service.slug if isinstance(service, Service) else service,
+        date_from=day,
+        date_to=day,
+        duration=duration_minutes,
+        addon_slugs=addon_slugs,
+        guests=guests,
+        technician_slug=technician_slug,
+        room_slug=room_slug,
+        technician_slugs=technician_slugs,
+    )
+    access = get_customer_access(customer, local_date(now, spa_settings.zone), spa_settings)
+    prices = price_list_for(request, access, spa_settings)
+    return _Question(now, spa_settings, request, access, prices)
+
+
+def _booking_fingerprint(
+    question: _Question,
+    *,
+    start: datetime,
+    technician_slug: str | None,
+    room_slug: str | None,
+    preferences: dict[str, Any],
+    notes: str,
+    guest_name: str,
+) -> str:
+    """Return the idempotency fingerprint of a booking request: its normalized choices
+    (:func:`coresync.core.idempotency.fingerprint`)."""
+    request = question.request
+    fingerprinted = {
+        "service": request.service.slug,
+        "start": start.astimezone(question.spa_settings.zone).isoformat(),
+        "duration": request.minutes,
+        "addons": sorted(addon.slug for addon in request.addons),
+        "guests": request.guests,
+        "technician": technician_slug,
+        "room": room_slug,
+        "preferences": preferences,
+        "notes": notes,
+    }
+    # Only when given, so requests made before these fields existed replay as before.
+    if request.technician_slugs:
+        fingerprinted["technicians"] = sorted(request.technician_slugs)
+    if guest_name:
+        fingerprinted["guest_name"] = guest_name
+    return idempotency.fingerprint(fingerprinted)
+
+
+@dataclass(frozen=True)
+class _NewBooking:
+    """A booking decided but not yet placed: what :func:`_write_new_booking` writes once
+    :func:`_reserve` has found its slot under the locks."""
+
+    question: _Question
+    customer: Any
+    actor: Any
+    preferences: dict[str, Any]
+    notes: str
+    guest_name: str
+    idempotency_key: str | None
+    fingerprint: str
+    awaiting_payment: bool
+
+
+def _quote_slot(prices, slot: Slot, guests: int) -> Quote:
+    """Price ``slot`` for ``guests``: peak hours at its start, its room's premium."""
+    room = Room.objects.get(pk=slot.room_id)
+    return prices.quote(slot.start, guests, room.premium_modifier_percent)
+
+
+def _write_new_booking(draft: _NewBooking, slot: Slot) -> Booking:
+    """Write the booking of ``draft`` at ``slot`` (inside :func:`_reserve`'s transaction):
+    the row with its recorded tier, plan, policy and price, its add-ons, its allocations and
+    the history entry (whose event writes the outbox rows)."""
+    question = draft.question
+    now, request, access = question.now, question.request, question.access
+    _refuse_overlap(draft.customer, slot, guest_name=draft.guest_name, now=now)
+    quote = _quote_slot(question.prices, slot, request.guests)
+    hold_expires_at = (
+        now + timedelta(minutes=question.spa_settings.hold_minutes)
+        if draft.awaiting_payment
+        else None
+    )
+    status = BookingStatus.PENDING if draft.awaiting_payment else BookingStatus.CONFIRMED
+    plan = access.membership.plan if access.membership is not None else None
+    booking = Booking.objects.create(
+        reference=issue_reference("CS", now),
+        customer=draft.customer,
+        service=request.service,
+        duration_minutes=request.minutes,
+        technician_id=slot.technician_ids[0] if slot.technician_ids else None,
+        room_id=slot.room_id,
+        guests=request.guests,
+        start=slot.start,
+        end=slot.end,
+        status=status,
+        tier=_booking_tier(access, slot),
+        customer_tier=access.tier,
+        membership=access.membership,
+        plan=plan,
+        cancellation_policy=policy_for_plan(plan).as_dict(),
+        preferences=draft.preferences,
+        notes=draft.notes,
+        guest_name=draft.guest_name,
+        price_lines=quote.stored_lines(),
+        subtotal=quote.subtotal,
+        tax=quote.tax,
+        total=quote.total,
+        currency=quote.currency,
+        idempotency_key=draft.idempotency_key,
+        request_fingerprint=draft.fingerprint,
+        hold_expires_at=hold_expires_at,
+    )
+    BookingAddOn.objects.bulk_create(
+        BookingAddOn(
+            booking=booking, addon=addon, price=addon.price, extra_minutes=addon.extra_minutes
+        )
+        for addon in request.addons
+    )
+    ledger.allocate(
+        booking.pk,
+        slot,
+        buffer_before=request.service.buffer_before,
+        buffer_after=request.service.buffer_after,
+        expires_at=hold_expires_at,
+    )
+    log_action(
+        booking,
+        "booking.created",
+        actor=draft.actor,
+        to_status=status,
+        data={
+            "start": slot.start.isoformat(),
+            "technicians": list(slot.technician_slugs),
+            "room": slot.room_slug,
+            "total": str(quote.total),
+        },
+    )
     return booking
 
 
@@ -790,70 +896,13 @@ def reschedule_booking(
     is_manager = _check_reschedulable(booking, actor, now)
     request = _reschedule_request(booking, start, technician, spa_settings)
     access = get_customer_access(booking.customer, local_date(now, spa_settings.zone), spa_settings)
-    prices = price_list_for(request, recorded_access(booking, spa_settings), spa_settings)
-    service = request.service
-
-    def write(slot: Slot) -> Booking:
-        locked = _locked(booking)
-        if locked.status not in RESCHEDULABLE_STATUSES:
-            raise InvalidTransition("The booking changed meanwhile; it cannot be rescheduled.")
-        _refuse_overlap(
-            locked.customer,
-            slot,
-            guest_name=locked.guest_name,
-            now=now,
-            exclude_booking_id=locked.pk,
-        )
-        old = {
-            "start": locked.start.isoformat(),
-            "total": str(locked.total),
-            "technicians": list(booked_technician_slugs(locked)),
-        }
-        ledger.release(locked.pk, locked.start, locked.end)
-        room_row = Room.objects.get(pk=slot.room_id)
-        quote = prices.quote(slot.start, locked.guests, room_row.premium_modifier_percent)
-        ledger.allocate(
-            locked.pk,
-            slot,
-            buffer_before=service.buffer_before,
-            buffer_after=service.buffer_after,
-            expires_at=locked.hold_expires_at if locked.status == BookingStatus.PENDING else None,
-        )
-        locked.start, locked.end = slot.start, slot.end
-        locked.technician_id = slot.technician_ids[0] if slot.technician_ids else None
-        locked.room_id = slot.room_id
-        locked.price_lines = quote.stored_lines()
-        locked.subtotal, locked.tax, locked.total = quote.subtotal, quote.tax, quote.total
-        locked.reschedule_count += 1
-        locked.save(
-            update_fields=[
-                "start",
-                "end",
-                "technician",
-                "room",
-                "price_lines",
-                "subtotal",
-                "tax",
-                "total",
-                "reschedule_count",
-                "updated_at",
-            ]
-        )
-        log_action(
-            locked,
-            "booking.rescheduled",
-            actor=actor,
-            from_status=locked.status,
-            to_status=locked.status,
-            data={
-                "from": old,
-                "to": {"start": slot.start.isoformat(), "total": str(quote.total)},
-                "technicians": list(slot.technician_slugs),
-                "room": slot.room_slug,
-            },
-        )
-        return locked
-
+    move = _Move(
+        booking=booking,
+        actor=actor,
+        now=now,
+        service=request.service,
+        prices=price_list_for(request, recorded_access(booking, spa_settings), spa_settings),
+    )
     return _reserve(
         request,
         start,
@@ -861,9 +910,83 @@ def reschedule_booking(
         now,
         exclude_booking_id=booking.pk,
         enforce_booking_window=not is_manager,
-        write=write,
+        write=functools.partial(_write_move, move),
         customer=booking.customer,
     )
+
+
+@dataclass(frozen=True)
+class _Move:
+    """A reschedule decided but not yet placed (:func:`_write_move`)."""
+
+    booking: Booking
+    actor: Any
+    now: datetime
+    service: Service
+    prices: Any
+
+
+def _write_move(move: _Move, slot: Slot) -> Booking:
+    """Move the booking of ``move`` to ``slot`` (inside :func:`_reserve`'s transaction):
+    release its units, take the new ones, price it again under its recorded tier, log it."""
+    locked = _locked(move.booking)
+    if locked.status not in RESCHEDULABLE_STATUSES:
+        raise InvalidTransition("The booking changed meanwhile; it cannot be rescheduled.")
+    _refuse_overlap(
+        locked.customer,
+        slot,
+        guest_name=locked.guest_name,
+        now=move.now,
+        exclude_booking_id=locked.pk,
+    )
+    old = {
+        "start": locked.start.isoformat(),
+        "total": str(locked.total),
+        "technicians": list(booked_technician_slugs(locked)),
+    }
+    ledger.release(locked.pk, locked.start, locked.end)
+    quote = _quote_slot(move.prices, slot, locked.guests)
+    ledger.allocate(
+        locked.pk,
+        slot,
+        buffer_before=move.service.buffer_before,
+        buffer_after=move.service.buffer_after,
+        expires_at=locked.hold_expires_at if locked.status == BookingStatus.PENDING else None,
+    )
+    locked.start, locked.end = slot.start, slot.end
+    locked.technician_id = slot.technician_ids[0] if slot.technician_ids else None
+    locked.room_id = slot.room_id
+    locked.price_lines = quote.stored_lines()
+    locked.subtotal, locked.tax, locked.total = quote.subtotal, quote.tax, quote.total
+    locked.reschedule_count += 1
+    locked.save(
+        update_fields=[
+            "start",
+            "end",
+            "technician",
+            "room",
+            "price_lines",
+            "subtotal",
+            "tax",
+            "total",
+            "reschedule_count",
+            "updated_at",
+        ]
+    )
+    log_action(
+        locked,
+        "booking.rescheduled",
+        actor=move.actor,
+        from_status=locked.status,
+        to_status=locked.status,
+        data={
+            "from": old,
+            "to": {"start": slot.start.isoformat(), "total": str(quote.total)},
+            "technicians": list(slot.technician_slugs),
+            "room": slot.room_slug,
+        },
+    )
+    return locked
 
 
 def check_in_window(booking: Booking, spa_settings=None) -> tuple[datetime, datetime]:
@@ -992,28 +1115,31 @@ def quote_booking(
     Raises:
         InvalidInput: as :func:`build_availability_request`, or a start without offset.
     """
-    now = now or clock_now()
-    spa_settings = get_settings()
     if start is not None:
         check_start(start)
-    day = local_date(start or now, spa_settings.zone)
-    request = build_availability_request(
-        service_slug=service,
-        date_from=day,
-        date_to=day,
-        duration=duration_minutes,
+    question = _prepare(
+        customer,
+        service=service,
+        day_of=start or now or clock_now(),
+        duration_minutes=duration_minutes,
         addon_slugs=addon_slugs,
         guests=guests,
         room_slug=room,
+        now=now,
     )
-    access = get_customer_access(customer, local_date(now, spa_settings.zone), spa_settings)
-    prices = price_list_for(request, access, spa_settings)
+    prices = question.prices
     if start is None:
         return prices.price(guests, peak_percent=Decimal("0"), room_percent=Decimal("0"))
     room_row = Room.objects.filter(slug=room).first() if room else None
     if room_row is None:
         try:
-            slot = find_start(request, start, access, now=now, enforce_booking_window=False)
+            slot = find_start(
+                question.request,
+                start,
+                question.access,
+                now=question.now,
+                enforce_booking_window=False,
+            )
             room_row = Room.objects.get(pk=slot.room_id)
         except DomainError:
             room_row = None  # not bookable at that start: quote without a room modifier

@@ -473,6 +473,12 @@ def find_slots(
 ) -> list[Slot]:
     """Return bookable starts between local dates ``date_from`` and ``date_to`` (inclusive).
 
+    The search runs in phases over one grid of candidate starts (minutes since the epoch,
+    UTC): the days the caller may see (:func:`_visible_days`); each technician's free ranges,
+    painted so every start gets the preferred technician (:func:`_paint_technicians`); each
+    room's free places the same way (:func:`_paint_rooms`); then notice, the members-only
+    flag and holds decide which painted starts become slots (:func:`_collect_slots`).
+
     Args:
         spec: what the booking needs (minutes, buffers, grid, guests).
         rules: the caller's access (now, notice, advance window, hold access).
@@ -489,65 +495,130 @@ def find_slots(
     Returns:
         Slots sorted by start; at most one per grid start (the deterministic choice above).
     """
-    tz = rules.tz
-    now_minute = to_minutes(rules.now)
-    today = rules.now.astimezone(tz).date()
-    first_day = date_from
-    last_day = date_to
+    days = _visible_days(rules, date_from, date_to, ignore_window)
+    if days is None or spec.guests < 1:
+        return []
+    calendar = LocalCalendar(days[0], days[1], rules.tz, spec.interval_minutes)
+    if not calendar.grid:
+        return []
+    search = _Search(spec, rules, calendar, holds, ignore_busy)
+    technician_paint = _paint_technicians(search, technicians)
+    room_paint = _paint_rooms(search, rooms)
+    return _collect_slots(
+        search,
+        technicians,
+        rooms,
+        technician_paint,
+        room_paint,
+        ignore_window=ignore_window,
+        required_technician_ids=required_technician_ids,
+    )
+
+
+def _visible_days(
+    rules: AccessRules, date_from: date, date_to: date, ignore_window: bool
+) -> tuple[date, date] | None:
+    """Return the first and last local day to search — the asked range cut to today … the
+    advance window unless ``ignore_window`` — or ``None`` when nothing is left."""
+    first_day, last_day = date_from, date_to
     if not ignore_window:
+        today = rules.now.astimezone(rules.tz).date()
         first_day = max(first_day, today)
         last_day = min(last_day, today + timedelta(days=rules.advance_days))
-    if last_day < first_day or spec.guests < 1:
-        return []
-    calendar = LocalCalendar(first_day, last_day, tz, spec.interval_minutes)
-    expanded: dict[tuple, list[Interval]] = {}
+    if last_day < first_day:
+        return None
+    return first_day, last_day
+
+
+class _Search:
+    """What every phase of one :func:`find_slots` call shares: the question, the calendar,
+    and the opening hours expanded once per distinct schedule (staff and rooms often share
+    the same hours)."""
+
+    def __init__(
+        self,
+        spec: ServiceSpec,
+        rules: AccessRules,
+        calendar: LocalCalendar,
+        holds: Sequence[HoldData],
+        ignore_busy: bool,
+    ) -> None:
+        self.spec = spec
+        self.rules = rules
+        self.calendar = calendar
+        self.holds = holds
+        self.ignore_busy = ignore_busy
+        self.size = len(calendar.grid)
+        self._expanded: dict[tuple, list[Interval]] = {}
 
     def open_intervals(
-        weekly: Sequence[WeeklyWindow], exceptions: Sequence[DayException]
+        self, weekly: Sequence[WeeklyWindow], exceptions: Sequence[DayException]
     ) -> list[Interval]:
-        """Expand a schedule once per call: staff and rooms often share the same hours."""
         key = (tuple(weekly), tuple(exceptions))
-        if key not in expanded:
-            expanded[key] = _open_intervals(calendar, weekly, exceptions)
-        return expanded[key]
+        if key not in self._expanded:
+            self._expanded[key] = _open_intervals(self.calendar, weekly, exceptions)
+        return self._expanded[key]
 
-    grid = calendar.grid
-    size = len(grid)
-    if not size:
-        return []
 
-    # Technicians: paint each index with the best technician (reverse preference order, so
-    # the most preferred range is written last), or collect candidate lists for couples.
+@dataclass
+class _TechnicianPaint:
+    """Per grid index: the preferred technician's position (-1: none) when one is needed, or
+    the sorted-later candidate lists ``((load, slug), position)`` when several are."""
+
+    best: list[int]
+    candidates: list[list[tuple[tuple[int, str], int]]] | None
+
+
+def _paint_technicians(search: _Search, technicians: Sequence[TechnicianData]) -> _TechnicianPaint:
+    """Paint each grid index with the best technician free for the whole service there: the
+    one with the least booked minutes that day, then by slug (ranges are written in reverse
+    preference order, so the most preferred is written last); for couples, collect every
+    free technician per index instead."""
+    calendar, spec, size = search.calendar, search.spec, search.size
     needed = spec.technicians_needed
-    best_technician: list[int] = [-1] * size
-    candidates: list[list[tuple[tuple[int, str], int]]] | None = None
-    if needed:
-        painted: list[tuple[tuple[int, str], int, int, int]] = []
-        for position, technician in enumerate(technicians):
-            busy = [] if ignore_busy else _intervals_in_minutes(technician.busy)
-            load: dict[int, int] = {}
-            for start, end in busy:
-                day_index = calendar.day_index_of(start)
-                load[day_index] = load.get(day_index, 0) + end - start
-            if not ignore_busy:
-                busy.extend(_blocked_by_holds(holds, rules, technician.id, None))
-            free = subtract(open_intervals(technician.weekly, technician.exceptions), merge(busy))
-            for lo, hi in _split_by_day(calendar, _fitting_ranges(calendar, free, spec)):
-                key = (load.get(calendar.grid_day[lo], 0), technician.slug)
-                painted.append((key, position, lo, hi))
-        if needed == 1:
-            painted.sort(reverse=True)
-            for _key, position, lo, hi in painted:
-                best_technician[lo:hi] = [position] * (hi - lo)
-        else:
-            candidates = [[] for _ in range(size)]
-            for key, position, lo, hi in painted:
-                for index in range(lo, hi):
-                    candidates[index].append((key, position))
+    best: list[int] = [-1] * size
+    if not needed:
+        return _TechnicianPaint(best, None)
+    painted: list[tuple[tuple[int, str], int, int, int]] = []
+    for position, technician in enumerate(technicians):
+        busy = [] if search.ignore_busy else _intervals_in_minutes(technician.busy)
+        load: dict[int, int] = {}
+        for start, end in busy:
+            day_index = calendar.day_index_of(start)
+            load[day_index] = load.get(day_index, 0) + end - start
+        if not search.ignore_busy:
+            busy.extend(_blocked_by_holds(search.holds, search.rules, technician.id, None))
+        opened = search.open_intervals(technician.weekly, technician.exceptions)
+        free = subtract(opened, merge(busy))
+        for lo, hi in _split_by_day(calendar, _fitting_ranges(calendar, free, spec)):
+            key = (load.get(calendar.grid_day[lo], 0), technician.slug)
+            painted.append((key, position, lo, hi))
+    if needed == 1:
+        painted.sort(reverse=True)
+        for _key, position, lo, hi in painted:
+            best[lo:hi] = [position] * (hi - lo)
+        return _TechnicianPaint(best, None)
+    candidates: list[list[tuple[tuple[int, str], int]]] = [[] for _ in range(size)]
+    for key, position, lo, hi in painted:
+        for index in range(lo, hi):
+            candidates[index].append((key, position))
+    return _TechnicianPaint(best, candidates)
 
-    # Rooms: the first room in preference order with enough free places at each index.
-    best_room: list[int] = [-1] * size
-    room_units: list[tuple[int, ...] | None] = [None] * size
+
+@dataclass
+class _RoomPaint:
+    """Per grid index: the chosen room's position (-1: none) and the places it gives."""
+
+    best: list[int]
+    units: list[tuple[int, ...] | None]
+
+
+def _paint_rooms(search: _Search, rooms: Sequence[RoomData]) -> _RoomPaint:
+    """Paint each grid index with the first room, in preference order (lowest premium, then
+    slug), that has enough free places for the guests there: a shared room by its places
+    (the lowest free ones), a private room as a whole."""
+    spec, size = search.spec, search.size
+    paint = _RoomPaint([-1] * size, [None] * size)
     room_order = sorted(
         range(len(rooms)), key=lambda i: (rooms[i].premium_modifier_percent, rooms[i].slug)
     )
@@ -555,97 +626,154 @@ def find_slots(
         room = rooms[position]
         if room.capacity < spec.guests:
             continue
-        opened = open_intervals(room.weekly, room.exceptions)
-        held = [] if ignore_busy else merge(_blocked_by_holds(holds, rules, None, room.id))
+        opened = search.open_intervals(room.weekly, room.exceptions)
+        held = (
+            []
+            if search.ignore_busy
+            else merge(_blocked_by_holds(search.holds, search.rules, None, room.id))
+        )
         if room.shared:
-            units = range(1, room.capacity + 1)
-            per_unit: list[list[int]] = [[] for _ in range(size)] if spec.guests > 1 else []
-            unit_paint: list[tuple[int, ...] | None] = [None] * size
-            for unit in reversed(units):
-                busy = [] if ignore_busy else room.busy_by_unit.get(unit, ())
-                free = subtract(opened, merge([*_intervals_in_minutes(busy), *held]))
-                for lo, hi in _fitting_ranges(calendar, free, spec):
-                    if spec.guests == 1:
-                        unit_paint[lo:hi] = [(unit,)] * (hi - lo)
-                    else:
-                        for index in range(lo, hi):
-                            per_unit[index].append(unit)
-            if spec.guests > 1:
-                for index, free_units in enumerate(per_unit):
-                    if len(free_units) >= spec.guests:
-                        unit_paint[index] = tuple(sorted(free_units)[: spec.guests])
-            for index, chosen in enumerate(unit_paint):
-                if chosen is not None:
-                    best_room[index] = position
-                    room_units[index] = chosen
+            _paint_shared_room(search, room, position, opened, held, paint)
         else:
-            busy = (
-                []
-                if ignore_busy
-                else [
-                    interval
-                    for unit_busy in room.busy_by_unit.values()
-                    for interval in _intervals_in_minutes(unit_busy)
-                ]
-            )
-            free = subtract(opened, merge([*busy, *held]))
-            whole = tuple(range(1, room.capacity + 1))
-            for lo, hi in _fitting_ranges(calendar, free, spec):
-                best_room[lo:hi] = [position] * (hi - lo)
-                room_units[lo:hi] = [whole] * (hi - lo)
+            _paint_private_room(search, room, position, opened, held, paint)
+    return paint
 
-    # Access rules and the members-only flag.
-    earliest = now_minute + rules.min_notice_minutes
+
+def _paint_shared_room(
+    search: _Search,
+    room: RoomData,
+    position: int,
+    opened: list[Interval],
+    held: list[Interval],
+    paint: _RoomPaint,
+) -> None:
+    """Paint the indexes where ``room`` (places booked one by one) has a free place per guest."""
+    calendar, spec, size = search.calendar, search.spec, search.size
+    per_unit: list[list[int]] = [[] for _ in range(size)] if spec.guests > 1 else []
+    unit_paint: list[tuple[int, ...] | None] = [None] * size
+    for unit in reversed(range(1, room.capacity + 1)):
+        busy = [] if search.ignore_busy else room.busy_by_unit.get(unit, ())
+        free = subtract(opened, merge([*_intervals_in_minutes(busy), *held]))
+        for lo, hi in _fitting_ranges(calendar, free, spec):
+            if spec.guests == 1:
+                unit_paint[lo:hi] = [(unit,)] * (hi - lo)
+            else:
+                for index in range(lo, hi):
+                    per_unit[index].append(unit)
+    if spec.guests > 1:
+        for index, free_units in enumerate(per_unit):
+            if len(free_units) >= spec.guests:
+                unit_paint[index] = tuple(sorted(free_units)[: spec.guests])
+    for index, chosen in enumerate(unit_paint):
+        if chosen is not None:
+            paint.best[index] = position
+            paint.units[index] = chosen
+
+
+def _paint_private_room(
+    search: _Search,
+    room: RoomData,
+    position: int,
+    opened: list[Interval],
+    held: list[Interval],
+    paint: _RoomPaint,
+) -> None:
+    """Paint the indexes where ``room`` (taken whole by one booking) is free."""
+    busy = (
+        []
+        if search.ignore_busy
+        else [
+            interval
+            for unit_busy in room.busy_by_unit.values()
+            for interval in _intervals_in_minutes(unit_busy)
+        ]
+    )
+    free = subtract(opened, merge([*busy, *held]))
+    whole = tuple(range(1, room.capacity + 1))
+    for lo, hi in _fitting_ranges(search.calendar, free, search.spec):
+        paint.best[lo:hi] = [position] * (hi - lo)
+        paint.units[lo:hi] = [whole] * (hi - lo)
+
+
+def _choose_technicians(
+    index: int,
+    technicians: Sequence[TechnicianData],
+    paint: _TechnicianPaint,
+    needed: int,
+    required_technician_ids: Sequence[int],
+) -> list[TechnicianData] | None:
+    """Return the technicians of the start at ``index`` (none when the service needs none),
+    or ``None`` when not enough are free there (or a required one is not)."""
+    if needed == 0:
+        return []
+    if needed == 1:
+        position = paint.best[index]
+        return None if position < 0 else [technicians[position]]
+    pool = sorted(paint.candidates[index]) if paint.candidates is not None else []
+    if len(pool) < needed:
+        return None
+    if required_technician_ids:
+        named = [p for _key, p in pool if technicians[p].id in required_technician_ids]
+        if len(named) < len(required_technician_ids):
+            return None
+        others = [p for _key, p in pool if p not in named]
+        positions = (named + others)[:needed]
+    else:
+        positions = [p for _key, p in pool[:needed]]
+    return [technicians[p] for p in positions]
+
+
+def _collect_slots(
+    search: _Search,
+    technicians: Sequence[TechnicianData],
+    rooms: Sequence[RoomData],
+    technician_paint: _TechnicianPaint,
+    room_paint: _RoomPaint,
+    *,
+    ignore_window: bool,
+    required_technician_ids: Sequence[int],
+) -> list[Slot]:
+    """Turn the painted indexes into slots: skip starts inside the minimum notice, mark the
+    members-only ones (beyond the non-member window, or on a hold the caller may use)."""
+    spec, rules, calendar = search.spec, search.rules, search.calendar
+    today = rules.now.astimezone(rules.tz).date()
+    earliest = to_minutes(rules.now) + rules.min_notice_minutes
     first_member_only_day = today + timedelta(days=rules.non_member_advance_days + 1)
     usable_holds = [
-        hold for hold in holds if hold.held_until > rules.now and rules.may_use_hold(hold.level)
+        hold
+        for hold in search.holds
+        if hold.held_until > rules.now and rules.may_use_hold(hold.level)
     ]
-    service_minutes = spec.service_minutes
+    grid, days = calendar.grid, calendar.days
     slots: list[Slot] = []
-    days = calendar.days
-    for index in range(size):
-        position = best_room[index]
+    for index in range(search.size):
+        position = room_paint.best[index]
         if position < 0:
             continue
         start = grid[index]
         if not ignore_window and start < earliest:
             continue
-        if needed == 1:
-            chosen_position = best_technician[index]
-            if chosen_position < 0:
-                continue
-            chosen_technicians = [technicians[chosen_position]]
-        elif needed > 1:
-            pool = sorted(candidates[index]) if candidates is not None else []
-            if len(pool) < needed:
-                continue
-            if required_technician_ids:
-                named = [p for _key, p in pool if technicians[p].id in required_technician_ids]
-                if len(named) < len(required_technician_ids):
-                    continue
-                others = [p for _key, p in pool if p not in named]
-                chosen_positions = (named + others)[:needed]
-            else:
-                chosen_positions = [p for _key, p in pool[:needed]]
-            chosen_technicians = [technicians[p] for p in chosen_positions]
-        else:
-            chosen_technicians = []
+        chosen = _choose_technicians(
+            index, technicians, technician_paint, spec.technicians_needed, required_technician_ids
+        )
+        if chosen is None:
+            continue
         room = rooms[position]
         local_day = days[calendar.grid_day[index]]
         member_only = local_day >= first_member_only_day
         if usable_holds and not member_only:
             member_only = _on_usable_hold(
-                usable_holds, start, spec, [t.id for t in chosen_technicians], room.id
+                usable_holds, start, spec, [t.id for t in chosen], room.id
             )
         slots.append(
             Slot(
                 start=from_minutes(start),
-                end=from_minutes(start + service_minutes),
-                technician_ids=tuple(t.id for t in chosen_technicians),
-                technician_slugs=tuple(t.slug for t in chosen_technicians),
+                end=from_minutes(start + spec.service_minutes),
+                technician_ids=tuple(t.id for t in chosen),
+                technician_slugs=tuple(t.slug for t in chosen),
                 room_id=room.id,
                 room_slug=room.slug,
-                room_units=room_units[index] or (),
+                room_units=room_paint.units[index] or (),
                 member_only=member_only,
                 local_date=local_day,
             )
