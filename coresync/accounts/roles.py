@@ -23,7 +23,7 @@ FRONT_DESK_PERMISSIONS: tuple[str, ...] = (
     "bookings.view_booking",
     "bookings.change_booking",
     "bookings.view_bookingaddon",
-    "bookings.view_allocation",
+    "scheduling.view_allocation",
     "bookings.view_bookinghistory",
     "memberships.view_membership",
     "memberships.view_membershipplan",

@@ -13,6 +13,7 @@ technicians, plans; docs/api-manage.md).
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Model, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -20,6 +21,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.permissions import SAFE_METHODS, AllowAny
 from rest_framework.response import Response
 
+from coresync.core import audit
 from coresync.core.api.permissions import IsManager, is_manager
 from coresync.core.errors import InvalidInput
 
@@ -178,10 +180,21 @@ class ManagedViewSet(viewsets.ModelViewSet):
         fresh = self.base_queryset().get(pk=row.pk)
         return self.manage_serializer_class(fresh, context=self.get_serializer_context()).data
 
+    def audit_name(self) -> str:
+        """The subject's name in audit actions (``service`` → ``service.changed``)."""
+        return self.base_queryset().model._meta.model_name
+
     def create(self, request, *args, **kwargs):
         payload = self.write_serializer_class(data=request.data)
         payload.is_valid(raise_exception=True)
-        row = self.create_row(payload.validated_data)
+        with transaction.atomic():
+            row = self.create_row(payload.validated_data)
+            audit.record(
+                row,
+                f"{self.audit_name()}.created",
+                actor=request.user,
+                data=audit.changes(payload.validated_data),
+            )
         return Response(self.manage_output(row), status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -189,9 +202,19 @@ class ManagedViewSet(viewsets.ModelViewSet):
         partial = bool(kwargs.get("partial"))
         payload = self.write_serializer_class(data=request.data, partial=partial)
         payload.is_valid(raise_exception=True)
-        row = self.update_row(row, payload.validated_data)
+        with transaction.atomic():
+            row = self.update_row(row, payload.validated_data)
+            audit.record(
+                row,
+                f"{self.audit_name()}.changed",
+                actor=request.user,
+                data=audit.changes(payload.validated_data),
+            )
         return Response(self.manage_output(row))
 
     def destroy(self, request, *args, **kwargs):
-        self.deactivate_row(self.get_object())
+        row = self.get_object()
+        with transaction.atomic():
+            self.deactivate_row(row)
+            audit.record(row, f"{self.audit_name()}.deactivated", actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,12 +1,14 @@
 """Rooms and technicians: public lists, manager writes, and (managers only) a technician's
 schedules and exceptions and a room's maintenance (docs/api-manage.md)."""
 
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from coresync.core import audit
 from coresync.core.api.manage import ManagedViewSet, manager_crud_schema, validate_items
 from coresync.core.api.permissions import IsManager
 from coresync.resources.api.filters import RoomFilter, TechnicianFilter
@@ -106,7 +108,14 @@ class TechnicianViewSet(ManagedViewSet):
         technician = self.get_object()
         if request.method == "PUT":
             items = validate_items(ScheduleSerializer, request.data, "schedules")
-            replace_technician_schedules(technician, items)
+            with transaction.atomic():
+                replace_technician_schedules(technician, items)
+                audit.record(
+                    technician,
+                    "technician.schedules_replaced",
+                    actor=request.user,
+                    data={"schedules": items},
+                )
         output = schedules(technician.working_hours.all())
         return Response(ScheduleSerializer(output, many=True).data)
 
@@ -136,7 +145,14 @@ class _OwnedExceptionViewSet(viewsets.ModelViewSet):
         owner = self.owner()
         payload = self.get_serializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        exception = self.add(owner, payload.validated_data)
+        with transaction.atomic():
+            exception = self.add(owner, payload.validated_data)
+            audit.record(
+                exception,
+                "exception.created",
+                actor=request.user,
+                data=audit.changes(payload.validated_data),
+            )
         return Response(self.get_serializer(exception).data, status=status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -144,11 +160,22 @@ class _OwnedExceptionViewSet(viewsets.ModelViewSet):
         partial = bool(kwargs.get("partial"))
         payload = self.get_serializer(data=request.data, partial=partial)
         payload.is_valid(raise_exception=True)
-        exception = update_exception(exception, payload.validated_data)
+        with transaction.atomic():
+            exception = update_exception(exception, payload.validated_data)
+            audit.record(
+                exception,
+                "exception.changed",
+                actor=request.user,
+                data=audit.changes(payload.validated_data),
+            )
         return Response(self.get_serializer(exception).data)
 
     def destroy(self, request, *args, **kwargs):
-        delete_exception(self.get_object())
+        exception = self.get_object()
+        with transaction.atomic():
+            # Recorded first: the row keeps its id in the entry, its label says what it was.
+            audit.record(exception, "exception.deleted", actor=request.user)
+            delete_exception(exception)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

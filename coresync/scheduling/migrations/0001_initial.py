@@ -6,12 +6,31 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def move_content_type(apps, schema_editor):
+    """Keep the model's content type (and so its permissions and generic references):
+    ``bookings.allocation`` becomes ``scheduling.allocation`` where it exists."""
+    content_type = apps.get_model("contenttypes", "ContentType")
+    if not content_type.objects.filter(app_label="scheduling", model="allocation").exists():
+        content_type.objects.filter(app_label="bookings", model="allocation").update(
+            app_label="scheduling"
+        )
+
+
+def move_content_type_back(apps, schema_editor):
+    content_type = apps.get_model("contenttypes", "ContentType")
+    if not content_type.objects.filter(app_label="bookings", model="allocation").exists():
+        content_type.objects.filter(app_label="scheduling", model="allocation").update(
+            app_label="bookings"
+        )
+
+
 class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
         ("bookings", "0006_allocation_moves_to_scheduling"),
         ("resources", "0001_initial"),
+        ("contenttypes", "0002_remove_content_type_name"),
     ]
 
     operations = [
@@ -87,5 +106,6 @@ class Migration(migrations.Migration):
                 )
             ],
             database_operations=[],
-        )
+        ),
+        migrations.RunPython(move_content_type, move_content_type_back),
     ]
