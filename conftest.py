@@ -6,7 +6,7 @@ capacity 4) open 09:00-21:00; Swedish massage 60/90 min (buffer 15 after), a cou
 a self-guided steam session; the three plans of SPEC §3.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,11 +15,12 @@ import pytest
 import time_machine
 from django.core.cache import cache
 
-from coresync.accounts.models import User
+from coresync.accounts.models import Role, User
 from coresync.catalog.models import AddOn, Service, ServiceCategory, ServiceVariant
-from coresync.memberships.models import Membership, MembershipPlan
+from coresync.memberships.models import MembershipPlan
 from coresync.resources.models import Room, Technician, WorkingHours
 from coresync.spa.models import SpaSettings
+from factories import CustomerFactory, StaffFactory
 
 NEW_YORK = ZoneInfo("America/New_York")
 # Tuesday 2026-12-01 08:00 in New York.
@@ -181,11 +182,9 @@ def spa(db):
 
 
 def make_customer(email: str, plan: MembershipPlan | None = None) -> User:
-    """Create a customer, a member of ``plan`` since 2026-01-01 when given."""
-    user = User.objects.create_user(email=email, password="pass-word-123", name=email.split("@")[0])
-    if plan is not None:
-        Membership.objects.create(customer=user, plan=plan, started_on=date(2026, 1, 1))
-    return user
+    """Create a customer, a member of ``plan`` since 2026-01-01 when given
+    (:class:`factories.CustomerFactory`)."""
+    return CustomerFactory(email=email, plan=plan)
 
 
 @pytest.fixture
@@ -211,9 +210,7 @@ def vip_member(spa):
 
 @pytest.fixture
 def manager(db):
-    return User.objects.create_user(
-        email="manager@example.com", password="pass-word-123", name="Mina", role="manager"
-    )
+    return StaffFactory(email="manager@example.com", name="Mina", role=Role.MANAGER)
 
 
 @pytest.fixture(autouse=True)

@@ -12,9 +12,9 @@ from coresync.bookings.services import (
     can_check_in,
     check_in_booking,
     complete_booking,
-    create_booking,
 )
 from coresync.spa.models import SpaSettings
+from factories import BookingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def booking(spa, customer, frozen_now):
     """A Swedish massage on Thursday 2026-12-03 at 10:00 New York time."""
-    return create_booking(customer=customer, service="swedish", start=local(2026, 12, 3, 10))
+    return BookingFactory(customer=customer)
 
 
 def assert_still_confirmed(booking: Booking) -> None:

@@ -24,6 +24,7 @@ from coresync.bookings.services import (
 from coresync.core.errors import Forbidden
 from coresync.scheduling.errors import OutsideBookingWindow, SlotUnavailable
 from coresync.scheduling.models import Allocation
+from factories import BookingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def booking(spa, customer, frozen_now):
     """A non-member's Swedish massage on Thursday 2026-12-03 at 10:00 (total 108.88)."""
-    return create_booking(customer=customer, service="swedish", start=local(2026, 12, 3, 10))
+    return BookingFactory(customer=customer)
 
 
 def test_cancel_more_than_24_hours_ahead_is_free_and_frees_the_slot(booking, customer, frozen_now):

@@ -8,7 +8,7 @@ import vobject
 from icalendar import Calendar
 
 from conftest import add_hours, local
-from coresync.bookings.services import cancel_booking, create_booking, reschedule_booking
+from coresync.bookings.services import cancel_booking, reschedule_booking
 from coresync.calendars.ics import (
     AUDIENCE_STAFF,
     PRODID,
@@ -17,12 +17,14 @@ from coresync.calendars.ics import (
     booking_uid,
 )
 from coresync.resources.models import Weekday
+from factories import BookingFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def book(customer, service, start, **choices):
-    return create_booking(
+    """Book outside the booking window (calendar files of any day)."""
+    return BookingFactory(
         customer=customer, service=service, start=start, enforce_booking_window=False, **choices
     )
 

@@ -26,7 +26,6 @@ from coresync.bookings.services import (
     check_in_booking,
     complete_booking,
     confirm_booking,
-    create_booking,
     reschedule_booking,
 )
 from coresync.memberships.services import subscribe
@@ -42,14 +41,11 @@ from coresync.notifications.models import (
 from coresync.notifications.outbox import PermanentError, dispatch_due
 from coresync.notifications.selectors import channel_enabled
 from coresync.notifications.services import autocomplete_past_bookings, schedule_due_reminders
+from factories import BookingFactory
 
 pytestmark = pytest.mark.django_db
 
 START = local(2026, 12, 2, 10)  # Wednesday 10:00 New York, the day after the frozen "now"
-
-
-def book(customer, start=START, **options):
-    return create_booking(customer=customer, service="swedish", start=start, **options)
 
 
 def deliver(now) -> int:
@@ -89,7 +85,7 @@ def reminder_rows(booking):
 def test_a_confirmed_booking_sends_a_branded_confirmation_with_a_request_invite(
     spa, customer, frozen_now
 ):
-    booking = book(customer, technician="ana")
+    booking = BookingFactory(customer=customer, start=START, technician="ana")
 
     assert deliver(frozen_now) == 1
 
@@ -120,7 +116,7 @@ def test_a_confirmed_booking_sends_a_branded_confirmation_with_a_request_invite(
 
 
 def test_a_booking_awaiting_payment_sends_nothing_until_confirmed(spa, customer, frozen_now):
-    booking = book(customer, awaiting_payment=True)
+    booking = BookingFactory(customer=customer, start=START, awaiting_payment=True)
     assert OutboxMessage.objects.count() == 0
 
     confirm_booking(booking)
@@ -132,7 +128,7 @@ def test_a_booking_awaiting_payment_sends_nothing_until_confirmed(spa, customer,
 def test_the_customers_name_is_escaped_in_the_html_part(spa, customer, frozen_now):
     customer.name = "<script>alert(1)</script> Eve"
     customer.save(update_fields=["name"])
-    book(customer)
+    BookingFactory(customer=customer, start=START)
 
     deliver(frozen_now)
 
@@ -145,7 +141,7 @@ def test_the_customers_name_is_escaped_in_the_html_part(spa, customer, frozen_no
 
 
 def test_each_reminder_goes_once_at_its_time_on_its_channels(spa, customer, frozen_now):
-    book(customer)
+    BookingFactory(customer=customer, start=START)
     deliver(frozen_now)
     mail.outbox.clear()
 
@@ -177,7 +173,9 @@ def test_each_reminder_goes_once_at_its_time_on_its_channels(spa, customer, froz
 
 
 def test_reminders_already_past_when_booking_are_not_written(spa, customer, frozen_now):
-    booking = book(customer, start=local(2026, 12, 1, 10, 30), enforce_booking_window=False)
+    booking = BookingFactory(
+        customer=customer, start=local(2026, 12, 1, 10, 30), enforce_booking_window=False
+    )
 
     assert sorted(reminder_rows(booking).values_list("payload__kind", "topic")) == [
         ("reminder_15m", "notifications.push"),
@@ -189,7 +187,7 @@ def test_reminders_already_past_when_booking_are_not_written(spa, customer, froz
 def test_a_reschedule_supersedes_the_reminders_and_sends_an_updated_invite(
     spa, customer, frozen_now
 ):
-    booking = book(customer, start=local(2026, 12, 3, 10))
+    booking = BookingFactory(customer=customer, start=local(2026, 12, 3, 10))
     deliver(frozen_now)
     old_reminders = list(reminder_rows(booking).values_list("pk", flat=True))
 
@@ -222,7 +220,7 @@ def test_a_reschedule_supersedes_the_reminders_and_sends_an_updated_invite(
 
 
 def test_a_reminder_written_for_an_old_start_is_skipped_not_sent(spa, customer, frozen_now):
-    booking = book(customer, start=local(2026, 12, 3, 10))
+    booking = BookingFactory(customer=customer, start=local(2026, 12, 3, 10))
     deliver(frozen_now)
     mail.outbox.clear()
     row = reminder_rows(booking).get(payload__kind="reminder_24h")
@@ -243,7 +241,9 @@ def test_a_reminder_written_for_an_old_start_is_skipped_not_sent(spa, customer, 
 
 
 def test_checking_in_cancels_the_reminders_still_waiting(spa, customer, frozen_now):
-    booking = book(customer, start=local(2026, 12, 1, 10, 30), enforce_booking_window=False)
+    booking = BookingFactory(
+        customer=customer, start=local(2026, 12, 1, 10, 30), enforce_booking_window=False
+    )
 
     check_in_booking(booking, actor=customer, now=local(2026, 12, 1, 10, 25))
 
@@ -251,7 +251,7 @@ def test_checking_in_cancels_the_reminders_still_waiting(spa, customer, frozen_n
 
 
 def test_the_safety_net_writes_only_missing_future_reminders(spa, customer, frozen_now):
-    booking = book(customer, start=local(2026, 12, 1, 15))
+    booking = BookingFactory(customer=customer, start=local(2026, 12, 1, 15))
     reminder_rows(booking).delete()
 
     assert schedule_due_reminders(frozen_now) == 3
@@ -267,7 +267,7 @@ def test_the_safety_net_writes_only_missing_future_reminders(spa, customer, froz
 
 
 def test_a_cancellation_sends_a_cancel_invite_and_drops_the_reminders(spa, customer, frozen_now):
-    booking = book(customer, start=local(2026, 12, 3, 10))
+    booking = BookingFactory(customer=customer, start=local(2026, 12, 3, 10))
     deliver(frozen_now)
     mail.outbox.clear()
 
@@ -286,7 +286,7 @@ def test_a_cancellation_sends_a_cancel_invite_and_drops_the_reminders(spa, custo
 
 
 def test_a_confirmation_still_queued_for_a_cancelled_booking_is_skipped(spa, customer, frozen_now):
-    booking = book(customer, start=local(2026, 12, 3, 10))
+    booking = BookingFactory(customer=customer, start=local(2026, 12, 3, 10))
     cancel_booking(booking, actor=customer)
 
     deliver(frozen_now)
@@ -306,7 +306,7 @@ def test_a_confirmation_still_queued_for_a_cancelled_booking_is_skipped(spa, cus
 def test_an_email_opt_out_is_logged_and_push_still_goes(spa, customer, frozen_now):
     customer.notification_preferences = {"email": False}
     customer.save(update_fields=["notification_preferences"])
-    book(customer)
+    BookingFactory(customer=customer, start=START)
 
     deliver(local(2026, 12, 2, 9))
 
@@ -329,7 +329,7 @@ def test_sms_goes_only_to_customers_who_turned_it_on(spa, customer, frozen_now):
     customer.notification_preferences = {"sms": True}
     customer.phone = "+12125550199"
     customer.save(update_fields=["notification_preferences", "phone"])
-    booking = book(customer)
+    booking = BookingFactory(customer=customer, start=START)
 
     deliver(local(2026, 12, 2, 9))
 
@@ -348,7 +348,7 @@ def test_sms_goes_only_to_customers_who_turned_it_on(spa, customer, frozen_now):
 
 
 def test_no_sms_row_for_customers_who_did_not_turn_it_on(spa, customer, frozen_now):
-    booking = book(customer)
+    booking = BookingFactory(customer=customer, start=START)
 
     assert reminder_rows(booking).filter(topic="notifications.sms").count() == 0
 
@@ -376,7 +376,9 @@ def test_completion_sends_a_review_request_two_hours_after_the_end(
     spa, customer, frozen_now, settings
 ):
     settings.REVIEW_URL = "https://g.page/r/test-review"
-    booking = book(customer, start=local(2026, 12, 1, 10, 30), enforce_booking_window=False)
+    booking = BookingFactory(
+        customer=customer, start=local(2026, 12, 1, 10, 30), enforce_booking_window=False
+    )
     check_in_booking(booking, actor=None, now=local(2026, 12, 1, 10, 25))
     complete_booking(booking, actor=None, now=local(2026, 12, 1, 11, 30))
     [review] = OutboxMessage.objects.filter(payload__kind="review_request")
@@ -396,17 +398,25 @@ def test_completion_sends_a_review_request_two_hours_after_the_end(
 def test_autocomplete_completes_checked_in_bookings_ended_over_an_hour_ago(
     spa, customer, frozen_now
 ):
-    ended = book(customer, start=local(2026, 12, 1, 9), enforce_booking_window=False)
+    ended = BookingFactory(
+        customer=customer, start=local(2026, 12, 1, 9), enforce_booking_window=False
+    )
     check_in_booking(ended, actor=None, now=local(2026, 12, 1, 8, 55))
-    cancelled = book(
-        customer, start=local(2026, 12, 1, 9, 30), enforce_booking_window=False, guest_name="Jo"
+    cancelled = BookingFactory(
+        customer=customer,
+        start=local(2026, 12, 1, 9, 30),
+        enforce_booking_window=False,
+        guest_name="Jo",
     )
     cancel_booking(cancelled, actor=customer, now=local(2026, 12, 1, 8, 30))
-    never_checked_in = book(
-        customer, start=local(2026, 12, 1, 10, 30), enforce_booking_window=False
+    never_checked_in = BookingFactory(
+        customer=customer, start=local(2026, 12, 1, 10, 30), enforce_booking_window=False
     )
-    later = book(
-        customer, start=local(2026, 12, 1, 11, 15), enforce_booking_window=False, guest_name="Kim"
+    later = BookingFactory(
+        customer=customer,
+        start=local(2026, 12, 1, 11, 15),
+        enforce_booking_window=False,
+        guest_name="Kim",
     )
     check_in_booking(later, actor=None, now=local(2026, 12, 1, 11, 10))
 
@@ -445,7 +455,7 @@ def test_a_new_membership_sends_a_welcome_with_the_pdf_card(spa, customer, froze
 
 
 def test_a_message_run_again_after_being_sent_is_not_sent_twice(spa, customer, frozen_now):
-    book(customer)
+    BookingFactory(customer=customer, start=START)
     deliver(frozen_now)
     row = OutboxMessage.objects.get(dedupe_key__endswith=":confirmation")
     # The worker sent the email but died before marking the row done.
@@ -475,7 +485,7 @@ def failing_backend(settings):
 
 
 def test_a_transient_send_error_is_logged_and_retried(spa, customer, frozen_now, failing_backend):
-    book(customer)
+    BookingFactory(customer=customer, start=START)
 
     deliver(frozen_now)
 
@@ -490,7 +500,7 @@ def test_a_refused_recipient_is_permanent(spa, customer, frozen_now, failing_bac
     failing_backend.error = smtplib.SMTPRecipientsRefused(
         {"guest@example.com": (550, b"No such user")}
     )
-    book(customer)
+    BookingFactory(customer=customer, start=START)
 
     deliver(frozen_now)
 
@@ -517,7 +527,7 @@ def test_an_esp_4xx_is_permanent_and_5xx_or_429_is_retried(
 
 
 def test_dispatch_outbox_command_runs_due_rows_once(spa, customer, frozen_now):
-    book(customer)
+    BookingFactory(customer=customer, start=START)
     output = StringIO()
 
     call_command("dispatch_outbox", "--once", stdout=output)
@@ -527,8 +537,10 @@ def test_dispatch_outbox_command_runs_due_rows_once(spa, customer, frozen_now):
 
 
 def test_the_in_process_loop_dispatches_and_runs_the_periodic_jobs(spa, customer, frozen_now):
-    book(customer)
-    ended = book(customer, start=local(2026, 11, 30, 10), enforce_booking_window=False)
+    BookingFactory(customer=customer, start=START)
+    ended = BookingFactory(
+        customer=customer, start=local(2026, 11, 30, 10), enforce_booking_window=False
+    )
     check_in_booking(ended, actor=None, now=local(2026, 11, 30, 9, 50))
     stop = threading.Event()
     safety = threading.Timer(10, stop.set)  # never hang the suite
@@ -577,7 +589,7 @@ def test_the_beat_schedule_names_every_periodic_task():
 def test_the_expire_holds_task_expires_a_hold_that_ran_out(spa, customer, frozen_now):
     from coresync.notifications import tasks
 
-    booking = book(customer, awaiting_payment=True)
+    booking = BookingFactory(customer=customer, start=START, awaiting_payment=True)
 
     with time_machine.travel(frozen_now + timedelta(minutes=15), tick=False):
         assert tasks.expire_holds.run() == 1

@@ -15,6 +15,7 @@ from coresync.bookings.models import BookingStatus
 from coresync.bookings.services import cancel_booking, create_booking
 from coresync.memberships.models import Membership
 from coresync.memberships.services import activate_membership
+from factories import BookingFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ START = local(2026, 12, 3, 10)
 
 @pytest.fixture
 def booking(spa, customer, frozen_now):
-    return create_booking(customer=customer, service="swedish", start=START)
+    return BookingFactory(customer=customer, start=START)
 
 
 def test_account_needs_sign_in(client, spa):
