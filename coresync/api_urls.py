@@ -47,5 +47,6 @@ urlpatterns = [
     path("staff/schedule/", booking_views.StaffScheduleView.as_view(), name="staff-schedule"),
     path("payments/", include("coresync.payments.api.urls")),
     path("calendars/", include("coresync.calendars.api.urls")),
+    path("shop/", include("coresync.shop.api.urls")),
     path("", include(router.urls)),
 ]

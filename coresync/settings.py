@@ -116,8 +116,6 @@ INSTALLED_APPS = [
     "coresync.core",
     "coresync.accounts",
     "coresync.spa",
-    "coresync.spafile",
-    "coresync.privacy",
     "coresync.catalog",
     "coresync.resources",
     "coresync.memberships",
@@ -127,6 +125,9 @@ INSTALLED_APPS = [
     "coresync.checkout",
     "coresync.notifications",
     "coresync.calendars",
+    "coresync.shop",
+    "coresync.privacy",
+    "coresync.spafile",
     "coresync.web",
 ]
 
@@ -283,6 +284,8 @@ REST_FRAMEWORK = {
         "login": env.str("THROTTLE_LOGIN", default="10/min"),
         "booking_create": env.str("THROTTLE_BOOKING_CREATE", default="30/hour"),
         "anon_availability": env.str("THROTTLE_ANON_AVAILABILITY", default="120/min"),
+        "shop_order_create": env.str("THROTTLE_SHOP_ORDER_CREATE", default="30/hour"),
+        "concierge_request_create": env.str("THROTTLE_CONCIERGE_REQUEST_CREATE", default="20/hour"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "COERCE_DECIMAL_TO_STRING": True,

@@ -1,5 +1,6 @@
 """Errors of booking state changes (ARCHITECTURE.md "HTTP API" codes)."""
 
+from coresync.core import errors
 from coresync.core.errors import (  # noqa: F401 - re-exported for callers of bookings
     DomainError,
     IdempotencyKeyReused,
@@ -7,11 +8,9 @@ from coresync.core.errors import (  # noqa: F401 - re-exported for callers of bo
 )
 
 
-class InvalidTransition(DomainError):
+class InvalidTransition(errors.InvalidTransition):
     """The booking's status does not allow this change (422 ``invalid_transition``)."""
 
-    code = "invalid_transition"
-    status = 422
     default_message = "The booking's status does not allow that."
 
 

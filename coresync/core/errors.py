@@ -65,6 +65,15 @@ class Forbidden(DomainError):
     default_message = "You do not have permission to do that."
 
 
+class InvalidTransition(DomainError):
+    """The row's status does not allow this change (422 ``invalid_transition``): a booking,
+    an order or a request moved in the wrong state."""
+
+    code = "invalid_transition"
+    status = 422
+    default_message = "The current status does not allow that."
+
+
 class IdempotencyKeyReused(DomainError):
     """The idempotency key was used before with a different request (422)."""
 

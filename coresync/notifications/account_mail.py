@@ -12,15 +12,9 @@ from django.db import transaction
 
 from coresync.accounts.models import User
 from coresync.accounts.services import password_reset_link
-from coresync.core.clock import now as clock_now
-from coresync.notifications.channels import EMAIL, Message, get_channel
-from coresync.notifications.models import (
-    FINAL_DELIVERY_STATUSES,
-    DeliveryStatus,
-    EmailLog,
-    OutboxMessage,
-)
+from coresync.notifications.models import OutboxMessage
 from coresync.notifications.outbox import enqueue, outbox_handler
+from coresync.notifications.plain_mail import already_sent, send_plain_email
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +36,7 @@ def request_password_reset(email: str) -> None:
 def deliver_password_reset(message: OutboxMessage) -> None:
     """Send the reset email of ``message`` once, logging it; an unknown address sends
     nothing and logs nothing (the log would tell which addresses were tried)."""
-    if EmailLog.objects.filter(outbox_message=message, status__in=FINAL_DELIVERY_STATUSES).exists():
+    if already_sent(message):
         return
     email = str(message.payload.get("email", "")).strip()
     user = User.objects.filter(email__iexact=email, is_active=True).first() if email else None
@@ -55,21 +49,6 @@ def deliver_password_reset(message: OutboxMessage) -> None:
         f"open this link within three hours:\n\n{link}\n\n"
         f"If it was not you, ignore this email: your password stays as it is.\n"
     )
-    outgoing = Message(
-        to=user.email,
-        subject="Reset your CoreSync password",
-        text=body,
-        reference=f"outbox-{message.pk}-{EMAIL}",
-    )
-    log = {"outbox_message": message, "user": user, "kind": PASSWORD_RESET, "to": user.email}
-    log["subject"] = outgoing.subject
-    try:
-        provider_id = get_channel(EMAIL).send(outgoing)
-    except Exception as error:
-        EmailLog.objects.create(
-            **log, status=DeliveryStatus.FAILED, error=f"{type(error).__name__}: {error}"[:4000]
-        )
-        raise
-    EmailLog.objects.create(
-        **log, status=DeliveryStatus.SENT, sent_at=clock_now(), message_id=provider_id[:255]
+    send_plain_email(
+        message, user, kind=PASSWORD_RESET, subject="Reset your CoreSync password", text=body
     )

@@ -1,0 +1,46 @@
+"""One plain-text email per outbox row, sent once and logged: what the apps above
+notifications (accounts' password reset, the shop, the concierge) send from their own outbox
+handlers, with their own words, without notifications having to know them."""
+
+from coresync.core.clock import now as clock_now
+from coresync.notifications.channels import EMAIL, Message, get_channel
+from coresync.notifications.models import (
+    FINAL_DELIVERY_STATUSES,
+    DeliveryStatus,
+    EmailLog,
+    OutboxMessage,
+)
+
+
+def already_sent(message: OutboxMessage) -> bool:
+    """Tell whether the email of outbox row ``message`` went out already (a retry after a
+    crash between the send and the row's completion)."""
+    return EmailLog.objects.filter(
+        outbox_message=message, status__in=FINAL_DELIVERY_STATUSES
+    ).exists()
+
+
+def send_plain_email(message: OutboxMessage, user, *, kind: str, subject: str, text: str) -> None:
+    """Send ``subject``/``text`` to ``user``'s email for outbox row ``message``, once, and log
+    it (:class:`~coresync.notifications.models.EmailLog`, kind ``kind``).
+
+    The email's ``Message-ID`` comes from the row, so a server that got it before drops a
+    duplicate. A failed send is logged and raised: the outbox retries it with backoff.
+    """
+    if already_sent(message):
+        return
+    outgoing = Message(
+        to=user.email, subject=subject, text=text, reference=f"outbox-{message.pk}-{EMAIL}"
+    )
+    log = {"outbox_message": message, "user": user, "kind": kind, "to": user.email}
+    log["subject"] = subject[:255]
+    try:
+        provider_id = get_channel(EMAIL).send(outgoing)
+    except Exception as error:
+        EmailLog.objects.create(
+            **log, status=DeliveryStatus.FAILED, error=f"{type(error).__name__}: {error}"[:4000]
+        )
+        raise
+    EmailLog.objects.create(
+        **log, status=DeliveryStatus.SENT, sent_at=clock_now(), message_id=provider_id[:255]
+    )
