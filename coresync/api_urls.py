@@ -48,5 +48,6 @@ urlpatterns = [
     path("payments/", include("coresync.payments.api.urls")),
     path("calendars/", include("coresync.calendars.api.urls")),
     path("shop/", include("coresync.shop.api.urls")),
+    path("concierge/", include("coresync.concierge.api.urls")),
     path("", include(router.urls)),
 ]

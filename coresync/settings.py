@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "coresync.notifications",
     "coresync.calendars",
     "coresync.shop",
+    "coresync.concierge",
     "coresync.privacy",
     "coresync.spafile",
     "coresync.web",
@@ -368,6 +369,10 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
         "BookingStatusEnum": "coresync.bookings.models.BookingStatus",
         "BookingTierEnum": "coresync.bookings.models.BookingTier",
+        "ProductCategoryEnum": "coresync.shop.models.ProductCategory",
+        "OrderStatusEnum": "coresync.shop.models.OrderStatus",
+        "ConciergeCategoryEnum": "coresync.concierge.models.RequestCategory",
+        "ConciergeRequestStatusEnum": "coresync.concierge.models.RequestStatus",
     }
 )
 

@@ -60,7 +60,9 @@ class OrderSerializer(serializers.ModelSerializer):
     tax, total}`` and its pickup details."""
 
     items = OrderLineSerializer(source="lines", many=True, read_only=True)
-    pickup_booking = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    pickup_booking = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True, allow_null=True
+    )
     customer = serializers.EmailField(source="customer.email", read_only=True)
 
     class Meta:
