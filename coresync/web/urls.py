@@ -5,7 +5,16 @@ from django.urls import path, register_converter
 from django.views.generic import RedirectView
 
 from coresync.bookings.models import REFERENCE_PATTERN
-from coresync.web.views import account, auth, booking, pages, unsubscribe
+from coresync.web.views import (
+    account,
+    auth,
+    booking,
+    concierge,
+    desk,
+    pages,
+    shop,
+    unsubscribe,
+)
 
 
 class BookingReferenceConverter:
@@ -40,6 +49,17 @@ urlpatterns = [
     path("legal/privacy/", pages.privacy, name="privacy"),
     path("legal/terms/", pages.terms, name="terms"),
     path("legal/cancellation/", pages.cancellation_policy, name="cancellation"),
+    path("shop/", shop.shop, name="shop"),
+    path("shop/list/", shop.pickup_list, name="pickup_list"),
+    path("shop/list/add/", shop.add_to_list, name="shop_add"),
+    path("shop/orders/", shop.my_orders, name="my_orders"),
+    path("shop/orders/<str:reference>/cancel/", shop.cancel_my_order, name="cancel_order"),
+    path("concierge/", concierge.concierge, name="concierge"),
+    path("concierge/<str:reference>/cancel/", concierge.cancel_my_request, name="cancel_request"),
+    path("desk/orders/", desk.orders, name="desk_orders"),
+    path("desk/orders/<str:reference>/<str:step>/", desk.order_step, name="desk_order_step"),
+    path("desk/requests/", desk.requests, name="desk_requests"),
+    path("desk/requests/<str:reference>/<str:step>/", desk.request_step, name="desk_request_step"),
     path("book/", booking.book, name="book"),
     path("book/confirm/", booking.confirm, name="book_confirm"),
     path("book/done/<reference:reference>/", booking.done, name="book_done"),
