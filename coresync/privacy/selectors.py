@@ -4,12 +4,14 @@ from typing import Any
 
 from coresync.accounts.models import User
 from coresync.bookings.models import Booking
+from coresync.concierge.models import ConciergeRequest
 from coresync.memberships.models import Membership
+from coresync.shop.models import Order
 
 
 def export_personal_data(user: User) -> dict[str, Any]:
     """Return everything CoreSync holds on ``user`` as JSON-ready data: profile, preferences,
-    memberships and bookings (with their history)."""
+    memberships, bookings (with their history), shop orders and concierge requests."""
     bookings = (
         Booking.objects.filter(customer=user)
         .select_related("service", "room", "technician")
@@ -68,5 +70,38 @@ def export_personal_data(user: User) -> dict[str, Any]:
                 ],
             }
             for booking in bookings
+        ],
+        "shop_orders": [
+            {
+                "reference": order.reference,
+                "status": order.status,
+                "created_at": order.created_at.isoformat(),
+                "items": [
+                    {
+                        "product": line.product.slug,
+                        "quantity": line.quantity,
+                        "unit_price": str(line.unit_price),
+                    }
+                    for line in order.lines.all()
+                ],
+                "total": str(order.total),
+                "notes": order.notes,
+            }
+            for order in Order.objects.filter(customer=user).prefetch_related("lines__product")
+        ],
+        "concierge_requests": [
+            {
+                "reference": row.reference,
+                "status": row.status,
+                "category": row.category,
+                "title": row.title,
+                "description": row.description,
+                "link": row.link,
+                "budget_min": str(row.budget_min),
+                "budget_max": str(row.budget_max),
+                "pickup_date": row.pickup_date.isoformat(),
+                "created_at": row.created_at.isoformat(),
+            }
+            for row in ConciergeRequest.objects.filter(member=user)
         ],
     }
