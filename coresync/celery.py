@@ -1,5 +1,6 @@
 """The Celery application: Redis broker (``CELERY_BROKER_URL``), tasks discovered in each
-app's ``tasks.py``, and the beat schedule of :mod:`coresync.notifications.schedule`.
+app's ``tasks.py``, and the beat schedule of every app's periodic jobs
+(:mod:`coresync.core.periodic`).
 
 Run in production (exactly one beat, as many workers as needed)::
 
@@ -15,7 +16,7 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coresync.settings")
 
-from coresync.notifications.schedule import beat_schedule
+from coresync.core.periodic import beat_schedule
 
 app = Celery("coresync")
 app.config_from_object("django.conf:settings", namespace="CELERY")

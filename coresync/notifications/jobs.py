@@ -1,6 +1,8 @@
 """The periodic jobs of notifications and the outbox, run by Celery beat through
-:mod:`coresync.notifications.tasks` or in-process by ``manage.py dispatch_outbox``; when each
-runs is :mod:`coresync.notifications.schedule`.
+:mod:`coresync.notifications.tasks` or in-process by ``manage.py dispatch_outbox``
+(:func:`run_forever`, which runs every app's jobs); when each runs is
+:mod:`coresync.notifications.schedule`, collected with the other apps' by
+:mod:`coresync.core.periodic`.
 
 Every job is safe to run twice at once or to miss a tick: the outbox claim skips rows
 another worker holds, and every other job is idempotent.
@@ -15,9 +17,9 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from coresync.bookings import services as bookings_services
+from coresync.core.periodic import periodic_jobs
 from coresync.notifications import outbox, services
 from coresync.notifications.delivery import TOPIC_BY_CHANNEL, TOPIC_EMAIL
-from coresync.notifications.schedule import periodic_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +86,7 @@ def run_forever(
     report: Callable[[str, int], None] | None = None,
 ) -> None:
     """Dispatch the outbox every ``interval`` seconds and, with ``periodic``, run the other
-    jobs of :func:`~coresync.notifications.schedule.periodic_jobs` on their intervals, until
+    jobs of every app (:func:`coresync.core.periodic.periodic_jobs`) on their intervals, until
     ``stop`` is set. A failing run is logged and the loop goes on.
 
     This is the broker-less runner: ``manage.py dispatch_outbox`` calls it, and a demo
@@ -92,14 +94,14 @@ def run_forever(
     handled something.
     """
     stop = stop or threading.Event()
-    schedule = [job for job in periodic_jobs() if job.job != "dispatch_outbox"] if periodic else []
+    schedule = [job for job in periodic_jobs() if job.name != "outbox-dispatch"] if periodic else []
     next_run = {job.name: time.monotonic() for job in schedule}
     while not stop.is_set():
         _drop_stale_connections()
         _run_safely("outbox-dispatch", dispatch_outbox, report)
         for job in schedule:
             if time.monotonic() >= next_run[job.name]:
-                _run_safely(job.name, globals()[job.job], report)
+                _run_safely(job.name, job.function(), report)
                 next_run[job.name] = time.monotonic() + job.every.total_seconds()
         stop.wait(interval)
     _drop_stale_connections()

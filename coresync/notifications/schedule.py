@@ -1,30 +1,14 @@
-"""When the periodic jobs run: one list for both runners, Celery beat (:mod:`coresync.celery`)
-and the in-process loop of ``manage.py dispatch_outbox``.
+"""The periodic jobs of notifications and the outbox (collected by
+:mod:`coresync.core.periodic`; their functions are in :mod:`coresync.notifications.jobs`,
+their Celery tasks in :mod:`coresync.notifications.tasks`)."""
 
-This module reads settings only (no models), so the Celery app can build its beat schedule
-before Django's apps are loaded.
-"""
-
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 
+from coresync.core.periodic import PeriodicJob
 
-@dataclass(frozen=True)
-class PeriodicJob:
-    """Run ``coresync.notifications.jobs.<job>`` (Celery task ``notifications.<job>``) every
-    ``every``; under beat, ``crontab`` (kwargs of ``celery.schedules.crontab``, spa local
-    time) replaces the interval when given."""
-
-    name: str
-    job: str
-    every: timedelta
-    crontab: dict | None = None
-
-    @property
-    def task_name(self) -> str:
-        return f"notifications.{self.job}"
+JOBS = "coresync.notifications.jobs"
 
 
 def periodic_jobs() -> tuple[PeriodicJob, ...]:
@@ -32,39 +16,23 @@ def periodic_jobs() -> tuple[PeriodicJob, ...]:
     return (
         PeriodicJob(
             "outbox-dispatch",
-            "dispatch_outbox",
+            f"{JOBS}.dispatch_outbox",
             timedelta(seconds=settings.OUTBOX_DISPATCH_INTERVAL_SECONDS),
         ),
-        PeriodicJob("due-reminders", "send_due_reminders", timedelta(minutes=1)),
-        PeriodicJob("expire-holds", "expire_holds", timedelta(minutes=1)),
-        PeriodicJob("review-requests", "send_review_requests", timedelta(minutes=15)),
-        PeriodicJob("outbox-retry-failed", "retry_failed", timedelta(minutes=5)),
+        PeriodicJob("due-reminders", f"{JOBS}.send_due_reminders", timedelta(minutes=1)),
+        PeriodicJob("expire-holds", f"{JOBS}.expire_holds", timedelta(minutes=1)),
+        PeriodicJob("review-requests", f"{JOBS}.send_review_requests", timedelta(minutes=15)),
+        PeriodicJob("outbox-retry-failed", f"{JOBS}.retry_failed", timedelta(minutes=5)),
         PeriodicJob(
             "autocomplete-past-bookings",
-            "autocomplete_past_bookings",
+            f"{JOBS}.autocomplete_past_bookings",
             timedelta(hours=1),
             crontab={"minute": "7"},
         ),
         PeriodicJob(
             "outbox-cleanup",
-            "cleanup_outbox",
+            f"{JOBS}.cleanup_outbox",
             timedelta(days=1),
             crontab={"hour": "3", "minute": "30"},
         ),
     )
-
-
-def beat_schedule() -> dict[str, dict]:
-    """Return the jobs as Celery's ``beat_schedule``. A tick no worker picked up before the
-    next one is due expires: the next tick does the same work."""
-    from celery.schedules import crontab
-
-    schedule = {}
-    for job in periodic_jobs():
-        seconds = job.every.total_seconds()
-        schedule[job.name] = {
-            "task": job.task_name,
-            "schedule": crontab(**job.crontab) if job.crontab else seconds,
-            "options": {"expires": 3600.0 if job.crontab else max(seconds, 30.0)},
-        }
-    return schedule
