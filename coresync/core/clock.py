@@ -40,37 +40,6 @@ def local_date(instant: datetime, tz: ZoneInfo) -> date:
     return instant.astimezone(tz).date()
 
 
-def is_nonexistent(local: datetime) -> bool:
-    """Tell whether a naive-looking wall-clock time in ``local.tzinfo`` never happens.
-
-    ``local`` carries a ``ZoneInfo``; a spring-forward gap time (02:30 on 2026-03-08 in
-    America/New_York) does not survive a round trip through UTC.
-    """
-    round_trip = local.astimezone(UTC).astimezone(local.tzinfo)
-    return round_trip.replace(tzinfo=None) != local.replace(tzinfo=None, fold=0)
-
-
-def is_ambiguous(local: datetime) -> bool:
-    """Tell whether a wall-clock time occurs twice (fall-back overlap, PEP 495 ``fold``)."""
-    return local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset()
-
-
-def wall_time_instants(day: date, wall: time, tz: ZoneInfo) -> list[datetime]:
-    """Return the UTC instants at which the wall clock in ``tz`` shows ``day`` ``wall``.
-
-    - An ordinary time gives one instant.
-    - A time in the fall-back overlap gives two (first and second occurrence, in order).
-    - A time in the spring-forward gap gives none: it never happens.
-    (ARCHITECTURE.md "Time rules".)
-    """
-    local = datetime.combine(day, wall, tzinfo=tz)
-    if is_nonexistent(local):
-        return []
-    first = local.replace(fold=0).astimezone(UTC)
-    second = local.replace(fold=1).astimezone(UTC)
-    return [first] if first == second else [first, second]
-
-
 def local_midnight_utc(day: date, tz: ZoneInfo) -> datetime:
     """Return the UTC instant of the start of local ``day`` (midnight, or the first instant
     after a gap in zones whose transitions happen at midnight)."""

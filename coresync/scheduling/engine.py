@@ -350,7 +350,9 @@ class LocalCalendar:
 
 def wall_instants(day: date, wall: time, tz: ZoneInfo) -> list[datetime]:
     """Return the UTC instants at which ``tz``'s clocks show ``day`` ``wall``: one normally,
-    two in a fall-back overlap, none in a spring-forward gap."""
+    two in a fall-back overlap (first and second occurrence, PEP 495 ``fold``), none in a
+    spring-forward gap (ARCHITECTURE.md "Time rules"). The one home of the wall-clock rule:
+    the engine imports no Django, so it cannot live in :mod:`coresync.core.clock`."""
     local = datetime.combine(day, wall, tzinfo=tz)
     first = local.astimezone(UTC)
     if first.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
