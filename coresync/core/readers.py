@@ -1,22 +1,30 @@
-"""Field readers for the spa file: each takes a value as YAML gave it and returns it typed, or
-raises :class:`FieldError` saying what was expected and what was found.
+"""Field rules, written once: the spa file's models (``coresync.spafile.schema``), the
+catalog, resources and memberships services and, through them, the manager API read slugs,
+amounts, clock times, weekly hours, dates… with these.
 
-They know nothing about the database; :mod:`.schema` calls them field by field and turns a
-``FieldError`` into a message naming the file, line, entry and field.
+Each rule is a function that takes a value as YAML or JSON gave it and returns it typed, or
+raises :class:`FieldError` saying what was expected and what was found (``slug``,
+``text(120)``, ``weekly_hours``…). :func:`field` turns a rule into a pydantic type (a model
+field), :func:`reader` turns a pydantic type back into a rule: composite rules (lists, price
+tables, weekly hours) are pydantic types, so a nested value's error names its path
+(``.mon[1]``) and a model collects every error of a file at once.
 """
 
-import itertools
 import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from functools import cache
+from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer, PlainValidator, TypeAdapter
+from pydantic import ValidationError as PydanticError
+from pydantic_core import PydanticCustomError
 
 from coresync.core.clock import WEEKDAY_KEYS
 
@@ -54,16 +62,18 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return json.dumps(str(value), ensure_ascii=False)
     if isinstance(value, dict):
         return "a mapping"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return "a list"
     if isinstance(value, datetime):
         return f"the date-time {value.isoformat()}"
     if isinstance(value, date):
         return f"the date {value.isoformat()}"
-    return f"the number {value!r}" if isinstance(value, int | float) else repr(value)
+    if isinstance(value, float):
+        return f"the number {float(value)!r}"
+    return f"the number {int(value)!r}" if isinstance(value, int) else repr(value)
 
 
 def nested(path: str, line: int | None, read: Callable[[Any], T], value: Any) -> T:
@@ -75,13 +85,97 @@ def nested(path: str, line: int | None, read: Callable[[Any], T], value: Any) ->
         raise FieldError(error.message, path=path + error.path, line=error.line or line) from None
 
 
-def _line_of_item(value: Any, index: int) -> int | None:
-    lines = getattr(value, "item_lines", [])
-    return lines[index] if index < len(lines) else getattr(value, "line", None)
+# -- rules and pydantic types, both ways ----------------------------------------------------
+
+_EXPECTED = {  # pydantic's own checks (containers, models), in our words
+    "missing": "required field is missing",
+    "list_type": "expected a list; got {input}",
+    "tuple_type": "expected a list; got {input}",
+    "dict_type": "expected a mapping; got {input}",
+    "model_type": "expected a mapping; got {input}",
+    "model_attributes_type": "expected a mapping; got {input}",
+    "extra_forbidden": "unknown field",
+}
 
 
-def _line_of_key(value: Any, key: Any) -> int | None:
-    return getattr(value, "key_lines", {}).get(key, getattr(value, "line", None))
+def problem(message: str, path: str = "") -> PydanticCustomError:
+    """A pydantic error carrying one of our messages; ``path`` continues the error's place
+    (``"[2]"``, ``".end"``) when a check on a whole value blames one part of it."""
+    return PydanticCustomError("field", "{message}", {"message": message, "path": path})
+
+
+def error_path(loc: Iterable[int | str]) -> str:
+    """``("hours", "wed", 0, 0)`` → ``"hours.wed[0][0]"`` (a dict key's ``[key]`` marker
+    dropped)."""
+    path = ""
+    for part in loc:
+        if part == "[key]":
+            continue
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path.lstrip(".")
+
+
+def error_message(error: dict[str, Any]) -> str:
+    """The message of one pydantic error (``ValidationError.errors()`` item)."""
+    context = error.get("ctx") or {}
+    if error["type"] == "field":
+        return context["message"]
+    template = _EXPECTED.get(error["type"])
+    if template is None:
+        return error["msg"]
+    return template.format(input=describe(error.get("input")))
+
+
+def errors_of(exception: PydanticError) -> list[tuple[tuple, str]]:
+    """``[(loc, message)]`` of a pydantic ``ValidationError``; a ``path`` carried by the
+    error extends its loc."""
+    found = []
+    for error in exception.errors():
+        loc = tuple(error["loc"])
+        extra = (error.get("ctx") or {}).get("path", "")
+        for part in re.findall(r"\[(\d+)\]|\.?([^.\[\]]+)", extra):
+            loc += (int(part[0]),) if part[0] else (part[1],)
+        found.append((loc, error_message(error)))
+    return found
+
+
+def field(
+    check: Callable[[Any], T], serialize: Callable[[T], Any] | None = None, *, json: type = Any
+) -> Any:
+    """The pydantic type of a rule: values are checked by ``check`` (a :class:`FieldError`
+    becomes a pydantic error) and written back to a file by ``serialize``."""
+
+    def validate(value: Any) -> T:
+        try:
+            return check(value)
+        except FieldError as error:
+            raise problem(error.message, error.path) from None
+
+    metadata: list[Any] = [PlainValidator(validate, json_schema_input_type=json)]
+    if serialize is not None:
+        metadata.append(PlainSerializer(lambda value: None if value is None else serialize(value)))
+    return Annotated[Any, *metadata]
+
+
+@cache
+def _adapter(kind: Any) -> TypeAdapter:
+    return TypeAdapter(kind)
+
+
+def reader(kind: Any, convert: Callable[[Any], T] | None = None) -> Callable[[Any], T]:
+    """The rule of a pydantic type: the first error becomes a :class:`FieldError` with its
+    path (``.mon[1]``); ``convert`` maps the typed value to what callers want."""
+
+    def read(value: Any) -> T:
+        try:
+            parsed = _adapter(kind).validate_python(value)
+        except PydanticError as error:
+            loc, message = errors_of(error)[0]
+            path = error_path(loc)
+            raise FieldError(message, path=path if path[:1] in "[" else f".{path}") from None
+        return convert(parsed) if convert else parsed
+
+    return read
 
 
 # -- scalars -------------------------------------------------------------------------------
@@ -90,7 +184,7 @@ def _line_of_key(value: Any, key: Any) -> int | None:
 def slug(value: Any) -> str:
     """A slug: letters, digits, ``-`` and ``_``, at most 50 characters."""
     if isinstance(value, str) and _SLUG.match(value) and len(value) <= 50:
-        return value
+        return str(value)
     raise FieldError(
         f'expected a slug (letters, digits, "-" or "_", at most 50); got {describe(value)}'
     )
@@ -106,7 +200,7 @@ def text(max_length: int | None = None, *, blank: bool = False) -> Callable[[Any
             raise FieldError("must not be empty")
         if max_length is not None and len(value) > max_length:
             raise FieldError(f"is longer than {max_length} characters")
-        return value
+        return str(value)
 
     return read
 
@@ -120,7 +214,7 @@ def integer(minimum: int = 0, maximum: int | None = None) -> Callable[[Any], int
         if value < minimum or (maximum is not None and value > maximum):
             bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
             raise FieldError(f"must be {bound}; got {value}")
-        return value
+        return int(value)
 
     return read
 
@@ -150,10 +244,10 @@ def _decimal(value: Any) -> Decimal | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return Decimal(value)
+        return Decimal(int(value))
     if isinstance(value, float):
         # YAML read the digits written in the file; repr gives them back exactly.
-        value = repr(value)
+        value = repr(float(value))
     if isinstance(value, str) and _DECIMAL.match(value):
         try:
             return Decimal(value)
@@ -254,27 +348,202 @@ def timezone_name(value: Any) -> str:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise FieldError(f"unknown time zone {describe(value)}") from None
-        return value
+        return str(value)
     raise FieldError(f'expected a time zone name, e.g. "America/New_York"; got {describe(value)}')
 
 
 def currency(value: Any) -> str:
     """A three-letter ISO 4217 currency code in capitals (``USD``)."""
     if isinstance(value, str) and _CURRENCY.match(value):
-        return value
+        return str(value)
     raise FieldError(f'expected a three-letter currency code, e.g. "USD"; got {describe(value)}')
 
 
 def choice(choices: Iterable[str], what: str) -> Callable[[Any], str]:
     """One of ``choices``; ``what`` names the kind of value in the message."""
-    allowed = list(choices)
+    allowed = [str(value) for value in choices]
 
     def read(value: Any) -> str:
         if isinstance(value, str) and value in allowed:
-            return value
+            return str(value)
         raise FieldError(f"unknown {what} {describe(value)} (use {', '.join(allowed)})")
 
     return read
+
+
+def minutes(value: Any) -> int:
+    """A duration in minutes, 5 to 1440, written as a number or as a quoted number ("60")."""
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    return integer(5, 1440)(value)
+
+
+def weekday(value: Any) -> int:
+    """A weekday name ``mon`` … ``sun``; returns Monday = 0."""
+    if isinstance(value, str) and value in WEEKDAY_KEYS:
+        return WEEKDAY_KEYS.index(value)
+    raise FieldError(f"unknown weekday {describe(value)} (use {', '.join(WEEKDAY_KEYS)})")
+
+
+def _plain_scalar(value: Any) -> Any:
+    if isinstance(value, dict | list | date):
+        raise FieldError(f"expected a string, number, true/false or null; got {describe(value)}")
+    return value
+
+
+# -- the types of the models ---------------------------------------------------------------
+
+
+def _clock(value: time) -> str:
+    return f"{value:%H:%M}"
+
+
+def _percent(value: Decimal) -> int | str:
+    """``Decimal("15.00")`` → ``15``; ``Decimal("12.50")`` → ``"12.5"``."""
+    return int(value) if value == value.to_integral_value() else format(value.normalize(), "f")
+
+
+Slug = field(slug, json=str)
+Email = field(email, json=str)
+Money = field(money, lambda amount: f"{amount:.2f}", json=str)
+Fraction = field(fraction, lambda number: format(number.normalize(), "f") if number else "0")
+ClockTime = field(clock_time, _clock, json=str)
+Date = field(calendar_date, json=str)
+Instant = field(instant, lambda moment: moment.isoformat(), json=str)
+TimeZone = field(timezone_name, json=str)
+Currency = field(currency, json=str)
+Boolean = field(boolean, json=bool)
+Minutes = field(minutes, json=int)
+MinutesKey = field(minutes, str, json=str)  # a price table's key: written "60"
+Scalar = field(_plain_scalar)
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def Text(max_length: int | None = None, *, blank: bool = False) -> Any:
+    return field(text(max_length, blank=blank), json=str)
+
+
+def Integer(minimum: int = 0, maximum: int | None = None) -> Any:
+    return field(integer(minimum, maximum), json=int)
+
+
+def Percent(minimum: int = 0, maximum: int = 100) -> Any:
+    return field(percent(minimum, maximum), _percent)
+
+
+def Choice(choices: Iterable[str], what: str) -> Any:
+    return field(choice(choices, what), json=str)
+
+
+def _unique(items: list) -> list:
+    for index, item in enumerate(items):
+        if item in items[:index]:
+            raise problem(f"{describe(item)} is listed twice", f"[{index}]")
+    return items
+
+
+def _non_empty(items: list) -> list:
+    if not items:
+        raise problem("must list at least one item")
+    return items
+
+
+def ListOf(item: Any, *, unique: bool = False, non_empty: bool = False) -> Any:
+    """A list of ``item``; with ``unique``, no item twice."""
+    checks = [AfterValidator(_non_empty)] if non_empty else []
+    checks += [AfterValidator(_unique)] if unique else []
+    return Annotated[list[item], *checks] if checks else list[item]
+
+
+def _window(pair: tuple[time, time]) -> tuple[time, time]:
+    start, end = pair
+    if end <= start:
+        raise problem(f'end "{end:%H:%M}" is not after start "{start:%H:%M}"')
+    return pair
+
+
+def _not_overlapping(windows: list[tuple[time, time]]) -> list[tuple[time, time]]:
+    spans = sorted(windows)
+    for (_, previous_end), (next_start, _) in zip(spans, spans[1:], strict=False):
+        if next_start < previous_end:
+            raise problem(
+                f'windows overlap ("{next_start:%H:%M}" is before "{previous_end:%H:%M}")'
+            )
+    return spans
+
+
+def _expect(kind: type | tuple[type, ...], what: str) -> BeforeValidator:
+    """Refuse a value that is not a ``kind`` with "expected ``what``; got …"."""
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, kind):
+            raise problem(f"expected {what}; got {describe(value)}")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _pair(value: Any) -> Any:
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise problem(f'expected a window ["HH:MM", "HH:MM"]; got {describe(value)}')
+    return value
+
+
+Window = Annotated[tuple[ClockTime, ClockTime], BeforeValidator(_pair), AfterValidator(_window)]
+DayWindows = Annotated[
+    list[Window],
+    _expect(list, 'a list of windows [["HH:MM", "HH:MM"]]'),
+    BeforeValidator(lambda value: [] if value is None else value),
+    AfterValidator(_not_overlapping),
+]
+
+
+def _weekday_key(value: Any) -> str:
+    weekday(value)
+    return str(value)
+
+
+WeekdayName = field(_weekday_key, json=str)
+
+
+def _by_weekday(hours: dict[str, list]) -> dict[str, list]:
+    return {day: hours[day] for day in WEEKDAY_KEYS if hours.get(day)}
+
+
+# ``{mon: [["09:00", "13:00"], ["14:00", "18:00"]], …}``: windows per weekday, sorted, not
+# overlapping; a day left out (or ``[]``, ``null``) has none.
+WeeklyHours = Annotated[
+    dict[WeekdayName, DayWindows],
+    _expect(dict, 'a mapping of weekdays to windows, e.g. {mon: [["09:00", "17:00"]]}'),
+    AfterValidator(_by_weekday),
+]
+# ``{"60": "180.00", "90": "250.00"}``: a price per duration.
+PriceTable = Annotated[
+    dict[MinutesKey, Money],
+    _expect(dict, 'a mapping of durations to prices, e.g. {"60": "180.00"}'),
+    AfterValidator(_non_empty),
+]
+
+
+@dataclass(frozen=True)
+class HoursWindow:
+    """One weekly window: ``weekday`` (Monday = 0) from ``start`` to ``end``, local times."""
+
+    weekday: int
+    start: time
+    end: time
+
+
+def hours_windows(hours: dict[str, list[tuple[time, time]]]) -> list[HoursWindow]:
+    """:data:`WeeklyHours` as a list of windows, Monday first."""
+    return [
+        HoursWindow(WEEKDAY_KEYS.index(day), start, end)
+        for day, windows in hours.items()
+        for start, end in windows
+    ]
+
+
+# -- rules of composite values, for the services --------------------------------------------
 
 
 def optional(read: Callable[[Any], T]) -> Callable[[Any], T | None]:
@@ -290,146 +559,11 @@ def list_of(
     read: Callable[[Any], T], *, unique: bool = False, non_empty: bool = False
 ) -> Callable[[Any], list[T]]:
     """A list whose items ``read`` accepts; with ``unique``, no item twice."""
-
-    def read_list(value: Any) -> list[T]:
-        if not isinstance(value, list):
-            raise FieldError(f"expected a list; got {describe(value)}")
-        if non_empty and not value:
-            raise FieldError("must list at least one item")
-        items: list[T] = []
-        for index, item in enumerate(value):
-            line = _line_of_item(value, index)
-            parsed = nested(f"[{index}]", line, read, item)
-            if unique and parsed in items:
-                raise FieldError(f"{describe(item)} is listed twice", path=f"[{index}]", line=line)
-            items.append(parsed)
-        return items
-
-    return read_list
+    return reader(ListOf(field(read), unique=unique, non_empty=non_empty))
 
 
-def scalar_mapping(value: Any) -> dict[str, Any]:
-    """A mapping of names to strings, numbers, booleans or null (booking preferences)."""
-    if not isinstance(value, dict):
-        raise FieldError(f"expected a mapping; got {describe(value)}")
-    result: dict[str, Any] = {}
-    for key, item in value.items():
-        if not isinstance(key, str):
-            raise FieldError(f"keys must be names; got {describe(key)}")
-        if isinstance(item, dict | list | date):
-            raise FieldError(
-                f"expected a string, number, true/false or null; got {describe(item)}",
-                path=f".{key}",
-                line=_line_of_key(value, key),
-            )
-        result[key] = item
-    return result
-
-
-# -- composite values ----------------------------------------------------------------------
-
-
-def minutes(value: Any) -> int:
-    """A duration in minutes, 5 to 1440, written as a number or as a quoted number ("60")."""
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    return integer(5, 1440)(value)
-
-
-def price_table(value: Any) -> dict[int, Decimal]:
-    """``{"60": "180.00", "90": "250.00"}``: a price per duration in minutes."""
-    if not isinstance(value, dict) or not value:
-        raise FieldError(
-            'expected a mapping of durations to prices, e.g. {"60": "180.00"}; '
-            f"got {describe(value)}"
-        )
-    table: dict[int, Decimal] = {}
-    for key, amount in value.items():
-        line = _line_of_key(value, key)
-        duration = nested(f".{key}", line, minutes, key)
-        if duration in table:
-            raise FieldError(f"duration {duration} is priced twice", path=f".{key}", line=line)
-        table[duration] = nested(f".{key}", line, money, amount)
-    return table
-
-
-def tier_price_table(value: Any) -> dict[str, dict[int, Decimal]]:
-    """``{premium: {"60": "99.00"}}``: per tier or plan slug, a price per duration."""
-    if not isinstance(value, dict):
-        raise FieldError(
-            f'expected a mapping of tiers to price tables, e.g. {{premium: {{"60": "99.00"}}}}; '
-            f"got {describe(value)}"
-        )
-    tables: dict[str, dict[int, Decimal]] = {}
-    for key, table in value.items():
-        line = _line_of_key(value, key)
-        name = nested(f".{key}", line, slug, key)
-        tables[name] = nested(f".{key}", line, price_table, table)
-    return tables
-
-
-@dataclass(frozen=True)
-class HoursWindow:
-    """One weekly window: ``weekday`` (Monday = 0) from ``start`` to ``end``, local times."""
-
-    weekday: int
-    start: time
-    end: time
-
-
-def weekday(value: Any) -> int:
-    """A weekday name ``mon`` … ``sun``; returns Monday = 0."""
-    if isinstance(value, str) and value in WEEKDAY_KEYS:
-        return WEEKDAY_KEYS.index(value)
-    raise FieldError(f"unknown weekday {describe(value)} (use {', '.join(WEEKDAY_KEYS)})")
-
-
-def _window(value: Any) -> tuple[time, time]:
-    if not isinstance(value, list) or len(value) != 2:
-        raise FieldError(f'expected a window ["HH:MM", "HH:MM"]; got {describe(value)}')
-    start = nested("[0]", None, clock_time, value[0])
-    end = nested("[1]", None, clock_time, value[1])
-    if end <= start:
-        raise FieldError(f'end "{end:%H:%M}" is not after start "{start:%H:%M}"')
-    return start, end
-
-
-def weekly_hours(value: Any) -> list[HoursWindow]:
-    """``{mon: [["09:00", "13:00"], ["14:00", "18:00"]], …}``: windows per weekday, sorted,
-    not overlapping. A day left out (or ``[]``) has no hours."""
-    if not isinstance(value, dict):
-        raise FieldError(
-            'expected a mapping of weekdays to windows, e.g. {mon: [["09:00", "17:00"]]}; '
-            f"got {describe(value)}"
-        )
-    windows: list[HoursWindow] = []
-    for day, day_windows in value.items():
-        line = _line_of_key(value, day)
-        path = f".{day}"
-        weekday_number = nested(path, line, weekday, day)
-        if day_windows is None:
-            continue
-        if not isinstance(day_windows, list):
-            raise FieldError(
-                f'expected a list of windows [["HH:MM", "HH:MM"]]; got {describe(day_windows)}',
-                path=path,
-                line=line,
-            )
-        spans = sorted(
-            nested(f"{path}[{index}]", _line_of_item(day_windows, index), _window, pair)
-            for index, pair in enumerate(day_windows)
-        )
-        for (_, previous_end), (next_start, _) in itertools.pairwise(spans):
-            if next_start < previous_end:
-                raise FieldError(
-                    f'windows overlap ("{next_start:%H:%M}" is before "{previous_end:%H:%M}")',
-                    path=path,
-                    line=line,
-                )
-        windows.extend(HoursWindow(weekday_number, start, end) for start, end in spans)
-    return sorted(windows, key=lambda window: (window.weekday, window.start))
-
-
-def weekdays(value: Any) -> list[int]:
-    """``[fri, sat, sun]``: distinct weekdays, returned sorted, Monday = 0."""
-    return sorted(list_of(weekday, unique=True, non_empty=True)(value))
+weekly_hours: Callable[[Any], list[HoursWindow]] = reader(WeeklyHours, hours_windows)
+weekdays: Callable[[Any], list[int]] = reader(
+    ListOf(WeekdayName, unique=True, non_empty=True),
+    lambda days: sorted(WEEKDAY_KEYS.index(day) for day in days),
+)
