@@ -14,7 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Annotated, Any, Literal, TypeVar
@@ -307,8 +307,8 @@ def calendar_date(value: Any) -> date:
 
 def instant(value: Any) -> datetime:
     """An ISO-8601 date-time WITH a UTC offset (``"2026-12-07T10:00:00-05:00"``), returned
-    as an aware UTC datetime. A date-time without an offset is refused: it could mean two
-    instants on the night clocks fall back."""
+    aware, with the offset written. A date-time without an offset is refused: it could mean
+    two instants on the night clocks fall back."""
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str) and _ISO_DATETIME.match(value):
@@ -326,7 +326,7 @@ def instant(value: Any) -> datetime:
             f"{describe(value if isinstance(value, str) else parsed.isoformat())} has no UTC "
             'offset; write it like "2026-12-07T10:00:00-05:00"'
         )
-    return parsed.astimezone(UTC)
+    return parsed
 
 
 def email(value: Any) -> str:
@@ -406,6 +406,19 @@ def _percent(value: Decimal) -> int | str:
 Slug = field(slug, json=str)
 Email = field(email, json=str)
 Money = field(money, lambda amount: f"{amount:.2f}", json=str)
+
+
+def _below(limit: Decimal) -> AfterValidator:
+    def check(number: Decimal) -> Decimal:
+        if number >= limit:
+            raise problem(f"must be less than {limit}; got {number}")
+        return number
+
+    return AfterValidator(check)
+
+
+# An hourly rate is stored with six digits before the point (Technician.hourly_rate).
+HourlyRate = Annotated[Money, _below(Decimal(1_000_000))]
 Fraction = field(fraction, lambda number: format(number.normalize(), "f") if number else "0")
 ClockTime = field(clock_time, _clock, json=str)
 Date = field(calendar_date, json=str)

@@ -102,6 +102,7 @@ class Entry(BaseModel):
     model_config = ConfigDict(extra="forbid")
     flow: ClassVar[bool] = True
     block_fields: ClassVar[tuple[str, ...]] = ()
+    quoted: ClassVar[tuple[str, ...]] = ()
 
 
 class Policy(Entry):
@@ -277,8 +278,7 @@ class Absence(Closure):
 
     kind: Choice(TECHNICIAN_EXCEPTION_KINDS, "kind")
 
-    def to_yaml_order(self) -> tuple[str, ...]:
-        return ("date", "kind", "end_date", "start", "end", "note")
+    key_order: ClassVar[tuple[str, ...]] = ("date", "kind", "end_date", "start", "end", "note")
 
 
 class RoomEntry(Entry):
@@ -322,7 +322,7 @@ class TechnicianEntry(Entry):
     slug: Slug
     name: Text(120)
     skills: ListOf(Slug, unique=True) = []
-    hourly_rate: Money = Decimal("0.00")
+    hourly_rate: read.HourlyRate = Decimal("0.00")
     schedules: list[Schedule] = None
     weekly_hours: WeeklyHours = None
     valid_from: OptionalDate = None
@@ -367,6 +367,7 @@ class TechnicianEntry(Entry):
 
 
 class Person(Entry):
+    quoted: ClassVar[tuple[str, ...]] = ("password",)
     email: Email
     name: Text(150)
     password: OptionalPassword = None
@@ -872,29 +873,29 @@ def parse_spa_text(text: str, *, filename: str) -> SpaDocument:
 # -- writing --------------------------------------------------------------------------------
 
 
-def to_yaml(entry: Entry) -> Any:
+def to_yaml(entry: Entry, *, flow: bool | None = None) -> Any:
     """The data of ``entry`` for :func:`coresync.spafile.yaml_io.dump_document`: the fields
-    it was given, in order, written as the model's serializers say, styled (flow or block)
-    as its class says."""
+    it was given, in order, written as the model's serializers say, styled (on one line or
+    as a block) as its class says; ``flow`` overrides the class."""
     values = entry.model_dump(by_alias=True, exclude_unset=True)
-    order = entry.to_yaml_order() if hasattr(entry, "to_yaml_order") else None
+    fields = {info.alias or name: name for name, info in type(entry).model_fields.items()}
     result: dict[str, Any] = {}
-    for key in order or list(values):
+    for key in getattr(entry, "key_order", None) or values:
         if key not in values:
             continue
-        name = next(n for n, info in type(entry).model_fields.items() if (info.alias or n) == key)
-        value = getattr(entry, name)
+        value, block = getattr(entry, fields[key]), key in entry.block_fields
         if isinstance(value, Entry):
-            result[key] = to_yaml(value)
+            result[key] = to_yaml(value, flow=not block)
         elif isinstance(value, list) and value and isinstance(value[0], Entry):
             result[key] = [to_yaml(item) for item in value]
-        elif isinstance(values[key], dict) and key in entry.block_fields:
-            result[key] = {
-                day: yaml_io.flow(item) if isinstance(item, list | dict) else item
-                for day, item in values[key].items()
-            }
-        elif isinstance(values[key], list | dict):
-            result[key] = yaml_io.flow(values[key])
+        elif isinstance(values[key], dict) and block:
+            result[key] = {name: _flow(item) for name, item in values[key].items()}
+        elif key in entry.quoted and values[key] is not None:
+            result[key] = yaml_io.quoted(values[key])
         else:
-            result[key] = values[key]
-    return yaml_io.flow(result) if entry.flow else result
+            result[key] = _flow(values[key])
+    return yaml_io.flow(result) if (entry.flow if flow is None else flow) else result
+
+
+def _flow(value: Any) -> Any:
+    return yaml_io.flow(value) if isinstance(value, list | dict) else value

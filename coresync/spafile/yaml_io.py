@@ -24,7 +24,7 @@ from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
-__all__ = ["YAMLError", "dump_document", "error_line", "flow", "line_of", "load"]
+__all__ = ["YAMLError", "dump_document", "error_line", "flow", "line_of", "load", "quoted"]
 
 _LEADING_ZERO = re.compile(r"^[-+]?0[0-9_]")
 
@@ -90,13 +90,19 @@ _RESOLVERS = (VersionedResolver(version=(1, 1)), VersionedResolver(version=(1, 2
 
 
 def _scalar(value: Any) -> Any:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or isinstance(value, DoubleQuotedScalarString):
         return value
+    value = str.__str__(value)  # a plain str, not an enum member or another subclass
     if _PLAIN.match(value) and not value.endswith(" "):
         tags = {str(r.resolve(ScalarNode, value, (True, False))) for r in _RESOLVERS}
         if tags == {_STR}:
             return value
     return DoubleQuotedScalarString(value)
+
+
+def quoted(text: str) -> DoubleQuotedScalarString:
+    """``text`` written in double quotes, whatever it holds."""
+    return DoubleQuotedScalarString(text)
 
 
 def flow(value: dict | list) -> CommentedMap | CommentedSeq:

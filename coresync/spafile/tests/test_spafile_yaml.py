@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from coresync.spafile.yaml_io import YAMLError, dump_document, error_line, line_of, load
-from coresync.spafile.yaml_io import flow as Flow  # noqa: N812
+from coresync.spafile.yaml_io import flow as Flow
 
 
 def test_loader_records_lines_of_mappings_keys_and_items():
