@@ -10,6 +10,7 @@ tables, weekly hours) are pydantic types, so a nested value's error names its pa
 (``.mon[1]``) and a model collects every error of a file at once.
 """
 
+import itertools
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -477,7 +478,7 @@ def _window(pair: tuple[time, time]) -> tuple[time, time]:
 
 def _not_overlapping(windows: list[tuple[time, time]]) -> list[tuple[time, time]]:
     spans = sorted(windows)
-    for (_, previous_end), (next_start, _) in zip(spans, spans[1:], strict=False):
+    for (_, previous_end), (next_start, _) in itertools.pairwise(spans):
         if next_start < previous_end:
             raise problem(
                 f'windows overlap ("{next_start:%H:%M}" is before "{previous_end:%H:%M}")'

@@ -68,7 +68,6 @@ from coresync.spafile.schema import (
     SpaDocument,
     StaffMember,
     parse_spa_text,
-    raise_issues,
 )
 
 HOURS_FIELDS = ("weekday", "start", "end", "valid_from", "valid_until")
@@ -686,4 +685,4 @@ class _Writer:
                 issues.append(Issue(("bookings", index), message))
                 continue
             self.report.created["bookings"] += 1
-        raise_issues(issues, self.document._data, self.document.filename)
+        self.document.raise_issues(issues)

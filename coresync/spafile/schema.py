@@ -22,9 +22,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
-from typing import Any, ClassVar
+from functools import cache
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter, model_validator
 from pydantic import ValidationError as PydanticError
 from pydantic_core import PydanticCustomError
 
@@ -210,7 +211,7 @@ class ServiceEntry(Entry):
         return (
             dict(self.prices)
             if self.prices is not None
-            else dict.fromkeys(self.durations, self.price)
+            else dict.fromkeys(self.durations or [], self.price)
         )
 
 
@@ -457,7 +458,8 @@ class BookingEntry(Entry):
             _check(
                 (
                     "technician",
-                    'a booking for several guests gets one technician per guest, chosen when it is made: leave "technician" out',
+                    "a booking for several guests gets one technician per guest, chosen when it "
+                    'is made: leave "technician" out',
                     False,
                 )
             )
@@ -503,17 +505,12 @@ class SpaDocument(BaseModel):
     staff: list[StaffMember] | None = None
     holds: list[Hold] | None = None
     bookings: list[BookingEntry] | None = None
-    _filename: str = PrivateAttr(default="spa.yaml")
-    _data: Any = PrivateAttr(default=None)
+    _source: "Source" = PrivateAttr(default=None)
     _indexes: dict[str, list[int]] = PrivateAttr(default_factory=dict)
 
-    @property
-    def filename(self) -> str:
-        return self._filename
-
-    def message(self, issue: "Issue") -> str:
-        """``FILE:LINE: ENTRY: field "F": MESSAGE`` for a problem found in this file."""
-        return _format(issue, self._data, self._filename)[1]
+    def raise_issues(self, issues: list["Issue"]) -> None:
+        """Raise :class:`SpaFileError` for problems found in this document's source."""
+        raise_issues(issues, self._source)
 
 
 # -- problems, placed in the file -----------------------------------------------------------
@@ -532,6 +529,26 @@ class Issue:
     where: str | None = None
 
 
+class Source:
+    """Where a document was read from, to place its problems: the data as read (sections →
+    lists of mappings) and how a path in it (``("services", 2, "price")``) is written, like
+    ``spa.yaml:42`` for a YAML file."""
+
+    def __init__(self, data: Any, filename: str) -> None:
+        self.data = data
+        self.filename = filename
+
+    def place(self, loc: tuple) -> tuple[Any, str]:
+        """``(sort key, "spa.yaml:42")`` of the value at ``loc``, or of the nearest part the
+        source has."""
+        line = yaml_io.line_of(self.data, loc)
+        return line, f"{self.filename}:{line}"
+
+    def short_place(self, loc: tuple) -> str:
+        """How a message refers to another place of the same source (``line 23``)."""
+        return f"line {yaml_io.line_of(self.data, loc)}"
+
+
 def _label(section: str, index: int, data: Any) -> str:
     identity_key = LIST_SECTIONS[section][1]
     try:
@@ -539,19 +556,18 @@ def _label(section: str, index: int, data: Any) -> str:
     except (AttributeError, IndexError, KeyError, TypeError):
         identity = None
     if isinstance(identity, str):
-        return (
-            f"{section}[{index}] ({identity_key} {json.dumps(str(identity), ensure_ascii=False)})"
-        )
+        identity = json.dumps(str(identity), ensure_ascii=False)
+        return f"{section}[{index}] ({identity_key} {identity})"
     return f"{section}[{index}]"
 
 
-def _format(issue: Issue, data: Any, filename: str) -> tuple[int, str]:
+def _format(issue: Issue, source: Source) -> tuple[Any, str]:
     loc = issue.loc
-    line = yaml_io.line_of(data, issue.line_loc if issue.line_loc is not None else loc)
+    order, place = source.place(issue.line_loc if issue.line_loc is not None else loc)
     where = issue.where
     if where is None and loc:
         if loc[0] in LIST_SECTIONS and len(loc) > 1 and isinstance(loc[1], int):
-            label, rest = _label(loc[0], loc[1], data), loc[2:]
+            label, rest = _label(loc[0], loc[1], source.data), loc[2:]
         else:
             label, rest = str(loc[0]), loc[1:]
         if not rest:
@@ -560,12 +576,7 @@ def _format(issue: Issue, data: Any, filename: str) -> tuple[int, str]:
             where = f"{label}: {error_path(rest)}"
         else:
             where = f'{label}: field "{error_path(rest)}"'
-    return (
-        line,
-        f"{filename}:{line}: {where}: {issue.message}"
-        if where
-        else f"{filename}:{line}: {issue.message}",
-    )
+    return order, f"{place}: {where}: {issue.message}" if where else f"{place}: {issue.message}"
 
 
 def _keys_of(model: type[BaseModel], path: tuple) -> list[str]:
@@ -647,12 +658,40 @@ def _read_sections(data: Any) -> tuple[SpaDocument, list[Issue]]:
         for index, item in enumerate(items):
             try:
                 entries.append(model.model_validate(item))
-                indexes.append(index)
             except PydanticError as error:
                 issues += _issues(error, (section, index), model)
+                if not isinstance(item, dict):
+                    continue
+                bad = {detail["loc"][0] for detail in error.errors() if detail["loc"]}
+                entries.append(_partial(model, item, bad))
+            indexes.append(index)
         setattr(document, section, entries)
         document._indexes[section] = indexes
     return document, issues
+
+
+@cache
+def _field_adapter(model: type[Entry], name: str) -> TypeAdapter:
+    info = model.model_fields[name]
+    return TypeAdapter(
+        Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+    )
+
+
+def _partial(model: type[Entry], item: dict, bad: set) -> Entry:
+    """An entry made of the fields of ``item`` that are valid on their own (the others
+    None), so that the references of an entry with errors are checked too (its rules
+    between fields are not: they need every field)."""
+    values = {}
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        values[name] = None if info.is_required() else info.get_default(call_default_factory=True)
+        if key in item and key not in bad:
+            try:
+                values[name] = _field_adapter(model, name).validate_python(item[key])
+            except PydanticError:
+                values[name] = None
+    return model.model_construct(**values)
 
 
 # -- pass 2: references between entries and to the database ---------------------------------
@@ -718,7 +757,7 @@ def _reference(loc: tuple, value: str | None, known: Iterable, what: str) -> Iss
     return Issue(loc, f"unknown {what} {describe(value)}")
 
 
-def _check_references(document: SpaDocument, data: Any) -> list[Issue]:
+def _check_references(document: SpaDocument, source: Source) -> list[Issue]:
     known = _known(document)
     issues: list[Issue | None] = []
     for section, key in (
@@ -731,18 +770,20 @@ def _check_references(document: SpaDocument, data: Any) -> list[Issue]:
         ("customers", "email"),
         ("staff", "email"),
     ):
-        first_line: dict[str, int] = {}
+        first_line: dict[str, str] = {}
         for loc, entry in _entries(document, section):
             value = getattr(entry, key)
+            if value is None:
+                continue
             if value in first_line:
                 issues.append(
                     Issue(
                         (*loc, key),
-                        f"duplicate {key} {describe(value)} (first on line {first_line[value]})",
+                        f"duplicate {key} {describe(value)} (first on {first_line[value]})",
                     )
                 )
             else:
-                first_line[value] = yaml_io.line_of(data, (*loc, key))
+                first_line[value] = source.short_place((*loc, key))
 
     for loc, service in _entries(document, "services"):
         issues.append(
@@ -775,7 +816,7 @@ def _check_references(document: SpaDocument, data: Any) -> list[Issue]:
         issues.append(_reference((*loc, "plan"), customer.plan, known.plan_tiers, "plan"))
 
     customer_emails = {customer.email for customer in document.customers or []}
-    linked: dict[str, int] = {}
+    linked: dict[str, str] = {}
     for loc, staff in _entries(document, "staff"):
         if staff.email in customer_emails:
             issues.append(Issue((*loc, "email"), f"{staff.email} is also listed under customers"))
@@ -787,15 +828,16 @@ def _check_references(document: SpaDocument, data: Any) -> list[Issue]:
             issues.append(
                 Issue(
                     (*loc, "technician"),
-                    f"technician {describe(staff.technician)} already has a login (line {linked[staff.technician]})",
+                    f"technician {describe(staff.technician)} already has a login "
+                    f"({linked[staff.technician]})",
                 )
             )
         elif unknown is None and staff.technician:
-            linked[staff.technician] = yaml_io.line_of(data, (*loc, "technician"))
+            linked[staff.technician] = source.short_place((*loc, "technician"))
 
     for section in ("customers", "staff"):
         for loc, person in _entries(document, section):
-            if person.email not in known.existing_users and not person.password:
+            if person.email and person.email not in known.existing_users and not person.password:
                 issues.append(Issue((*loc, "password"), "required for a new account", line_loc=loc))
 
     for loc, hold in _entries(document, "holds"):
@@ -817,7 +859,8 @@ def _check_references(document: SpaDocument, data: Any) -> list[Issue]:
             issues.append(
                 Issue(
                     (*loc, "duration"),
-                    f"{booking.service} has no {booking.duration}-minute variant (durations: {sorted(durations)})",
+                    f"{booking.service} has no {booking.duration}-minute variant "
+                    f"(durations: {sorted(durations)})",
                 )
             )
         for index, slug in enumerate(booking.addons):
@@ -833,13 +876,22 @@ def _check_references(document: SpaDocument, data: Any) -> list[Issue]:
     return [issue for issue in issues if issue is not None]
 
 
-def raise_issues(issues: list[Issue], data: Any, filename: str) -> None:
+def raise_issues(issues: list[Issue], source: Source) -> None:
     """Raise :class:`SpaFileError` with ``issues`` as messages in file order, if any."""
     if issues:
-        found = sorted(
-            (_format(issue, data, filename) for issue in issues), key=lambda found: found[0]
-        )
+        found = sorted((_format(issue, source) for issue in issues), key=lambda found: found[0])
         raise SpaFileError([message for _, message in found])
+
+
+def check_document(source: Source) -> SpaDocument:
+    """Check the sections of ``source.data`` (plain mappings and lists, however read) with
+    the models, then the references; return the :class:`SpaDocument` or raise
+    :class:`SpaFileError` with every problem, placed by ``source``."""
+    document, issues = _read_sections(source.data)
+    issues += _check_references(document, source)
+    raise_issues(issues, source)
+    document._source = source
+    return document
 
 
 def parse_spa_text(text: str, *, filename: str) -> SpaDocument:
@@ -863,11 +915,7 @@ def parse_spa_text(text: str, *, filename: str) -> SpaDocument:
         raise SpaFileError(
             [f"{filename}:{yaml_io.error_line(error)}: {where + ': ' if where else ''}{message}"]
         ) from None
-    document, issues = _read_sections(data)
-    issues += _check_references(document, data)
-    raise_issues(issues, data, filename)
-    document._filename, document._data = filename, data
-    return document
+    return check_document(Source(data, filename))
 
 
 # -- writing --------------------------------------------------------------------------------

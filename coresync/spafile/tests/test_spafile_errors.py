@@ -267,3 +267,18 @@ def test_command_refuses_a_missing_file(db, tmp_path):
         call_command("import_spa", str(tmp_path / "nope.yaml"))
 
     assert str(raised.value) == f"{tmp_path / 'nope.yaml'}: no such file"
+
+
+def test_an_entry_with_a_bad_field_still_has_its_references_checked(frozen_now, example_text):
+    text = example_text.replace("room_types: [shared]", "room_types: [sauna]").replace(
+        "category: thermal", "category: spa"
+    )
+
+    with pytest.raises(SpaFileError) as raised:
+        import_spa_text(text, filename="spa.yaml")
+
+    assert raised.value.messages == [
+        'spa.yaml:50: services[2] (slug "steam-room"): field "category": unknown category "spa"',
+        'spa.yaml:54: services[2] (slug "steam-room"): field "room_types[0]": '
+        'unknown room type "sauna" (use mensuite, private, shared, vip)',
+    ]
