@@ -1,13 +1,17 @@
 """Field rules, written once: the spa file's models (``coresync.spafile.schema``), the
-catalog, resources and memberships services and, through them, the manager API read slugs,
-amounts, clock times, weekly hours, dates… with these.
+pricing sheet, and the catalog, resources and memberships services (so the manager API) read
+slugs, amounts, clock times, weekly hours, dates… with these.
 
-Each rule is a function that takes a value as YAML or JSON gave it and returns it typed, or
-raises :class:`FieldError` saying what was expected and what was found (``slug``,
-``text(120)``, ``weekly_hours``…). :func:`field` turns a rule into a pydantic type (a model
-field), :func:`reader` turns a pydantic type back into a rule: composite rules (lists, price
-tables, weekly hours) are pydantic types, so a nested value's error names its path
-(``.mon[1]``) and a model collects every error of a file at once.
+The rules are pydantic types (``Slug``, ``Text(120)``, ``Money``, ``WeeklyHours``…): pydantic's
+own constraints where they say it (a pattern, a length, strict types), a short check where they
+do not (a date that does not exist, a window that ends before it starts), and each error in
+our words, saying what was expected and what was found. Composite types (lists, price tables,
+weekly hours) are pydantic containers, so a nested value's error names its path (``.mon[1]``)
+and a model collects every error of a file at once.
+
+The services read one value at a time with the same rules as functions (``slug``,
+``text(120)``, ``weekly_hours``…, made by :func:`reader`): each returns the value typed or
+raises :class:`FieldError`. :func:`field` turns such a function back into a type.
 """
 
 import itertools
@@ -18,12 +22,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from pydantic import AfterValidator, BeforeValidator, PlainSerializer, PlainValidator, TypeAdapter
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    PlainSerializer,
+    PlainValidator,
+    Strict,
+    StringConstraints,
+    TypeAdapter,
+    WrapValidator,
+)
 from pydantic import ValidationError as PydanticError
 from pydantic_core import PydanticCustomError
 
@@ -31,15 +44,11 @@ from coresync.core.clock import WEEKDAY_KEYS
 
 T = TypeVar("T")
 
-_SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
-_MONEY = re.compile(r"^\d{1,8}\.\d{2}$")
 _DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$"
 )
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 class FieldError(Exception):
@@ -86,7 +95,7 @@ def nested(path: str, line: int | None, read: Callable[[Any], T], value: Any) ->
         raise FieldError(error.message, path=path + error.path, line=error.line or line) from None
 
 
-# -- rules and pydantic types, both ways ----------------------------------------------------
+# -- types and rules, both ways ----------------------------------------------------------
 
 _EXPECTED = {  # pydantic's own checks (containers, models), in our words
     "missing": "required field is missing",
@@ -96,6 +105,10 @@ _EXPECTED = {  # pydantic's own checks (containers, models), in our words
     "model_type": "expected a mapping; got {input}",
     "model_attributes_type": "expected a mapping; got {input}",
     "extra_forbidden": "unknown field",
+    "string_type": "expected a string; got {input}",
+    "string_too_long": "is longer than {max_length} characters",
+    "int_type": "expected a whole number; got {input}",
+    "bool_type": "expected true or false; got {input}",
 }
 
 
@@ -124,20 +137,16 @@ def error_message(error: dict[str, Any]) -> str:
     template = _EXPECTED.get(error["type"])
     if template is None:
         return error["msg"]
-    return template.format(input=describe(error.get("input")))
+    return template.format(input=describe(error.get("input")), **context)
 
 
-def errors_of(exception: PydanticError) -> list[tuple[tuple, str]]:
-    """``[(loc, message)]`` of a pydantic ``ValidationError``; a ``path`` carried by the
-    error extends its loc."""
-    found = []
-    for error in exception.errors():
-        loc = tuple(error["loc"])
-        extra = (error.get("ctx") or {}).get("path", "")
-        for part in re.findall(r"\[(\d+)\]|\.?([^.\[\]]+)", extra):
-            loc += (int(part[0]),) if part[0] else (part[1],)
-        found.append((loc, error_message(error)))
-    return found
+def full_loc(error: dict[str, Any]) -> tuple:
+    """The loc of one pydantic error, extended by the ``path`` our errors may carry."""
+    loc = tuple(error["loc"])
+    extra = (error.get("ctx") or {}).get("path", "")
+    for index, key in re.findall(r"\[(\d+)\]|\.?([^.\[\]]+)", extra):
+        loc += (int(index),) if index else (key,)
+    return loc
 
 
 def field(
@@ -152,10 +161,38 @@ def field(
         except FieldError as error:
             raise problem(error.message, error.path) from None
 
-    metadata: list[Any] = [PlainValidator(validate, json_schema_input_type=json)]
-    if serialize is not None:
-        metadata.append(PlainSerializer(lambda value: None if value is None else serialize(value)))
-    return Annotated[Any, *metadata]
+    return Annotated[
+        Any, PlainValidator(validate, json_schema_input_type=json), *_writes(serialize)
+    ]
+
+
+def _writes(serialize: Callable[[Any], Any] | None) -> list[PlainSerializer]:
+    if serialize is None:
+        return []
+    return [PlainSerializer(lambda value: None if value is None else serialize(value))]
+
+
+def _expect(what: str, hint: Callable[[Any], str] = lambda value: "") -> WrapValidator:
+    """Any error of the type it wraps becomes "expected WHAT; got …" (+ ``hint(value)``)."""
+
+    def check(value: Any, handler: Callable[[Any], Any]) -> Any:
+        try:
+            return handler(value)
+        except PydanticError:
+            raise problem(f"expected {what}; got {describe(value)}{hint(value)}") from None
+
+    return WrapValidator(check)
+
+
+def _check(test: Callable[[Any], bool], message: Callable[[Any], str]) -> AfterValidator:
+    """Refuse a value for which ``test`` is false, with ``message(value)``."""
+
+    def check(value: Any) -> Any:
+        if not test(value):
+            raise problem(message(value))
+        return value
+
+    return AfterValidator(check)
 
 
 @cache
@@ -171,74 +208,71 @@ def reader(kind: Any, convert: Callable[[Any], T] | None = None) -> Callable[[An
         try:
             parsed = _adapter(kind).validate_python(value)
         except PydanticError as error:
-            loc, message = errors_of(error)[0]
-            path = error_path(loc)
+            first = error.errors()[0]
+            path, message = error_path(full_loc(first)), error_message(first)
             raise FieldError(message, path=path if path[:1] in "[" else f".{path}") from None
         return convert(parsed) if convert else parsed
 
     return read
 
 
-# -- scalars -------------------------------------------------------------------------------
+def _pattern(regex: str, what: str, *then: Any) -> Any:
+    """A string matching ``regex``; anything else is "expected WHAT; got …"."""
+    return Annotated[str, Strict(), StringConstraints(pattern=regex), _expect(what), *then]
 
 
-def slug(value: Any) -> str:
-    """A slug: letters, digits, ``-`` and ``_``, at most 50 characters."""
-    if isinstance(value, str) and _SLUG.match(value) and len(value) <= 50:
-        return str(value)
-    raise FieldError(
-        f'expected a slug (letters, digits, "-" or "_", at most 50); got {describe(value)}'
-    )
+# -- the rules ----------------------------------------------------------------------------
+
+Slug = _pattern(r"^[-a-zA-Z0-9_]{1,50}$", 'a slug (letters, digits, "-" or "_", at most 50)')
+Currency = _pattern(r"^[A-Z]{3}$", 'a three-letter currency code, e.g. "USD"')
+# A spa-local wall-clock time "HH:MM".
+ClockTime = _pattern(
+    r"^([01]\d|2[0-3]):[0-5]\d$",
+    'a time "HH:MM" (00:00 to 23:59)',
+    AfterValidator(time.fromisoformat),
+    PlainSerializer(lambda value: None if value is None else f"{value:%H:%M}"),
+)
+Boolean = Annotated[bool, Strict()]
 
 
-def text(max_length: int | None = None, *, blank: bool = False) -> Callable[[Any], str]:
+def _quote_hint(value: Any) -> str:
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return " (put it in quotes so both decimals are kept)" if number else ""
+
+
+# An amount as a string with two decimals, "180.00" (a YAML number would lose the zeros).
+Money = Annotated[
+    str,
+    Strict(),
+    StringConstraints(pattern=r"^\d{1,8}\.\d{2}$"),
+    _expect('an amount as a string with two decimals, e.g. "180.00"', _quote_hint),
+    AfterValidator(Decimal),
+    PlainSerializer(lambda amount: None if amount is None else f"{amount:.2f}"),
+]
+# An hourly rate is stored with six digits before the point (Technician.hourly_rate).
+HourlyRate = Annotated[
+    Money,
+    _check(lambda rate: rate < 1_000_000, lambda rate: f"must be less than 1000000; got {rate}"),
+]
+
+
+def Text(max_length: int | None = None, *, blank: bool = False) -> Any:
     """A string of at most ``max_length`` characters; empty only if ``blank``."""
-
-    def read(value: Any) -> str:
-        if not isinstance(value, str):
-            raise FieldError(f"expected a string; got {describe(value)}")
-        if not blank and not value.strip():
-            raise FieldError("must not be empty")
-        if max_length is not None and len(value) > max_length:
-            raise FieldError(f"is longer than {max_length} characters")
-        return str(value)
-
-    return read
+    checks = [] if blank else [_check(str.strip, lambda value: "must not be empty")]
+    return Annotated[str, Strict(), StringConstraints(max_length=max_length), *checks]
 
 
-def integer(minimum: int = 0, maximum: int | None = None) -> Callable[[Any], int]:
+def Integer(minimum: int = 0, maximum: int | None = None) -> Any:
     """A whole number in ``[minimum, maximum]`` (``true``/``false`` are not numbers)."""
-
-    def read(value: Any) -> int:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise FieldError(f"expected a whole number; got {describe(value)}")
-        if value < minimum or (maximum is not None and value > maximum):
-            bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
-            raise FieldError(f"must be {bound}; got {value}")
-        return int(value)
-
-    return read
-
-
-def boolean(value: Any) -> bool:
-    """``true`` or ``false``."""
-    if isinstance(value, bool):
-        return value
-    raise FieldError(f"expected true or false; got {describe(value)}")
-
-
-def money(value: Any) -> Decimal:
-    """An amount as a string with two decimals: ``"180.00"`` (a YAML number would lose the
-    trailing zeros, so numbers are refused)."""
-    if isinstance(value, str) and _MONEY.match(value):
-        return Decimal(value)
-    hint = ""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        hint = " (put it in quotes so both decimals are kept)"
-    raise FieldError(
-        f'expected an amount as a string with two decimals, e.g. "180.00"; got {describe(value)}'
-        f"{hint}"
-    )
+    bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+    return Annotated[
+        int,
+        Strict(),
+        _check(
+            lambda number: minimum <= number and (maximum is None or number <= maximum),
+            lambda number: f"must be {bound}; got {number}",
+        ),
+    ]
 
 
 def _decimal(value: Any) -> Decimal | None:
@@ -285,13 +319,6 @@ def fraction(value: Any) -> Decimal:
     if not 0 <= number <= 1:
         raise FieldError(f"must be between 0 and 1 (a fraction, not a percentage); got {number}")
     return number
-
-
-def clock_time(value: Any) -> time:
-    """A spa-local wall-clock time ``"HH:MM"`` (00:00 to 23:59)."""
-    if isinstance(value, str) and (match := _CLOCK.match(value)):
-        return time(int(match.group(1)), int(match.group(2)))
-    raise FieldError(f'expected a time "HH:MM" (00:00 to 23:59); got {describe(value)}')
 
 
 def calendar_date(value: Any) -> date:
@@ -353,13 +380,6 @@ def timezone_name(value: Any) -> str:
     raise FieldError(f'expected a time zone name, e.g. "America/New_York"; got {describe(value)}')
 
 
-def currency(value: Any) -> str:
-    """A three-letter ISO 4217 currency code in capitals (``USD``)."""
-    if isinstance(value, str) and _CURRENCY.match(value):
-        return str(value)
-    raise FieldError(f'expected a three-letter currency code, e.g. "USD"; got {describe(value)}')
-
-
 def choice(choices: Iterable[str], what: str) -> Callable[[Any], str]:
     """One of ``choices``; ``what`` names the kind of value in the message."""
     allowed = [str(value) for value in choices]
@@ -376,7 +396,7 @@ def minutes(value: Any) -> int:
     """A duration in minutes, 5 to 1440, written as a number or as a quoted number ("60")."""
     if isinstance(value, str) and value.isdigit():
         value = int(value)
-    return integer(5, 1440)(value)
+    return reader(Integer(5, 1440))(value)
 
 
 def weekday(value: Any) -> int:
@@ -392,53 +412,19 @@ def _plain_scalar(value: Any) -> Any:
     return value
 
 
-# -- the types of the models ---------------------------------------------------------------
-
-
-def _clock(value: time) -> str:
-    return f"{value:%H:%M}"
-
-
 def _percent(value: Decimal) -> int | str:
     """``Decimal("15.00")`` → ``15``; ``Decimal("12.50")`` → ``"12.5"``."""
     return int(value) if value == value.to_integral_value() else format(value.normalize(), "f")
 
 
-Slug = field(slug, json=str)
 Email = field(email, json=str)
-Money = field(money, lambda amount: f"{amount:.2f}", json=str)
-
-
-def _below(limit: Decimal) -> AfterValidator:
-    def check(number: Decimal) -> Decimal:
-        if number >= limit:
-            raise problem(f"must be less than {limit}; got {number}")
-        return number
-
-    return AfterValidator(check)
-
-
-# An hourly rate is stored with six digits before the point (Technician.hourly_rate).
-HourlyRate = Annotated[Money, _below(Decimal(1_000_000))]
 Fraction = field(fraction, lambda number: format(number.normalize(), "f") if number else "0")
-ClockTime = field(clock_time, _clock, json=str)
 Date = field(calendar_date, json=str)
 Instant = field(instant, lambda moment: moment.isoformat(), json=str)
 TimeZone = field(timezone_name, json=str)
-Currency = field(currency, json=str)
-Boolean = field(boolean, json=bool)
 Minutes = field(minutes, json=int)
 MinutesKey = field(minutes, str, json=str)  # a price table's key: written "60"
 Scalar = field(_plain_scalar)
-Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-
-
-def Text(max_length: int | None = None, *, blank: bool = False) -> Any:
-    return field(text(max_length, blank=blank), json=str)
-
-
-def Integer(minimum: int = 0, maximum: int | None = None) -> Any:
-    return field(integer(minimum, maximum), json=int)
 
 
 def Percent(minimum: int = 0, maximum: int = 100) -> Any:
@@ -486,7 +472,7 @@ def _not_overlapping(windows: list[tuple[time, time]]) -> list[tuple[time, time]
     return spans
 
 
-def _expect(kind: type | tuple[type, ...], what: str) -> BeforeValidator:
+def _expect_kind(kind: type | tuple[type, ...], what: str) -> BeforeValidator:
     """Refuse a value that is not a ``kind`` with "expected ``what``; got …"."""
 
     def check(value: Any) -> Any:
@@ -506,7 +492,7 @@ def _pair(value: Any) -> Any:
 Window = Annotated[tuple[ClockTime, ClockTime], BeforeValidator(_pair), AfterValidator(_window)]
 DayWindows = Annotated[
     list[Window],
-    _expect(list, 'a list of windows [["HH:MM", "HH:MM"]]'),
+    _expect_kind(list, 'a list of windows [["HH:MM", "HH:MM"]]'),
     BeforeValidator(lambda value: [] if value is None else value),
     AfterValidator(_not_overlapping),
 ]
@@ -528,13 +514,13 @@ def _by_weekday(hours: dict[str, list]) -> dict[str, list]:
 # overlapping; a day left out (or ``[]``, ``null``) has none.
 WeeklyHours = Annotated[
     dict[WeekdayName, DayWindows],
-    _expect(dict, 'a mapping of weekdays to windows, e.g. {mon: [["09:00", "17:00"]]}'),
+    _expect_kind(dict, 'a mapping of weekdays to windows, e.g. {mon: [["09:00", "17:00"]]}'),
     AfterValidator(_by_weekday),
 ]
 # ``{"60": "180.00", "90": "250.00"}``: a price per duration.
 PriceTable = Annotated[
     dict[MinutesKey, Money],
-    _expect(dict, 'a mapping of durations to prices, e.g. {"60": "180.00"}'),
+    _expect_kind(dict, 'a mapping of durations to prices, e.g. {"60": "180.00"}'),
     AfterValidator(_non_empty),
 ]
 
@@ -557,7 +543,24 @@ def hours_windows(hours: dict[str, list[tuple[time, time]]]) -> list[HoursWindow
     ]
 
 
-# -- rules of composite values, for the services --------------------------------------------
+# -- the rules as functions, for the services -------------------------------------------------
+
+slug: Callable[[Any], str] = reader(Slug)
+boolean: Callable[[Any], bool] = reader(Boolean)
+money: Callable[[Any], Decimal] = reader(Money)
+currency: Callable[[Any], str] = reader(Currency)
+clock_time: Callable[[Any], time] = reader(ClockTime)
+weekly_hours: Callable[[Any], list[HoursWindow]] = reader(WeeklyHours, hours_windows)
+
+
+def text(max_length: int | None = None, *, blank: bool = False) -> Callable[[Any], str]:
+    """A string of at most ``max_length`` characters; empty only if ``blank``."""
+    return reader(Text(max_length, blank=blank))
+
+
+def integer(minimum: int = 0, maximum: int | None = None) -> Callable[[Any], int]:
+    """A whole number in ``[minimum, maximum]``."""
+    return reader(Integer(minimum, maximum))
 
 
 def optional(read: Callable[[Any], T]) -> Callable[[Any], T | None]:
@@ -574,10 +577,3 @@ def list_of(
 ) -> Callable[[Any], list[T]]:
     """A list whose items ``read`` accepts; with ``unique``, no item twice."""
     return reader(ListOf(field(read), unique=unique, non_empty=non_empty))
-
-
-weekly_hours: Callable[[Any], list[HoursWindow]] = reader(WeeklyHours, hours_windows)
-weekdays: Callable[[Any], list[int]] = reader(
-    ListOf(WeekdayName, unique=True, non_empty=True),
-    lambda days: sorted(WEEKDAY_KEYS.index(day) for day in days),
-)

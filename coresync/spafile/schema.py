@@ -34,11 +34,13 @@ from coresync.catalog.models import AddOn, RoomType, Service, ServiceCategory
 from coresync.core import readers as read
 from coresync.core.readers import (
     Boolean,
+    Choice,
     ClockTime,
     Currency,
     Email,
     Fraction,
     Instant,
+    Integer,
     ListOf,
     Minutes,
     Money,
@@ -54,6 +56,7 @@ from coresync.core.readers import (
     error_message,
     error_path,
     field,
+    full_loc,
 )
 from coresync.memberships.models import PLAN_TIERS, MembershipPlan, MembershipStatus
 from coresync.resources.models import TECHNICIAN_EXCEPTION_KINDS, HoldLevel, Room, Technician
@@ -72,14 +75,6 @@ class SpaFileError(Exception):
 
 def _optional(check: Any, serialize: Any = None) -> Any:
     return field(read.optional(check), serialize)
-
-
-def Integer(minimum: int, maximum: int | None = None) -> Any:
-    return read.Integer(minimum, maximum)
-
-
-def Choice(choices: Iterable[str], what: str) -> Any:
-    return read.Choice(choices, what)
 
 
 OptionalSlug = _optional(read.slug)
@@ -615,14 +610,8 @@ def _issues(error: PydanticError, prefix: tuple, model: type[BaseModel]) -> Iter
             allowed = _keys_of(model, tuple(detail["loc"])[:-1])
             yield Issue(loc, f"unknown field{_did_you_mean(loc[-1], allowed)}")
         else:
-            path = context.get("path", "")
-            extra = tuple(
-                int(p) if p.isdigit() else p
-                for p in path.replace("[", ".").replace("]", "").split(".")
-                if p
-            )
             line_loc = loc if detail["type"] == "missing" else None
-            yield Issue(loc + extra, error_message(detail), line_loc=line_loc)
+            yield Issue(prefix + full_loc(detail), error_message(detail), line_loc=line_loc)
 
 
 # -- pass 1: each entry on its own -----------------------------------------------------------
