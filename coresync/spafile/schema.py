@@ -740,129 +740,96 @@ def _entries(document: SpaDocument, section: str) -> Iterator[tuple[tuple, Any]]
         yield (section, index), entry
 
 
-def _reference(loc: tuple, value: str | None, known: Iterable, what: str) -> Issue | None:
-    if value is None or value in known:
-        return None
-    return Issue(loc, f"unknown {what} {describe(value)}")
+# (section, field, what it names, the _Known set it must be in): the simple references.
+REFERENCES = (
+    ("services", "category", "category", "categories"),
+    ("addons", "services", "service", "service_durations"),
+    ("customers", "plan", "plan", "plan_tiers"),
+    ("staff", "technician", "technician", "technicians"),
+    ("holds", "technician", "technician", "technicians"),
+    ("holds", "room", "room", "rooms"),
+    ("bookings", "customer", "customer", "users"),
+    ("bookings", "technician", "technician", "technicians"),
+    ("bookings", "room", "room", "rooms"),
+    ("bookings", "service", "service", "service_durations"),
+    ("bookings", "addons", "add-on", "addon_services"),
+)
+# (section, the key no two entries may share)
+UNIQUE_KEYS = (
+    ("plans", "slug"),
+    ("categories", "slug"),
+    ("services", "slug"),
+    ("addons", "slug"),
+    ("rooms", "slug"),
+    ("technicians", "slug"),
+    ("customers", "email"),
+    ("staff", "email"),
+)
 
 
 def _check_references(document: SpaDocument, source: Source) -> list[Issue]:
     known = _known(document)
-    issues: list[Issue | None] = []
-    for section, key in (
-        ("plans", "slug"),
-        ("categories", "slug"),
-        ("services", "slug"),
-        ("addons", "slug"),
-        ("rooms", "slug"),
-        ("technicians", "slug"),
-        ("customers", "email"),
-        ("staff", "email"),
-    ):
-        first_line: dict[str, str] = {}
+    issues: list[Issue] = []
+
+    def add(loc: tuple, message: str, **options: Any) -> None:
+        issues.append(Issue(loc, message, **options))
+
+    for section, key in UNIQUE_KEYS:
+        first: dict[str, str] = {}
         for loc, entry in _entries(document, section):
             value = getattr(entry, key)
-            if value is None:
-                continue
-            if value in first_line:
-                issues.append(
-                    Issue(
-                        (*loc, key),
-                        f"duplicate {key} {describe(value)} (first on {first_line[value]})",
-                    )
-                )
-            else:
-                first_line[value] = source.short_place((*loc, key))
+            if value in first:
+                add((*loc, key), f"duplicate {key} {describe(value)} (first on {first[value]})")
+            elif value is not None:
+                first[value] = source.short_place((*loc, key))
+
+    for section, key, what, known_set in REFERENCES:
+        for loc, entry in _entries(document, section):
+            value = getattr(entry, key)
+            values = enumerate(value) if isinstance(value, list) else [(None, value)]
+            for index, item in values:
+                if item is not None and item not in getattr(known, known_set):
+                    where = (*loc, key) if index is None else (*loc, key, index)
+                    add(where, f"unknown {what} {describe(item)}")
 
     for loc, service in _entries(document, "services"):
-        issues.append(
-            _reference((*loc, "category"), service.category, known.categories, "category")
-        )
         by_tier: dict[tuple[str, int], Decimal] = {}
         for name, table in service.tier_prices.items():
             tier = name if name in PLAN_TIERS else known.plan_tiers.get(name)
             if tier is None:
-                issues.append(
-                    Issue((*loc, "tier_prices", name), f"unknown tier or plan {describe(name)}")
-                )
-                continue
-            for minutes, price in table.items():
+                add((*loc, "tier_prices", name), f"unknown tier or plan {describe(name)}")
+            for minutes, price in table.items() if tier else ():
                 if by_tier.setdefault((tier, minutes), price) != price:
-                    issues.append(
-                        Issue(
-                            (*loc, "tier_prices", name),
-                            f"two prices for tier {tier} at {minutes} minutes",
-                        )
-                    )
-
-    for loc, addon in _entries(document, "addons"):
-        for index, slug in enumerate(addon.services):
-            issues.append(
-                _reference((*loc, "services", index), slug, known.service_durations, "service")
-            )
-
-    for loc, customer in _entries(document, "customers"):
-        issues.append(_reference((*loc, "plan"), customer.plan, known.plan_tiers, "plan"))
+                    message = f"two prices for tier {tier} at {minutes} minutes"
+                    add((*loc, "tier_prices", name), message)
 
     customer_emails = {customer.email for customer in document.customers or []}
     linked: dict[str, str] = {}
     for loc, staff in _entries(document, "staff"):
         if staff.email in customer_emails:
-            issues.append(Issue((*loc, "email"), f"{staff.email} is also listed under customers"))
-        unknown = _reference(
-            (*loc, "technician"), staff.technician, known.technicians, "technician"
-        )
-        issues.append(unknown)
-        if unknown is None and staff.technician in linked:
-            issues.append(
-                Issue(
-                    (*loc, "technician"),
-                    f"technician {describe(staff.technician)} already has a login "
-                    f"({linked[staff.technician]})",
-                )
-            )
-        elif unknown is None and staff.technician:
+            add((*loc, "email"), f"{staff.email} is also listed under customers")
+        if staff.technician in linked:
+            message = f"technician {describe(staff.technician)} already has a login"
+            add((*loc, "technician"), f"{message} ({linked[staff.technician]})")
+        elif staff.technician in known.technicians:
             linked[staff.technician] = source.short_place((*loc, "technician"))
 
     for section in ("customers", "staff"):
         for loc, person in _entries(document, section):
             if person.email and person.email not in known.existing_users and not person.password:
-                issues.append(Issue((*loc, "password"), "required for a new account", line_loc=loc))
-
-    for loc, hold in _entries(document, "holds"):
-        issues.append(
-            _reference((*loc, "technician"), hold.technician, known.technicians, "technician")
-        )
-        issues.append(_reference((*loc, "room"), hold.room, known.rooms, "room"))
+                add((*loc, "password"), "required for a new account", line_loc=loc)
 
     for loc, booking in _entries(document, "bookings"):
-        issues.append(_reference((*loc, "customer"), booking.customer, known.users, "customer"))
-        issues.append(
-            _reference((*loc, "technician"), booking.technician, known.technicians, "technician")
-        )
-        issues.append(_reference((*loc, "room"), booking.room, known.rooms, "room"))
-        service = _reference((*loc, "service"), booking.service, known.service_durations, "service")
-        issues.append(service)
-        durations = known.service_durations.get(booking.service, set())
-        if service is None and booking.duration is not None and booking.duration not in durations:
-            issues.append(
-                Issue(
-                    (*loc, "duration"),
-                    f"{booking.service} has no {booking.duration}-minute variant "
-                    f"(durations: {sorted(durations)})",
-                )
-            )
+        durations = known.service_durations.get(booking.service)
+        if durations is not None and booking.duration not in (None, *durations):
+            variant = f"{booking.service} has no {booking.duration}-minute variant"
+            add((*loc, "duration"), f"{variant} (durations: {sorted(durations)})")
         for index, slug in enumerate(booking.addons):
-            if slug not in known.addon_services:
-                issues.append(Issue((*loc, "addons", index), f"unknown add-on {describe(slug)}"))
-            elif booking.service not in known.addon_services[slug]:
-                issues.append(
-                    Issue(
-                        (*loc, "addons", index),
-                        f"add-on {describe(slug)} is not offered with {describe(booking.service)}",
-                    )
-                )
-    return [issue for issue in issues if issue is not None]
+            offered_with = known.addon_services.get(slug)
+            if offered_with is not None and booking.service not in offered_with:
+                message = f"add-on {describe(slug)} is not offered with {describe(booking.service)}"
+                add((*loc, "addons", index), message)
+    return issues
 
 
 def raise_issues(issues: list[Issue], source: Source) -> None:

@@ -282,3 +282,15 @@ def test_an_entry_with_a_bad_field_still_has_its_references_checked(frozen_now, 
         'spa.yaml:54: services[2] (slug "steam-room"): field "room_types[0]": '
         'unknown room type "sauna" (use mensuite, private, shared, vip)',
     ]
+
+
+def test_a_booking_naming_an_unknown_add_on_is_refused(frozen_now, example_text, snapshot):
+    text = example_text.replace("addons: [cbd-oil]}", "addons: [cbd-oyl]}")
+
+    with pytest.raises(SpaFileError) as raised:
+        import_spa_text(text, filename="spa.yaml")
+
+    assert raised.value.messages == [
+        'spa.yaml:124: bookings[0] (customer "premium@example.com"): field "addons[0]": '
+        'unknown add-on "cbd-oyl"'
+    ]
