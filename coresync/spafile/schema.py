@@ -515,13 +515,15 @@ class SpaDocument(BaseModel):
 class Issue:
     """A problem at ``loc`` (section, index, field…); ``entry_level``: about the entry as a
     whole, not a field; ``line_loc``: where to take the line from, if not ``loc``;
-    ``where``: the entry as written in the message, if not worked out from ``loc``."""
+    ``where``: the entry as written in the message, if not worked out from ``loc``;
+    ``line``: the line, when the reader gave it and there is no ``loc``."""
 
     loc: tuple
     message: str
     entry_level: bool = False
     line_loc: tuple | None = None
     where: str | None = None
+    line: int | None = None
 
 
 class Source:
@@ -559,6 +561,8 @@ def _label(section: str, index: int, data: Any) -> str:
 def _format(issue: Issue, source: Source) -> tuple[Any, str]:
     loc = issue.loc
     order, place = source.place(issue.line_loc if issue.line_loc is not None else loc)
+    if issue.line is not None:
+        order, place = issue.line, f"{source.filename}:{issue.line}"
     where = issue.where
     if where is None and loc:
         if loc[0] in LIST_SECTIONS and len(loc) > 1 and isinstance(loc[1], int):
@@ -839,12 +843,13 @@ def raise_issues(issues: list[Issue], source: Source) -> None:
         raise SpaFileError([message for _, message in found])
 
 
-def check_document(source: Source) -> SpaDocument:
+def check_document(source: Source, issues: Iterable[Issue] = ()) -> SpaDocument:
     """Check the sections of ``source.data`` (plain mappings and lists, however read) with
     the models, then the references; return the :class:`SpaDocument` or raise
-    :class:`SpaFileError` with every problem, placed by ``source``."""
-    document, issues = _read_sections(source.data)
-    issues += _check_references(document, source)
+    :class:`SpaFileError` with every problem (``issues``, found while reading, first),
+    placed by ``source``."""
+    document, found = _read_sections(source.data)
+    issues = [*issues, *found, *_check_references(document, source)]
     raise_issues(issues, source)
     document._source = source
     return document
@@ -861,17 +866,16 @@ def parse_spa_text(text: str, *, filename: str) -> SpaDocument:
     rows) but never writes. Raises :class:`SpaFileError` listing every problem found.
     """
     try:
-        data = yaml_io.load(text)
+        data, duplicates = yaml_io.load(text)
     except yaml_io.YAMLError as error:
-        if getattr(error, "problem", "").startswith("found duplicate key"):
-            key = error.problem.split('"')[1]
-            message, where = "written twice in the same mapping", f"key {describe(key)}"
-        else:
-            message, where = f"not valid YAML: {getattr(error, 'problem', None) or error}", ""
-        raise SpaFileError(
-            [f"{filename}:{yaml_io.error_line(error)}: {where + ': ' if where else ''}{message}"]
-        ) from None
-    return check_document(Source(data, filename))
+        problem = getattr(error, "problem", None) or str(error)
+        line = yaml_io.error_line(error)
+        raise SpaFileError([f"{filename}:{line}: not valid YAML: {problem}"]) from None
+    message = "written twice in the same mapping"
+    twice = [
+        Issue((), message, where=f"key {describe(key)}", line=line) for line, key in duplicates
+    ]
+    return check_document(Source(data, filename), twice)
 
 
 # -- writing --------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ def _cell(value: Any) -> Any:
         number = Decimal(repr(value))
         return f"{number:.2f}" if number.as_tuple().exponent >= -2 else format(number, "f")
     if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
-        return yaml_io.load(value)
+        return yaml_io.load(value)[0]
     return value
 
 

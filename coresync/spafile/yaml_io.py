@@ -3,9 +3,9 @@
 Reading keeps where things were: every mapping and list comes back as ruamel's
 ``CommentedMap``/``CommentedSeq``, which know the line of each key and item, and
 :func:`line_of` finds the line of a value from its path (``("rooms", 0, "hours", "wed")``).
-YAML 1.2 already reads ``10:00`` as text (not the base-60 number 600); ``0755`` is kept as
-text too (not 755), and a date that does not exist (``2026-02-30``) as text, so that
-validation can name its line.
+A key written twice in one mapping is reported with its line. YAML 1.2 already reads
+``10:00`` as text (not the base-60 number 600); ``0755`` is kept as text too (not 755), and
+a date that does not exist (``2026-02-30``) as text, so that validation can name its line.
 
 Writing: :func:`flow` marks what goes on one line, like the hand-written example file;
 strings are written plain when every YAML reader (1.1 and 1.2) reads them back as the same
@@ -30,6 +30,19 @@ _LEADING_ZERO = re.compile(r"^[-+]?0[0-9_]")
 
 
 class _Constructor(RoundTripConstructor):
+    duplicate_keys: list[tuple[int, Any]]
+
+    def check_mapping_key(
+        self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any
+    ) -> bool:
+        # A key written twice is recorded (and its last value kept), not an error that stops
+        # the reading: the other problems of the file are still found.
+        if key in mapping:
+            self.duplicate_keys.append((key_node.start_mark.line + 1, key))
+            mapping[key] = value
+            return False
+        return True
+
     def construct_yaml_int(self, node: ScalarNode) -> Any:
         if _LEADING_ZERO.match(node.value):
             return str(node.value)
@@ -58,10 +71,13 @@ def _yaml() -> YAML:
     return yaml
 
 
-def load(text: str) -> Any:
-    """Parse one YAML document (mappings and lists keep their positions). Raises
-    ``YAMLError`` on a syntax error or a key written twice in one mapping."""
-    return _yaml().load(text)
+def load(text: str) -> tuple[Any, list[tuple[int, Any]]]:
+    """Parse one YAML document; return ``(data, duplicate_keys)``: mappings and lists keep
+    their positions, ``duplicate_keys`` lists ``(line, key)`` for every key written twice in
+    one mapping. Raises ``YAMLError`` on a syntax error."""
+    yaml = _yaml()
+    yaml.constructor.duplicate_keys = []
+    return yaml.load(text), yaml.constructor.duplicate_keys
 
 
 def error_line(error: YAMLError) -> int | None:

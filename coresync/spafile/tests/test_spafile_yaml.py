@@ -13,7 +13,7 @@ from coresync.spafile.yaml_io import flow as Flow
 
 
 def test_loader_records_lines_of_mappings_keys_and_items():
-    data = load("a:\n  b: 1\n  c: [x,\n    y]\nd:\n  - {e: 1}\n  - f\n")
+    data, _ = load("a:\n  b: 1\n  c: [x,\n    y]\nd:\n  - {e: 1}\n  - f\n")
 
     assert (line_of(data, ()), line_of(data, ("a",)), line_of(data, ("d",))) == (1, 1, 5)
     assert (line_of(data, ("a", "b")), line_of(data, ("a", "c"))) == (2, 3)
@@ -24,15 +24,21 @@ def test_loader_records_lines_of_mappings_keys_and_items():
 
 
 def test_loader_reports_duplicate_keys():
+    data, duplicates = load("a: 1\nb: 2\na: 3\n")
+
+    assert data == {"a": 3, "b": 2}
+    assert duplicates == [(3, "a")]
+
+
+def test_loader_error_names_the_line():
     with pytest.raises(YAMLError) as raised:
-        load("a: 1\nb: 2\na: 3\n")
+        load("a: [1,\nb: 2\n")
 
     assert error_line(raised.value) == 3
-    assert 'duplicate key "a"' in raised.value.problem
 
 
 def test_loader_keeps_clock_times_and_leading_zeros_as_text():
-    data = load("t: 10:00\nu: 09:30\nv: 0755\nw: 12\nx: 1.5\ny: 2026-12-01\nz: 2026-02-30\n")
+    data, _ = load("t: 10:00\nu: 09:30\nv: 0755\nw: 12\nx: 1.5\ny: 2026-12-01\nz: 2026-02-30\n")
 
     assert data == {
         "t": "10:00",
@@ -114,4 +120,4 @@ def test_any_string_reads_back_as_written_in_block_and_flow_style(key, value):
 
     expected = {"block": {key: value}, "flow": {key: [value]}}
     assert yaml.safe_load(text) == expected
-    assert load(text) == expected
+    assert load(text)[0] == expected
