@@ -6,6 +6,7 @@ Prints, each as the median (and fastest) of ``--repeats`` runs:
 
 - ``import``: ``import coresync.spafile.services`` in a fresh interpreter, after
   ``django.setup()`` (so Django and the models are not counted), in milliseconds;
+- ``site start``: ``django.setup()`` and ``import coresync.urls`` in a fresh interpreter;
 - ``import + parse demo (cold)``: the same, then checking the demo spa once;
 - ``parse demo``: checking the demo spa (``parse_spa_text``: YAML, every field, every
   reference), against an empty database;
@@ -32,6 +33,17 @@ import time, django
 django.setup()
 started = time.perf_counter()
 import coresync.spafile.services
+print((time.perf_counter() - started) * 1000)
+"""
+
+# A fresh process loading the whole site (settings, apps, URLs and so every service): what
+# a web worker or a management command pays once, pydantic included since core.readers uses it.
+SITE_PROBE = """
+import time
+started = time.perf_counter()
+import django
+django.setup()
+import coresync.urls
 print((time.perf_counter() - started) * 1000)
 """
 
@@ -73,6 +85,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     for label, probe in (
+        ("site start (setup + urls)", SITE_PROBE),
         ("import", IMPORT_PROBE),
         ("import + parse demo (cold)", COLD_PROBE % str(DEMO)),
     ):

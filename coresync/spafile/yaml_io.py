@@ -21,8 +21,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.parser import Parser
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+from ruamel.yaml.scanner import Scanner
 
 __all__ = ["YAMLError", "dump_document", "error_line", "flow", "line_of", "load", "quoted"]
 
@@ -76,6 +78,8 @@ def load(text: str) -> tuple[Any, list[tuple[int, Any]]]:
     their positions, ``duplicate_keys`` lists ``(line, key)`` for every key written twice in
     one mapping. Raises ``YAMLError`` on a syntax error."""
     yaml = _yaml()
+    # Comments are not needed: the plain scanner and parser are a quarter faster.
+    yaml.Scanner, yaml.Parser = Scanner, Parser
     yaml.constructor.duplicate_keys = []
     return yaml.load(text), yaml.constructor.duplicate_keys
 
