@@ -241,9 +241,16 @@ POLICY_FIELDS = {
 }
 
 
+def _fields(entry: Any, *names: str, **renamed: str) -> dict[str, Any]:
+    """Database field values of an entry: ``names`` as they are, ``renamed`` as
+    ``model_field="file_key"`` (``is_active="active"``)."""
+    values = {name: getattr(entry, name) for name in names}
+    return values | {field: getattr(entry, key) for field, key in renamed.items()}
+
+
 def _policy(policy: Policy | None, defaults: dict[str, Any]) -> dict[str, Any]:
     """Model fields of a cancellation policy; an absent key takes ``defaults``' value."""
-    given = policy.model_dump(exclude_unset=True, mode="python") if policy else {}
+    given = policy.model_fields_set if policy else set()
     return {
         model_name: getattr(policy, key) if key in given else defaults.get(model_name)
         for key, model_name in POLICY_FIELDS.items()
@@ -274,23 +281,13 @@ def _settings_values(document: SpaDocument) -> dict[str, Any]:
 
 
 def _plan_values(plan: Plan) -> dict[str, Any]:
-    values = plan.model_dump(
-        include={
-            "name",
-            "tier",
-            "advance_days",
-            "discount_percent",
-            "priority",
-            "vip",
-            "monthly_price",
-            "included_credits",
-            "benefits",
-            "birthday_benefit",
-        },
-        mode="python",
+    values = _fields(
+        plan,
+        *("name", "tier", "advance_days", "discount_percent", "priority", "vip"),
+        *("monthly_price", "included_credits", "benefits", "birthday_benefit"),
+        is_active="active",
     )
-    values = {name: getattr(plan, name) for name in values}
-    return {**values, "is_active": plan.active, **_policy(plan.cancellation_policy, {})}
+    return values | _policy(plan.cancellation_policy, {})
 
 
 class _Writer:
@@ -377,20 +374,17 @@ class _Writer:
         # first), so an export, which lists services category by category, keeps positions.
         positions: Counter[str] = Counter()
         for spec in self.document.services:
-            values = {
-                "name": spec.name,
-                "description": spec.description,
-                "skill": spec.skill or "",
-                "self_guided": spec.self_guided,
-                "room_types": spec.room_types,
-                "buffer_before": spec.buffer_before,
-                "buffer_after": spec.buffer_after,
-                "slot_interval_minutes": spec.slot_interval_minutes,
-                "max_guests": spec.max_guests,
-                "is_active": spec.active,
-                "position": positions[spec.category],
-                "category_id": categories[spec.category],
-            }
+            values = _fields(
+                spec,
+                *("name", "description", "self_guided", "room_types", "buffer_before"),
+                *("buffer_after", "slot_interval_minutes", "max_guests"),
+                is_active="active",
+            )
+            values.update(
+                skill=spec.skill or "",
+                position=positions[spec.category],
+                category_id=categories[spec.category],
+            )
             positions[spec.category] += 1
             service, outcome = self._upsert(Service, {"slug": spec.slug}, values)
             variants = [
@@ -429,13 +423,9 @@ class _Writer:
             return
         services = dict(Service.objects.values_list("slug", "pk"))
         for spec in self.document.addons:
-            values = {
-                "name": spec.name,
-                "description": spec.description,
-                "price": spec.price,
-                "extra_minutes": spec.extra_minutes,
-                "is_active": spec.active,
-            }
+            values = _fields(
+                spec, "name", "description", "price", "extra_minutes", is_active="active"
+            )
             addon, outcome = self._upsert(AddOn, {"slug": spec.slug}, values)
             wanted = {services[slug] for slug in spec.services}
             current = set(addon.services.values_list("pk", flat=True))
@@ -462,14 +452,11 @@ class _Writer:
 
     def _rooms(self) -> None:
         for spec in self.document.rooms or []:
-            values = {
-                "name": spec.name,
-                "room_type": spec.room_type,
-                "capacity": spec.capacity,
-                "features": spec.features,
-                "premium_modifier_percent": spec.premium_modifier_percent,
-                "is_active": spec.active,
-            }
+            values = _fields(
+                spec,
+                *("name", "room_type", "capacity", "features", "premium_modifier_percent"),
+                is_active="active",
+            )
             room, outcome = self._upsert(Room, {"slug": spec.slug}, values)
             changed = bool(
                 _sync_rows(
@@ -491,13 +478,7 @@ class _Writer:
 
     def _technicians(self) -> None:
         for spec in self.document.technicians or []:
-            values = {
-                "name": spec.name,
-                "skills": spec.skills,
-                "hourly_rate": spec.hourly_rate,
-                "bio": spec.bio,
-                "is_active": spec.active,
-            }
+            values = _fields(spec, "name", "skills", "hourly_rate", "bio", is_active="active")
             technician, outcome = self._upsert(Technician, {"slug": spec.slug}, values)
             hours = [
                 row
