@@ -1,8 +1,17 @@
-"""Field readers for the spa file: each takes a value as YAML gave it and returns it typed, or
-raises :class:`FieldError` saying what was expected and what was found.
+"""Field rules, written once: the spa file's models (``coresync.spafile.schema``), the
+pricing sheet, and the catalog, resources and memberships services (so the manager API) read
+slugs, amounts, clock times, weekly hours, dates… with these.
 
-They know nothing about the database; :mod:`.schema` calls them field by field and turns a
-``FieldError`` into a message naming the file, line, entry and field.
+The rules are pydantic types (``Slug``, ``Text(120)``, ``Money``, ``WeeklyHours``…): pydantic's
+own constraints where they say it (a pattern, a length, strict types), a short check where they
+do not (a date that does not exist, a window that ends before it starts), and each error in
+our words, saying what was expected and what was found. Composite types (lists, price tables,
+weekly hours) are pydantic containers, so a nested value's error names its path (``.mon[1]``)
+and a model collects every error of a file at once.
+
+The services read one value at a time with the same rules as functions (``slug``,
+``text(120)``, ``weekly_hours``…, made by :func:`reader`): each returns the value typed or
+raises :class:`FieldError`. :func:`field` turns such a function back into a type.
 """
 
 import itertools
@@ -10,27 +19,36 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from functools import cache
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    PlainSerializer,
+    PlainValidator,
+    Strict,
+    StringConstraints,
+    TypeAdapter,
+    WrapValidator,
+)
+from pydantic import ValidationError as PydanticError
+from pydantic_core import PydanticCustomError
 
 from coresync.core.clock import WEEKDAY_KEYS
 
 T = TypeVar("T")
 
-_SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
-_MONEY = re.compile(r"^\d{1,8}\.\d{2}$")
 _DECIMAL = re.compile(r"^-?\d+(\.\d+)?$")
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$"
 )
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 class FieldError(Exception):
@@ -54,16 +72,18 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return json.dumps(str(value), ensure_ascii=False)
     if isinstance(value, dict):
         return "a mapping"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return "a list"
     if isinstance(value, datetime):
         return f"the date-time {value.isoformat()}"
     if isinstance(value, date):
         return f"the date {value.isoformat()}"
-    return f"the number {value!r}" if isinstance(value, int | float) else repr(value)
+    if isinstance(value, float):
+        return f"the number {float(value)!r}"
+    return f"the number {int(value)!r}" if isinstance(value, int) else repr(value)
 
 
 def nested(path: str, line: int | None, read: Callable[[Any], T], value: Any) -> T:
@@ -75,85 +95,194 @@ def nested(path: str, line: int | None, read: Callable[[Any], T], value: Any) ->
         raise FieldError(error.message, path=path + error.path, line=error.line or line) from None
 
 
-def _line_of_item(value: Any, index: int) -> int | None:
-    lines = getattr(value, "item_lines", [])
-    return lines[index] if index < len(lines) else getattr(value, "line", None)
+# -- types and rules, both ways ----------------------------------------------------------
+
+_EXPECTED = {  # pydantic's own checks (containers, models), in our words
+    "missing": "required field is missing",
+    "list_type": "expected a list; got {input}",
+    "tuple_type": "expected a list; got {input}",
+    "dict_type": "expected a mapping; got {input}",
+    "model_type": "expected a mapping; got {input}",
+    "model_attributes_type": "expected a mapping; got {input}",
+    "extra_forbidden": "unknown field",
+    "string_type": "expected a string; got {input}",
+    "string_too_long": "is longer than {max_length} characters",
+    "int_type": "expected a whole number; got {input}",
+    "bool_type": "expected true or false; got {input}",
+}
 
 
-def _line_of_key(value: Any, key: Any) -> int | None:
-    return getattr(value, "key_lines", {}).get(key, getattr(value, "line", None))
+def problem(message: str, path: str = "") -> PydanticCustomError:
+    """A pydantic error carrying one of our messages; ``path`` continues the error's place
+    (``"[2]"``, ``".end"``) when a check on a whole value blames one part of it."""
+    return PydanticCustomError("field", "{message}", {"message": message, "path": path})
 
 
-# -- scalars -------------------------------------------------------------------------------
+def error_path(loc: Iterable[int | str]) -> str:
+    """``("hours", "wed", 0, 0)`` → ``"hours.wed[0][0]"`` (a dict key's ``[key]`` marker
+    dropped)."""
+    path = ""
+    for part in loc:
+        if part == "[key]":
+            continue
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path.lstrip(".")
 
 
-def slug(value: Any) -> str:
-    """A slug: letters, digits, ``-`` and ``_``, at most 50 characters."""
-    if isinstance(value, str) and _SLUG.match(value) and len(value) <= 50:
+def error_message(error: dict[str, Any]) -> str:
+    """The message of one pydantic error (``ValidationError.errors()`` item)."""
+    context = error.get("ctx") or {}
+    if error["type"] == "field":
+        return context["message"]
+    template = _EXPECTED.get(error["type"])
+    if template is None:
+        return error["msg"]
+    return template.format(input=describe(error.get("input")), **context)
+
+
+def full_loc(error: dict[str, Any]) -> tuple:
+    """The loc of one pydantic error, extended by the ``path`` our errors may carry."""
+    loc = tuple(error["loc"])
+    extra = (error.get("ctx") or {}).get("path", "")
+    for index, key in re.findall(r"\[(\d+)\]|\.?([^.\[\]]+)", extra):
+        loc += (int(index),) if index else (key,)
+    return loc
+
+
+def field(
+    check: Callable[[Any], T], serialize: Callable[[T], Any] | None = None, *, json: type = Any
+) -> Any:
+    """The pydantic type of a rule: values are checked by ``check`` (a :class:`FieldError`
+    becomes a pydantic error) and written back to a file by ``serialize``."""
+
+    def validate(value: Any) -> T:
+        try:
+            return check(value)
+        except FieldError as error:
+            raise problem(error.message, error.path) from None
+
+    return Annotated[
+        Any, PlainValidator(validate, json_schema_input_type=json), *_writes(serialize)
+    ]
+
+
+def _writes(serialize: Callable[[Any], Any] | None) -> list[PlainSerializer]:
+    if serialize is None:
+        return []
+    return [PlainSerializer(lambda value: None if value is None else serialize(value))]
+
+
+def _expect(what: str, hint: Callable[[Any], str] = lambda value: "") -> WrapValidator:
+    """Any error of the type it wraps becomes "expected WHAT; got …" (+ ``hint(value)``)."""
+
+    def check(value: Any, handler: Callable[[Any], Any]) -> Any:
+        try:
+            return handler(value)
+        except PydanticError:
+            raise problem(f"expected {what}; got {describe(value)}{hint(value)}") from None
+
+    return WrapValidator(check)
+
+
+def _check(test: Callable[[Any], bool], message: Callable[[Any], str]) -> AfterValidator:
+    """Refuse a value for which ``test`` is false, with ``message(value)``."""
+
+    def check(value: Any) -> Any:
+        if not test(value):
+            raise problem(message(value))
         return value
-    raise FieldError(
-        f'expected a slug (letters, digits, "-" or "_", at most 50); got {describe(value)}'
-    )
+
+    return AfterValidator(check)
 
 
-def text(max_length: int | None = None, *, blank: bool = False) -> Callable[[Any], str]:
+@cache
+def _adapter(kind: Any) -> TypeAdapter:
+    return TypeAdapter(kind)
+
+
+def reader(kind: Any, convert: Callable[[Any], T] | None = None) -> Callable[[Any], T]:
+    """The rule of a pydantic type: the first error becomes a :class:`FieldError` with its
+    path (``.mon[1]``); ``convert`` maps the typed value to what callers want."""
+
+    def read(value: Any) -> T:
+        try:
+            parsed = _adapter(kind).validate_python(value)
+        except PydanticError as error:
+            first = error.errors()[0]
+            path, message = error_path(full_loc(first)), error_message(first)
+            raise FieldError(message, path=path if path[:1] in "[" else f".{path}") from None
+        return convert(parsed) if convert else parsed
+
+    return read
+
+
+def _pattern(regex: str, what: str, *then: Any) -> Any:
+    """A string matching ``regex``; anything else is "expected WHAT; got …"."""
+    return Annotated[str, Strict(), StringConstraints(pattern=regex), _expect(what), *then]
+
+
+# -- the rules ----------------------------------------------------------------------------
+
+Slug = _pattern(r"^[-a-zA-Z0-9_]{1,50}$", 'a slug (letters, digits, "-" or "_", at most 50)')
+Currency = _pattern(r"^[A-Z]{3}$", 'a three-letter currency code, e.g. "USD"')
+# A spa-local wall-clock time "HH:MM".
+ClockTime = _pattern(
+    r"^([01]\d|2[0-3]):[0-5]\d$",
+    'a time "HH:MM" (00:00 to 23:59)',
+    AfterValidator(time.fromisoformat),
+    PlainSerializer(lambda value: None if value is None else f"{value:%H:%M}"),
+)
+Boolean = Annotated[bool, Strict()]
+
+
+def _quote_hint(value: Any) -> str:
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return " (put it in quotes so both decimals are kept)" if number else ""
+
+
+# An amount as a string with two decimals, "180.00" (a YAML number would lose the zeros).
+Money = Annotated[
+    str,
+    Strict(),
+    StringConstraints(pattern=r"^\d{1,8}\.\d{2}$"),
+    _expect('an amount as a string with two decimals, e.g. "180.00"', _quote_hint),
+    AfterValidator(Decimal),
+    PlainSerializer(lambda amount: None if amount is None else f"{amount:.2f}"),
+]
+# An hourly rate is stored with six digits before the point (Technician.hourly_rate).
+HourlyRate = Annotated[
+    Money,
+    _check(lambda rate: rate < 1_000_000, lambda rate: f"must be less than 1000000; got {rate}"),
+]
+
+
+def Text(max_length: int | None = None, *, blank: bool = False) -> Any:
     """A string of at most ``max_length`` characters; empty only if ``blank``."""
-
-    def read(value: Any) -> str:
-        if not isinstance(value, str):
-            raise FieldError(f"expected a string; got {describe(value)}")
-        if not blank and not value.strip():
-            raise FieldError("must not be empty")
-        if max_length is not None and len(value) > max_length:
-            raise FieldError(f"is longer than {max_length} characters")
-        return value
-
-    return read
+    checks = [] if blank else [_check(str.strip, lambda value: "must not be empty")]
+    return Annotated[str, Strict(), StringConstraints(max_length=max_length), *checks]
 
 
-def integer(minimum: int = 0, maximum: int | None = None) -> Callable[[Any], int]:
+def Integer(minimum: int = 0, maximum: int | None = None) -> Any:
     """A whole number in ``[minimum, maximum]`` (``true``/``false`` are not numbers)."""
-
-    def read(value: Any) -> int:
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise FieldError(f"expected a whole number; got {describe(value)}")
-        if value < minimum or (maximum is not None and value > maximum):
-            bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
-            raise FieldError(f"must be {bound}; got {value}")
-        return value
-
-    return read
-
-
-def boolean(value: Any) -> bool:
-    """``true`` or ``false``."""
-    if isinstance(value, bool):
-        return value
-    raise FieldError(f"expected true or false; got {describe(value)}")
-
-
-def money(value: Any) -> Decimal:
-    """An amount as a string with two decimals: ``"180.00"`` (a YAML number would lose the
-    trailing zeros, so numbers are refused)."""
-    if isinstance(value, str) and _MONEY.match(value):
-        return Decimal(value)
-    hint = ""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        hint = " (put it in quotes so both decimals are kept)"
-    raise FieldError(
-        f'expected an amount as a string with two decimals, e.g. "180.00"; got {describe(value)}'
-        f"{hint}"
-    )
+    bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+    return Annotated[
+        int,
+        Strict(),
+        _check(
+            lambda number: minimum <= number and (maximum is None or number <= maximum),
+            lambda number: f"must be {bound}; got {number}",
+        ),
+    ]
 
 
 def _decimal(value: Any) -> Decimal | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return Decimal(value)
+        return Decimal(int(value))
     if isinstance(value, float):
         # YAML read the digits written in the file; repr gives them back exactly.
-        value = repr(value)
+        value = repr(float(value))
     if isinstance(value, str) and _DECIMAL.match(value):
         try:
             return Decimal(value)
@@ -192,13 +321,6 @@ def fraction(value: Any) -> Decimal:
     return number
 
 
-def clock_time(value: Any) -> time:
-    """A spa-local wall-clock time ``"HH:MM"`` (00:00 to 23:59)."""
-    if isinstance(value, str) and (match := _CLOCK.match(value)):
-        return time(int(match.group(1)), int(match.group(2)))
-    raise FieldError(f'expected a time "HH:MM" (00:00 to 23:59); got {describe(value)}')
-
-
 def calendar_date(value: Any) -> date:
     """An ISO date ``2026-12-01`` (written plain or quoted)."""
     if isinstance(value, date) and not isinstance(value, datetime):
@@ -213,8 +335,8 @@ def calendar_date(value: Any) -> date:
 
 def instant(value: Any) -> datetime:
     """An ISO-8601 date-time WITH a UTC offset (``"2026-12-07T10:00:00-05:00"``), returned
-    as an aware UTC datetime. A date-time without an offset is refused: it could mean two
-    instants on the night clocks fall back."""
+    aware, with the offset written. A date-time without an offset is refused: it could mean
+    two instants on the night clocks fall back."""
     if isinstance(value, datetime):
         parsed = value
     elif isinstance(value, str) and _ISO_DATETIME.match(value):
@@ -232,7 +354,7 @@ def instant(value: Any) -> datetime:
             f"{describe(value if isinstance(value, str) else parsed.isoformat())} has no UTC "
             'offset; write it like "2026-12-07T10:00:00-05:00"'
         )
-    return parsed.astimezone(UTC)
+    return parsed
 
 
 def email(value: Any) -> str:
@@ -254,27 +376,191 @@ def timezone_name(value: Any) -> str:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise FieldError(f"unknown time zone {describe(value)}") from None
-        return value
+        return str(value)
     raise FieldError(f'expected a time zone name, e.g. "America/New_York"; got {describe(value)}')
-
-
-def currency(value: Any) -> str:
-    """A three-letter ISO 4217 currency code in capitals (``USD``)."""
-    if isinstance(value, str) and _CURRENCY.match(value):
-        return value
-    raise FieldError(f'expected a three-letter currency code, e.g. "USD"; got {describe(value)}')
 
 
 def choice(choices: Iterable[str], what: str) -> Callable[[Any], str]:
     """One of ``choices``; ``what`` names the kind of value in the message."""
-    allowed = list(choices)
+    allowed = [str(value) for value in choices]
 
     def read(value: Any) -> str:
         if isinstance(value, str) and value in allowed:
-            return value
+            return str(value)
         raise FieldError(f"unknown {what} {describe(value)} (use {', '.join(allowed)})")
 
     return read
+
+
+def minutes(value: Any) -> int:
+    """A duration in minutes, 5 to 1440, written as a number or as a quoted number ("60")."""
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    return reader(Integer(5, 1440))(value)
+
+
+def weekday(value: Any) -> int:
+    """A weekday name ``mon`` … ``sun``; returns Monday = 0."""
+    if isinstance(value, str) and value in WEEKDAY_KEYS:
+        return WEEKDAY_KEYS.index(value)
+    raise FieldError(f"unknown weekday {describe(value)} (use {', '.join(WEEKDAY_KEYS)})")
+
+
+def _plain_scalar(value: Any) -> Any:
+    if isinstance(value, dict | list | date):
+        raise FieldError(f"expected a string, number, true/false or null; got {describe(value)}")
+    return value
+
+
+def _percent(value: Decimal) -> int | str:
+    """``Decimal("15.00")`` → ``15``; ``Decimal("12.50")`` → ``"12.5"``."""
+    return int(value) if value == value.to_integral_value() else format(value.normalize(), "f")
+
+
+Email = field(email, json=str)
+Fraction = field(fraction, lambda number: format(number.normalize(), "f") if number else "0")
+Date = field(calendar_date, json=str)
+Instant = field(instant, lambda moment: moment.isoformat(), json=str)
+TimeZone = field(timezone_name, json=str)
+Minutes = field(minutes, json=int)
+MinutesKey = field(minutes, str, json=str)  # a price table's key: written "60"
+Scalar = field(_plain_scalar)
+
+
+def Percent(minimum: int = 0, maximum: int = 100) -> Any:
+    return field(percent(minimum, maximum), _percent)
+
+
+def Choice(choices: Iterable[str], what: str) -> Any:
+    return field(choice(choices, what), json=str)
+
+
+def _unique(items: list) -> list:
+    for index, item in enumerate(items):
+        if item in items[:index]:
+            raise problem(f"{describe(item)} is listed twice", f"[{index}]")
+    return items
+
+
+def _non_empty(items: list) -> list:
+    if not items:
+        raise problem("must list at least one item")
+    return items
+
+
+def ListOf(item: Any, *, unique: bool = False, non_empty: bool = False) -> Any:
+    """A list of ``item``; with ``unique``, no item twice."""
+    checks = [AfterValidator(_non_empty)] if non_empty else []
+    checks += [AfterValidator(_unique)] if unique else []
+    return Annotated[list[item], *checks] if checks else list[item]
+
+
+def _window(pair: tuple[time, time]) -> tuple[time, time]:
+    start, end = pair
+    if end <= start:
+        raise problem(f'end "{end:%H:%M}" is not after start "{start:%H:%M}"')
+    return pair
+
+
+def _not_overlapping(windows: list[tuple[time, time]]) -> list[tuple[time, time]]:
+    spans = sorted(windows)
+    for (_, previous_end), (next_start, _) in itertools.pairwise(spans):
+        if next_start < previous_end:
+            raise problem(
+                f'windows overlap ("{next_start:%H:%M}" is before "{previous_end:%H:%M}")'
+            )
+    return spans
+
+
+def _expect_kind(kind: type | tuple[type, ...], what: str) -> BeforeValidator:
+    """Refuse a value that is not a ``kind`` with "expected ``what``; got …"."""
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, kind):
+            raise problem(f"expected {what}; got {describe(value)}")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _pair(value: Any) -> Any:
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise problem(f'expected a window ["HH:MM", "HH:MM"]; got {describe(value)}')
+    return value
+
+
+Window = Annotated[tuple[ClockTime, ClockTime], BeforeValidator(_pair), AfterValidator(_window)]
+DayWindows = Annotated[
+    list[Window],
+    _expect_kind(list, 'a list of windows [["HH:MM", "HH:MM"]]'),
+    BeforeValidator(lambda value: [] if value is None else value),
+    AfterValidator(_not_overlapping),
+]
+
+
+def _weekday_key(value: Any) -> str:
+    weekday(value)
+    return str(value)
+
+
+WeekdayName = field(_weekday_key, json=str)
+
+
+def _by_weekday(hours: dict[str, list]) -> dict[str, list]:
+    return {day: hours[day] for day in WEEKDAY_KEYS if hours.get(day)}
+
+
+# ``{mon: [["09:00", "13:00"], ["14:00", "18:00"]], …}``: windows per weekday, sorted, not
+# overlapping; a day left out (or ``[]``, ``null``) has none.
+WeeklyHours = Annotated[
+    dict[WeekdayName, DayWindows],
+    _expect_kind(dict, 'a mapping of weekdays to windows, e.g. {mon: [["09:00", "17:00"]]}'),
+    AfterValidator(_by_weekday),
+]
+# ``{"60": "180.00", "90": "250.00"}``: a price per duration.
+PriceTable = Annotated[
+    dict[MinutesKey, Money],
+    _expect_kind(dict, 'a mapping of durations to prices, e.g. {"60": "180.00"}'),
+    AfterValidator(_non_empty),
+]
+
+
+@dataclass(frozen=True)
+class HoursWindow:
+    """One weekly window: ``weekday`` (Monday = 0) from ``start`` to ``end``, local times."""
+
+    weekday: int
+    start: time
+    end: time
+
+
+def hours_windows(hours: dict[str, list[tuple[time, time]]]) -> list[HoursWindow]:
+    """:data:`WeeklyHours` as a list of windows, Monday first."""
+    return [
+        HoursWindow(WEEKDAY_KEYS.index(day), start, end)
+        for day, windows in hours.items()
+        for start, end in windows
+    ]
+
+
+# -- the rules as functions, for the services -------------------------------------------------
+
+slug: Callable[[Any], str] = reader(Slug)
+boolean: Callable[[Any], bool] = reader(Boolean)
+money: Callable[[Any], Decimal] = reader(Money)
+currency: Callable[[Any], str] = reader(Currency)
+clock_time: Callable[[Any], time] = reader(ClockTime)
+weekly_hours: Callable[[Any], list[HoursWindow]] = reader(WeeklyHours, hours_windows)
+
+
+def text(max_length: int | None = None, *, blank: bool = False) -> Callable[[Any], str]:
+    """A string of at most ``max_length`` characters; empty only if ``blank``."""
+    return reader(Text(max_length, blank=blank))
+
+
+def integer(minimum: int = 0, maximum: int | None = None) -> Callable[[Any], int]:
+    """A whole number in ``[minimum, maximum]``."""
+    return reader(Integer(minimum, maximum))
 
 
 def optional(read: Callable[[Any], T]) -> Callable[[Any], T | None]:
@@ -290,146 +576,4 @@ def list_of(
     read: Callable[[Any], T], *, unique: bool = False, non_empty: bool = False
 ) -> Callable[[Any], list[T]]:
     """A list whose items ``read`` accepts; with ``unique``, no item twice."""
-
-    def read_list(value: Any) -> list[T]:
-        if not isinstance(value, list):
-            raise FieldError(f"expected a list; got {describe(value)}")
-        if non_empty and not value:
-            raise FieldError("must list at least one item")
-        items: list[T] = []
-        for index, item in enumerate(value):
-            line = _line_of_item(value, index)
-            parsed = nested(f"[{index}]", line, read, item)
-            if unique and parsed in items:
-                raise FieldError(f"{describe(item)} is listed twice", path=f"[{index}]", line=line)
-            items.append(parsed)
-        return items
-
-    return read_list
-
-
-def scalar_mapping(value: Any) -> dict[str, Any]:
-    """A mapping of names to strings, numbers, booleans or null (booking preferences)."""
-    if not isinstance(value, dict):
-        raise FieldError(f"expected a mapping; got {describe(value)}")
-    result: dict[str, Any] = {}
-    for key, item in value.items():
-        if not isinstance(key, str):
-            raise FieldError(f"keys must be names; got {describe(key)}")
-        if isinstance(item, dict | list | date):
-            raise FieldError(
-                f"expected a string, number, true/false or null; got {describe(item)}",
-                path=f".{key}",
-                line=_line_of_key(value, key),
-            )
-        result[key] = item
-    return result
-
-
-# -- composite values ----------------------------------------------------------------------
-
-
-def minutes(value: Any) -> int:
-    """A duration in minutes, 5 to 1440, written as a number or as a quoted number ("60")."""
-    if isinstance(value, str) and value.isdigit():
-        value = int(value)
-    return integer(5, 1440)(value)
-
-
-def price_table(value: Any) -> dict[int, Decimal]:
-    """``{"60": "180.00", "90": "250.00"}``: a price per duration in minutes."""
-    if not isinstance(value, dict) or not value:
-        raise FieldError(
-            'expected a mapping of durations to prices, e.g. {"60": "180.00"}; '
-            f"got {describe(value)}"
-        )
-    table: dict[int, Decimal] = {}
-    for key, amount in value.items():
-        line = _line_of_key(value, key)
-        duration = nested(f".{key}", line, minutes, key)
-        if duration in table:
-            raise FieldError(f"duration {duration} is priced twice", path=f".{key}", line=line)
-        table[duration] = nested(f".{key}", line, money, amount)
-    return table
-
-
-def tier_price_table(value: Any) -> dict[str, dict[int, Decimal]]:
-    """``{premium: {"60": "99.00"}}``: per tier or plan slug, a price per duration."""
-    if not isinstance(value, dict):
-        raise FieldError(
-            f'expected a mapping of tiers to price tables, e.g. {{premium: {{"60": "99.00"}}}}; '
-            f"got {describe(value)}"
-        )
-    tables: dict[str, dict[int, Decimal]] = {}
-    for key, table in value.items():
-        line = _line_of_key(value, key)
-        name = nested(f".{key}", line, slug, key)
-        tables[name] = nested(f".{key}", line, price_table, table)
-    return tables
-
-
-@dataclass(frozen=True)
-class HoursWindow:
-    """One weekly window: ``weekday`` (Monday = 0) from ``start`` to ``end``, local times."""
-
-    weekday: int
-    start: time
-    end: time
-
-
-def weekday(value: Any) -> int:
-    """A weekday name ``mon`` … ``sun``; returns Monday = 0."""
-    if isinstance(value, str) and value in WEEKDAY_KEYS:
-        return WEEKDAY_KEYS.index(value)
-    raise FieldError(f"unknown weekday {describe(value)} (use {', '.join(WEEKDAY_KEYS)})")
-
-
-def _window(value: Any) -> tuple[time, time]:
-    if not isinstance(value, list) or len(value) != 2:
-        raise FieldError(f'expected a window ["HH:MM", "HH:MM"]; got {describe(value)}')
-    start = nested("[0]", None, clock_time, value[0])
-    end = nested("[1]", None, clock_time, value[1])
-    if end <= start:
-        raise FieldError(f'end "{end:%H:%M}" is not after start "{start:%H:%M}"')
-    return start, end
-
-
-def weekly_hours(value: Any) -> list[HoursWindow]:
-    """``{mon: [["09:00", "13:00"], ["14:00", "18:00"]], …}``: windows per weekday, sorted,
-    not overlapping. A day left out (or ``[]``) has no hours."""
-    if not isinstance(value, dict):
-        raise FieldError(
-            'expected a mapping of weekdays to windows, e.g. {mon: [["09:00", "17:00"]]}; '
-            f"got {describe(value)}"
-        )
-    windows: list[HoursWindow] = []
-    for day, day_windows in value.items():
-        line = _line_of_key(value, day)
-        path = f".{day}"
-        weekday_number = nested(path, line, weekday, day)
-        if day_windows is None:
-            continue
-        if not isinstance(day_windows, list):
-            raise FieldError(
-                f'expected a list of windows [["HH:MM", "HH:MM"]]; got {describe(day_windows)}',
-                path=path,
-                line=line,
-            )
-        spans = sorted(
-            nested(f"{path}[{index}]", _line_of_item(day_windows, index), _window, pair)
-            for index, pair in enumerate(day_windows)
-        )
-        for (_, previous_end), (next_start, _) in itertools.pairwise(spans):
-            if next_start < previous_end:
-                raise FieldError(
-                    f'windows overlap ("{next_start:%H:%M}" is before "{previous_end:%H:%M}")',
-                    path=path,
-                    line=line,
-                )
-        windows.extend(HoursWindow(weekday_number, start, end) for start, end in spans)
-    return sorted(windows, key=lambda window: (window.weekday, window.start))
-
-
-def weekdays(value: Any) -> list[int]:
-    """``[fri, sat, sun]``: distinct weekdays, returned sorted, Monday = 0."""
-    return sorted(list_of(weekday, unique=True, non_empty=True)(value))
+    return reader(ListOf(field(read), unique=unique, non_empty=non_empty))

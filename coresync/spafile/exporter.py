@@ -8,14 +8,12 @@ file is imported again). Importing an export changes nothing (docs/spa-file.md, 
 
 from collections import defaultdict
 from datetime import date, datetime, time
-from decimal import Decimal
 from typing import Any
 
 from coresync.accounts.models import STAFF_ROLES, Role, User
 from coresync.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
 from coresync.catalog.models import AddOn, PeakPricingWindow, Service, ServiceCategory
 from coresync.core import clock
-from coresync.core.money import format_amount
 from coresync.memberships.models import PLAN_TIERS, Membership, MembershipPlan, MembershipStatus
 from coresync.resources.models import (
     WEEKDAY_KEYS,
@@ -26,66 +24,73 @@ from coresync.resources.models import (
     WorkingHours,
 )
 from coresync.spa.models import SpaSettings
-from coresync.spafile.yaml_lines import Flow, dump_document
+from coresync.spafile.schema import (
+    Absence,
+    AddOnEntry,
+    BookingEntry,
+    Category,
+    Closure,
+    Customer,
+    Entry,
+    Hold,
+    PeakWindow,
+    Plan,
+    Policy,
+    RoomEntry,
+    Schedule,
+    ServiceEntry,
+    Settings,
+    StaffMember,
+    TechnicianEntry,
+    to_yaml,
+)
+from coresync.spafile.yaml_io import dump_document
 
 HEADER = """CoreSync spa file, written by `manage.py export_spa`; load it with `import_spa`.
 Times are spa-local "HH:MM"; money is a string with two decimals; durations are minutes.
 Passwords are never exported: accounts keep theirs when this file is imported again."""
 
 
-def _percent(value: Decimal) -> int | str:
-    """``Decimal("15.00")`` → ``15``; ``Decimal("12.50")`` → ``"12.5"``."""
-    if value == value.to_integral_value():
-        return int(value)
-    return format(value.normalize(), "f")
-
-
-def _decimal(value: Decimal) -> str:
-    """``Decimal("0.08875")`` → ``"0.08875"``, without trailing zeros."""
-    return format(value.normalize(), "f") if value else "0"
-
-
-def _clock(value: time) -> str:
-    return f"{value:%H:%M}"
-
-
-def _hours(rows: list[WorkingHours]) -> dict[str, Flow]:
-    """``{mon: [["09:00", "13:00"], …], …}`` in weekday order."""
-    by_day: dict[int, list[list[str]]] = defaultdict(list)
+def _hours(rows: list[WorkingHours]) -> dict[str, list[tuple[time, time]]]:
+    """``{mon: [(09:00, 13:00), …], …}`` in weekday order."""
+    by_day: dict[int, list[tuple[time, time]]] = defaultdict(list)
     for row in sorted(rows, key=lambda row: (row.weekday, row.start)):
-        by_day[row.weekday].append([_clock(row.start), _clock(row.end)])
-    return {WEEKDAY_KEYS[day]: Flow(windows) for day, windows in sorted(by_day.items())}
+        by_day[row.weekday].append((row.start, row.end))
+    return {WEEKDAY_KEYS[day]: windows for day, windows in sorted(by_day.items())}
 
 
-def _exception(row: AvailabilityException, *, with_kind: bool) -> Flow:
+def _exception(row: AvailabilityException, model: type[Closure]) -> Closure:
     entry: dict[str, Any] = {"date": row.date}
-    if with_kind:
+    if model is Absence:
         entry["kind"] = row.kind
     if row.end_date:
         entry["end_date"] = row.end_date
     if row.start is not None:
-        entry["start"] = _clock(row.start)
-        entry["end"] = _clock(row.end)
+        entry["start"] = row.start
+        entry["end"] = row.end
     if row.note:
         entry["note"] = row.note
-    return Flow(entry)
+    return model.model_construct(**entry)
 
 
 class _Exporter:
+    """Builds the spa file's models from the database; each entry is given only the keys
+    the file writes (a model writes what it was given)."""
+
     def __init__(self, now: datetime) -> None:
         self.now = now
         self.settings = SpaSettings.objects.filter(pk=1).first() or SpaSettings()
         self.zone = self.settings.zone
 
-    def _local(self, instant: datetime) -> str:
-        return instant.astimezone(self.zone).isoformat()
+    def _local(self, instant: datetime) -> datetime:
+        return instant.astimezone(self.zone)
 
     def document(self) -> dict[str, Any]:
-        document = {
+        sections: dict[str, Any] = {
             "settings": self.settings_section(),
             "plans": self.plans(),
             "categories": [
-                Flow({"slug": category.slug, "name": category.name})
+                Category.model_construct(slug=category.slug, name=category.name)
                 for category in ServiceCategory.objects.all()
             ],
             "services": self.services(),
@@ -95,41 +100,38 @@ class _Exporter:
             "technicians": self.technicians(),
             "customers": self.customers(),
             "staff": self.staff(),
+            "holds": self.holds(),
+            "bookings": self.bookings(),
         }
-        holds = self.holds()
-        if holds:
-            document["holds"] = holds
-        document["bookings"] = self.bookings()
-        return document
+        if not sections["holds"]:
+            del sections["holds"]
+        return sections
 
-    def settings_section(self) -> dict[str, Any]:
-        row = self.settings
+    def settings_section(self) -> Settings:
+        row, defaults = self.settings, SpaSettings()
         section: dict[str, Any] = {}
-        defaults = SpaSettings()
         if row.name != defaults.name:
             section["name"] = row.name
         section.update(
-            {
-                "timezone": row.timezone,
-                "currency": row.currency,
-                "tax_rate": _decimal(row.tax_rate),
-                "min_notice_minutes": row.min_notice_minutes,
-                "slot_interval_minutes": row.slot_interval_minutes,
-                "non_member_advance_days": row.non_member_advance_days,
-            }
+            timezone=row.timezone,
+            currency=row.currency,
+            tax_rate=row.tax_rate,
+            min_notice_minutes=row.min_notice_minutes,
+            slot_interval_minutes=row.slot_interval_minutes,
+            non_member_advance_days=row.non_member_advance_days,
         )
         if row.hold_minutes != defaults.hold_minutes:
             section["hold_minutes"] = row.hold_minutes
         if row.check_in_window_minutes != defaults.check_in_window_minutes:
             section["check_in_window_minutes"] = row.check_in_window_minutes
-        section["cancellation_policy"] = {
-            "free_until_hours": row.free_cancellation_hours,
-            "late_fee_percent": _percent(row.late_cancellation_fee_percent),
-            "no_show_fee_percent": _percent(row.no_show_fee_percent),
-        }
-        return section
+        section["cancellation_policy"] = Policy.model_construct(
+            free_until_hours=row.free_cancellation_hours,
+            late_fee_percent=row.late_cancellation_fee_percent,
+            no_show_fee_percent=row.no_show_fee_percent,
+        )
+        return Settings.model_construct(**section)
 
-    def plans(self) -> list[Flow]:
+    def plans(self) -> list[Plan]:
         plans = []
         for plan in MembershipPlan.objects.order_by("pk"):
             entry: dict[str, Any] = {
@@ -137,10 +139,10 @@ class _Exporter:
                 "name": plan.name,
                 "tier": plan.tier,
                 "advance_days": plan.advance_days,
-                "discount_percent": _percent(plan.discount_percent),
+                "discount_percent": plan.discount_percent,
                 "priority": plan.priority,
                 "vip": plan.vip,
-                "monthly_price": format_amount(plan.monthly_price),
+                "monthly_price": plan.monthly_price,
             }
             if plan.included_credits:
                 entry["included_credits"] = plan.included_credits
@@ -148,21 +150,23 @@ class _Exporter:
                 entry["benefits"] = list(plan.benefits)
             if plan.birthday_benefit:
                 entry["birthday_benefit"] = plan.birthday_benefit
-            policy: dict[str, Any] = {}
-            if plan.free_cancellation_hours is not None:
-                policy["free_until_hours"] = plan.free_cancellation_hours
-            if plan.late_cancellation_fee_percent is not None:
-                policy["late_fee_percent"] = _percent(plan.late_cancellation_fee_percent)
-            if plan.no_show_fee_percent is not None:
-                policy["no_show_fee_percent"] = _percent(plan.no_show_fee_percent)
+            policy = {
+                key: getattr(plan, name)
+                for key, name in (
+                    ("free_until_hours", "free_cancellation_hours"),
+                    ("late_fee_percent", "late_cancellation_fee_percent"),
+                    ("no_show_fee_percent", "no_show_fee_percent"),
+                )
+                if getattr(plan, name) is not None
+            }
             if policy:
-                entry["cancellation_policy"] = policy
+                entry["cancellation_policy"] = Policy.model_construct(**policy)
             if not plan.is_active:
                 entry["active"] = False
-            plans.append(Flow(entry))
+            plans.append(Plan.model_construct(**entry))
         return plans
 
-    def services(self) -> list[dict[str, Any]]:
+    def services(self) -> list[ServiceEntry]:
         services = []
         queryset = Service.objects.select_related("category").prefetch_related(
             "variants", "tier_prices"
@@ -173,29 +177,25 @@ class _Exporter:
                 "slug": service.slug,
                 "name": service.name,
                 "category": service.category.slug,
-                "durations": Flow([variant.minutes for variant in variants]),
+                "durations": [variant.minutes for variant in variants],
             }
             if len(variants) == 1:
-                entry["price"] = format_amount(variants[0].price)
+                entry["price"] = variants[0].price
             else:
-                entry["prices"] = Flow(
-                    {str(variant.minutes): format_amount(variant.price) for variant in variants}
-                )
-            tier_prices: dict[str, dict[str, str]] = {}
+                entry["prices"] = {variant.minutes: variant.price for variant in variants}
+            tier_prices: dict[str, dict[int, Any]] = {}
             for tier_price in sorted(
                 service.tier_prices.all(),
                 key=lambda row: (PLAN_TIERS.index(row.tier), row.minutes),
             ):
-                tier_prices.setdefault(tier_price.tier, {})[str(tier_price.minutes)] = (
-                    format_amount(tier_price.price)
-                )
+                tier_prices.setdefault(tier_price.tier, {})[tier_price.minutes] = tier_price.price
             if tier_prices:
-                entry["tier_prices"] = Flow(tier_prices)
+                entry["tier_prices"] = tier_prices
             if service.self_guided:
                 entry["self_guided"] = True
             else:
                 entry["skill"] = service.skill
-            entry["room_types"] = Flow(list(service.room_types))
+            entry["room_types"] = list(service.room_types)
             entry["buffer_before"] = service.buffer_before
             entry["buffer_after"] = service.buffer_after
             if service.slot_interval_minutes is not None:
@@ -206,10 +206,10 @@ class _Exporter:
                 entry["description"] = service.description
             if not service.is_active:
                 entry["active"] = False
-            services.append(entry)
+            services.append(ServiceEntry.model_construct(**entry))
         return services
 
-    def addons(self) -> list[Flow]:
+    def addons(self) -> list[AddOnEntry]:
         service_order = {
             pk: index for index, pk in enumerate(Service.objects.values_list("pk", flat=True))
         }
@@ -219,7 +219,7 @@ class _Exporter:
             entry: dict[str, Any] = {
                 "slug": addon.slug,
                 "name": addon.name,
-                "price": format_amount(addon.price),
+                "price": addon.price,
                 "extra_minutes": addon.extra_minutes,
                 "services": [service.slug for service in services],
             }
@@ -227,49 +227,47 @@ class _Exporter:
                 entry["description"] = addon.description
             if not addon.is_active:
                 entry["active"] = False
-            addons.append(Flow(entry))
+            addons.append(AddOnEntry.model_construct(**entry))
         return addons
 
-    def peak_pricing(self) -> list[Flow]:
+    def peak_pricing(self) -> list[PeakWindow]:
         return [
-            Flow(
-                {
-                    "days": [WEEKDAY_KEYS[day] for day in sorted(window.days)],
-                    "start": _clock(window.start),
-                    "end": _clock(window.end),
-                    "modifier_percent": _percent(window.modifier_percent),
-                }
+            PeakWindow.model_construct(
+                days=[WEEKDAY_KEYS[day] for day in sorted(window.days)],
+                start=window.start,
+                end=window.end,
+                modifier_percent=window.modifier_percent,
             )
             for window in PeakPricingWindow.objects.order_by("pk")
         ]
 
-    def rooms(self) -> list[dict[str, Any]]:
+    def rooms(self) -> list[RoomEntry]:
         rooms = []
         for room in Room.objects.order_by("pk").prefetch_related("opening_hours", "maintenance"):
             entry: dict[str, Any] = {
                 "slug": room.slug,
                 "name": room.name,
-                "type": room.room_type,
+                "room_type": room.room_type,
                 "capacity": room.capacity,
-                "features": Flow(list(room.features)),
-                "premium_modifier_percent": _percent(room.premium_modifier_percent),
+                "features": list(room.features),
+                "premium_modifier_percent": room.premium_modifier_percent,
                 "hours": _hours(list(room.opening_hours.all())),
-                "maintenance": [_exception(row, with_kind=False) for row in room.maintenance.all()],
+                "maintenance": [_exception(row, Closure) for row in room.maintenance.all()],
             }
             if not room.is_active:
                 entry["active"] = False
-            rooms.append(entry)
+            rooms.append(RoomEntry.model_construct(**entry))
         return rooms
 
-    def technicians(self) -> list[dict[str, Any]]:
+    def technicians(self) -> list[TechnicianEntry]:
         technicians = []
         queryset = Technician.objects.order_by("pk").prefetch_related("working_hours", "exceptions")
         for technician in queryset:
             entry: dict[str, Any] = {
                 "slug": technician.slug,
                 "name": technician.name,
-                "skills": Flow(list(technician.skills)),
-                "hourly_rate": format_amount(technician.hourly_rate),
+                "skills": list(technician.skills),
+                "hourly_rate": technician.hourly_rate,
             }
             ranges: dict[tuple, list[WorkingHours]] = defaultdict(list)
             for row in technician.working_hours.all():
@@ -280,11 +278,9 @@ class _Exporter:
             )
             if len(ordered) > 1:
                 entry["schedules"] = [
-                    {
-                        "valid_from": valid_from,
-                        "valid_until": valid_until,
-                        "weekly_hours": _hours(rows),
-                    }
+                    Schedule.model_construct(
+                        valid_from=valid_from, valid_until=valid_until, weekly_hours=_hours(rows)
+                    )
                     for (valid_from, valid_until), rows in ordered
                 ]
             else:
@@ -294,17 +290,15 @@ class _Exporter:
                     entry["valid_from"] = valid_from
                 if valid_until is not None:
                     entry["valid_until"] = valid_until
-            entry["exceptions"] = [
-                _exception(row, with_kind=True) for row in technician.exceptions.all()
-            ]
+            entry["exceptions"] = [_exception(row, Absence) for row in technician.exceptions.all()]
             if technician.bio:
                 entry["bio"] = technician.bio
             if not technician.is_active:
                 entry["active"] = False
-            technicians.append(entry)
+            technicians.append(TechnicianEntry.model_construct(**entry))
         return technicians
 
-    def customers(self) -> list[Flow]:
+    def customers(self) -> list[Customer]:
         today = clock.local_date(self.now, self.zone)
         latest: dict[int, Membership] = {}
         for membership in Membership.objects.select_related("plan").order_by("started_on", "pk"):
@@ -327,10 +321,10 @@ class _Exporter:
                 )
                 if membership.status != derived:
                     entry["membership_status"] = membership.status
-            customers.append(Flow(entry))
+            customers.append(Customer.model_construct(**entry))
         return customers
 
-    def staff(self) -> list[Flow]:
+    def staff(self) -> list[StaffMember]:
         logins = dict(Technician.objects.filter(user__isnull=False).values_list("user_id", "slug"))
         staff = []
         for user in User.objects.filter(role__in=STAFF_ROLES).order_by("pk"):
@@ -340,10 +334,10 @@ class _Exporter:
             entry["role"] = user.role
             if user.pk in logins:
                 entry["technician"] = logins[user.pk]
-            staff.append(Flow(entry))
+            staff.append(StaffMember.model_construct(**entry))
         return staff
 
-    def holds(self) -> list[Flow]:
+    def holds(self) -> list[Hold]:
         holds = []
         for hold in SlotHold.objects.select_related("technician", "room").order_by(
             "starts_at", "pk"
@@ -354,19 +348,17 @@ class _Exporter:
             if hold.room is not None:
                 entry["room"] = hold.room.slug
             entry.update(
-                {
-                    "start": self._local(hold.starts_at),
-                    "end": self._local(hold.ends_at),
-                    "level": hold.level,
-                    "until": self._local(hold.held_until),
-                }
+                start=self._local(hold.starts_at),
+                end=self._local(hold.ends_at),
+                level=hold.level,
+                until=self._local(hold.held_until),
             )
             if hold.note:
                 entry["note"] = hold.note
-            holds.append(Flow(entry))
+            holds.append(Hold.model_construct(**entry))
         return holds
 
-    def bookings(self) -> list[Flow]:
+    def bookings(self) -> list[BookingEntry]:
         bookings = []
         queryset = (
             Booking.objects.filter(status__in=ACTIVE_STATUSES, customer__isnull=False)
@@ -394,17 +386,28 @@ class _Exporter:
                 entry["preferences"] = dict(booking.preferences)
             if booking.notes:
                 entry["notes"] = booking.notes
-            bookings.append(Flow(entry))
+            bookings.append(BookingEntry.model_construct(**entry))
         return bookings
 
 
-def export_document(*, now: datetime | None = None) -> dict[str, Any]:
-    """Return the spa as the data of a spa file (sections in order; :class:`Flow` marks the
-    parts written on one line). ``now`` (aware) decides which memberships count as expired;
-    read from the clock when None. Reads only."""
+def export_document(*, now: datetime | None = None) -> dict[str, Entry | list[Entry]]:
+    """Return the spa as the models of a spa file, section by section in the file's order.
+    ``now`` (aware) decides which memberships count as expired; read from the clock when
+    None. Reads only."""
     return _Exporter(now or clock.now()).document()
+
+
+def document_text(sections: dict[str, Entry | list[Entry]], *, header: str = HEADER) -> str:
+    """The YAML text of ``sections`` (models, as :func:`export_document` returns them)."""
+    return dump_document(
+        {
+            name: to_yaml(value) if isinstance(value, Entry) else [to_yaml(v) for v in value]
+            for name, value in sections.items()
+        },
+        header=header,
+    )
 
 
 def export_spa_text(*, now: datetime | None = None) -> str:
     """Return the whole spa as spa-file YAML text (see :func:`export_document`)."""
-    return dump_document(export_document(now=now), header=HEADER)
+    return document_text(export_document(now=now))

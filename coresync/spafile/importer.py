@@ -39,10 +39,17 @@ from coresync.catalog.models import (
 )
 from coresync.core import clock
 from coresync.core.errors import DomainError
-from coresync.core.readers import HoursWindow
-from coresync.memberships.models import Membership, MembershipPlan, MembershipStatus, TierPrice
+from coresync.core.readers import HoursWindow, hours_windows
+from coresync.memberships.models import (
+    PLAN_TIERS,
+    Membership,
+    MembershipPlan,
+    MembershipStatus,
+    TierPrice,
+)
 from coresync.notifications.services import suppress_notifications
 from coresync.resources.models import (
+    WEEKDAY_KEYS,
     AvailabilityException,
     Room,
     SlotHold,
@@ -52,12 +59,14 @@ from coresync.resources.models import (
 from coresync.spa.models import SETTINGS_CACHE_KEY, SpaSettings
 from coresync.spa.selectors import get_settings
 from coresync.spafile.schema import (
-    CustomerSpec,
-    ExceptionSpec,
-    Problems,
-    ScheduleSpec,
+    Closure,
+    Customer,
+    Issue,
+    Plan,
+    Policy,
+    Schedule,
     SpaDocument,
-    StaffSpec,
+    StaffMember,
     parse_spa_text,
 )
 
@@ -196,7 +205,7 @@ class _Sync:
         return bool(self.created or self.deleted)
 
 
-def _hours_rows(windows: list[HoursWindow], schedule: ScheduleSpec | None = None) -> list[dict]:
+def _hours_rows(windows: list[HoursWindow], schedule: Schedule | None = None) -> list[dict]:
     return [
         {
             "weekday": window.weekday,
@@ -209,10 +218,76 @@ def _hours_rows(windows: list[HoursWindow], schedule: ScheduleSpec | None = None
     ]
 
 
-def _exception_rows(exceptions: list[ExceptionSpec]) -> list[dict]:
+def _exception_rows(exceptions: list[Closure]) -> list[dict]:
+    """Rows of AvailabilityException: a room's closures are ``maintenance``; an end date equal
+    to the date is no end date."""
     return [
-        {name: getattr(exception, name) for name in EXCEPTION_FIELDS} for exception in exceptions
+        {
+            "kind": getattr(exception, "kind", "maintenance"),
+            "date": exception.date,
+            "end_date": None if exception.end_date == exception.date else exception.end_date,
+            "start": exception.start,
+            "end": exception.end,
+            "note": exception.note,
+        }
+        for exception in exceptions
     ]
+
+
+POLICY_FIELDS = {
+    "free_until_hours": "free_cancellation_hours",
+    "late_fee_percent": "late_cancellation_fee_percent",
+    "no_show_fee_percent": "no_show_fee_percent",
+}
+
+
+def _fields(entry: Any, *names: str, **renamed: str) -> dict[str, Any]:
+    """Database field values of an entry: ``names`` as they are, ``renamed`` as
+    ``model_field="file_key"`` (``is_active="active"``)."""
+    values = {name: getattr(entry, name) for name in names}
+    return values | {field: getattr(entry, key) for field, key in renamed.items()}
+
+
+def _policy(policy: Policy | None, defaults: dict[str, Any]) -> dict[str, Any]:
+    """Model fields of a cancellation policy; an absent key takes ``defaults``' value."""
+    given = policy.model_fields_set if policy else set()
+    return {
+        model_name: getattr(policy, key) if key in given else defaults.get(model_name)
+        for key, model_name in POLICY_FIELDS.items()
+    }
+
+
+def _settings_values(document: SpaDocument) -> dict[str, Any]:
+    """SpaSettings fields: the file's, or the model's defaults for keys it leaves out."""
+    settings = document.settings
+    defaults = {field.name: field.get_default() for field in SpaSettings._meta.concrete_fields}
+    names = (
+        "name",
+        "timezone",
+        "currency",
+        "tax_rate",
+        "min_notice_minutes",
+        "slot_interval_minutes",
+        "non_member_advance_days",
+        "hold_minutes",
+        "check_in_window_minutes",
+    )
+    values = {
+        name: defaults[name] if getattr(settings, name) is None else getattr(settings, name)
+        for name in names
+    }
+    values.update(_policy(settings.cancellation_policy, defaults))
+    return values
+
+
+def _plan_values(plan: Plan) -> dict[str, Any]:
+    values = _fields(
+        plan,
+        *("name", "tier", "advance_days", "discount_percent", "priority", "vip"),
+        *("monthly_price", "included_credits", "benefits", "birthday_benefit"),
+        is_active="active",
+    )
+    return values | _policy(plan.cancellation_policy, {})
 
 
 class _Writer:
@@ -265,27 +340,28 @@ class _Writer:
     def _settings(self) -> None:
         if self.document.settings is None:
             return
+        values = _settings_values(self.document)
         row = SpaSettings.objects.filter(pk=1).first()
         if row is None:
-            SpaSettings(**self.document.settings.values).save()
+            SpaSettings(**values).save()
             self.report.created["settings"] += 1
             return
-        changed = _assign(row, self.document.settings.values)
+        changed = _assign(row, values)
         if changed:
             row.save(update_fields=changed)
             self.report.updated["settings"] += 1
 
     def _plans(self) -> None:
         for plan in self.document.plans or []:
-            _, outcome = self._upsert(MembershipPlan, {"slug": plan.slug}, plan.values)
+            _, outcome = self._upsert(MembershipPlan, {"slug": plan.slug}, _plan_values(plan))
             self._count("plans", outcome)
 
     def _categories(self) -> None:
-        for category in self.document.categories or []:
+        for position, category in enumerate(self.document.categories or []):
             _, outcome = self._upsert(
                 ServiceCategory,
                 {"slug": category.slug},
-                {"name": category.name, "position": category.position},
+                {"name": category.name, "position": position},
             )
             self._count("categories", outcome)
 
@@ -293,11 +369,27 @@ class _Writer:
         if self.document.services is None:
             return
         categories = dict(ServiceCategory.objects.values_list("slug", "pk"))
+        plan_tiers = dict(MembershipPlan.objects.values_list("slug", "tier"))
+        # A service's position counts within its category (the catalog orders by category
+        # first), so an export, which lists services category by category, keeps positions.
+        positions: Counter[str] = Counter()
         for spec in self.document.services:
-            values = {**spec.values, "category_id": categories[spec.category]}
+            values = _fields(
+                spec,
+                *("name", "description", "self_guided", "room_types", "buffer_before"),
+                *("buffer_after", "slot_interval_minutes", "max_guests"),
+                is_active="active",
+            )
+            values.update(
+                skill=spec.skill or "",
+                position=positions[spec.category],
+                category_id=categories[spec.category],
+            )
+            positions[spec.category] += 1
             service, outcome = self._upsert(Service, {"slug": spec.slug}, values)
             variants = [
-                {"minutes": minutes, "price": price} for minutes, price in spec.prices.items()
+                {"minutes": minutes, "price": price}
+                for minutes, price in spec.price_table().items()
             ]
             changed = bool(
                 _sync_rows(
@@ -307,9 +399,14 @@ class _Writer:
                     service=service,
                 )
             )
+            by_tier = {
+                (name if name in PLAN_TIERS else plan_tiers[name], minutes): price
+                for name, table in spec.tier_prices.items()
+                for minutes, price in table.items()
+            }
             tier_prices = [
                 {"tier": tier, "minutes": minutes, "price": price}
-                for tier, minutes, price in spec.tier_prices
+                for (tier, minutes), price in sorted(by_tier.items())
             ]
             changed |= bool(
                 _sync_rows(
@@ -326,7 +423,10 @@ class _Writer:
             return
         services = dict(Service.objects.values_list("slug", "pk"))
         for spec in self.document.addons:
-            addon, outcome = self._upsert(AddOn, {"slug": spec.slug}, spec.values)
+            values = _fields(
+                spec, "name", "description", "price", "extra_minutes", is_active="active"
+            )
+            addon, outcome = self._upsert(AddOn, {"slug": spec.slug}, values)
             wanted = {services[slug] for slug in spec.services}
             current = set(addon.services.values_list("pk", flat=True))
             if wanted != current:
@@ -338,7 +438,7 @@ class _Writer:
             return
         windows = [
             {
-                "days": window.days,
+                "days": sorted(WEEKDAY_KEYS.index(day) for day in window.days),
                 "start": window.start,
                 "end": window.end,
                 "modifier_percent": window.modifier_percent,
@@ -352,12 +452,17 @@ class _Writer:
 
     def _rooms(self) -> None:
         for spec in self.document.rooms or []:
-            room, outcome = self._upsert(Room, {"slug": spec.slug}, spec.values)
+            values = _fields(
+                spec,
+                *("name", "room_type", "capacity", "features", "premium_modifier_percent"),
+                is_active="active",
+            )
+            room, outcome = self._upsert(Room, {"slug": spec.slug}, values)
             changed = bool(
                 _sync_rows(
                     WorkingHours.objects.filter(room=room),
                     HOURS_FIELDS,
-                    _hours_rows(spec.hours),
+                    _hours_rows(hours_windows(spec.hours)),
                     room=room,
                 )
             )
@@ -373,11 +478,12 @@ class _Writer:
 
     def _technicians(self) -> None:
         for spec in self.document.technicians or []:
-            technician, outcome = self._upsert(Technician, {"slug": spec.slug}, spec.values)
+            values = _fields(spec, "name", "skills", "hourly_rate", "bio", is_active="active")
+            technician, outcome = self._upsert(Technician, {"slug": spec.slug}, values)
             hours = [
                 row
-                for schedule in spec.schedules
-                for row in _hours_rows(schedule.windows, schedule)
+                for schedule in spec.schedule_list()
+                for row in _hours_rows(hours_windows(schedule.weekly_hours), schedule)
             ]
             changed = bool(
                 _sync_rows(
@@ -397,7 +503,7 @@ class _Writer:
             )
             self._count("technicians", outcome, changed)
 
-    def _user(self, spec: CustomerSpec | StaffSpec, values: dict[str, Any]) -> tuple[User, str]:
+    def _user(self, spec: Customer | StaffMember, values: dict[str, Any]) -> tuple[User, str]:
         """Create or update the account ``spec.email``; return ``(user, outcome)``. The
         password is set only if it differs from the stored one (``check_password``), so
         re-importing does not re-hash; an entry without one keeps the stored password."""
@@ -450,9 +556,7 @@ class _Writer:
                 changed |= self._membership(user, plans[spec.plan], spec, today)
             self._count("customers", outcome, changed)
 
-    def _membership(
-        self, user: User, plan: MembershipPlan, spec: CustomerSpec, today: date
-    ) -> bool:
+    def _membership(self, user: User, plan: MembershipPlan, spec: Customer, today: date) -> bool:
         """Create or update the membership (user, plan, start); return whether it changed."""
         status = spec.membership_status or (
             MembershipStatus.EXPIRED
@@ -525,8 +629,10 @@ class _Writer:
     def _bookings(self) -> None:
         if not self.document.bookings:
             return
-        problems = Problems(self.document.filename)
-        for spec in self.document.bookings:
+        issues = []
+        for index, spec in zip(
+            self.document._indexes["bookings"], self.document.bookings, strict=True
+        ):
             customer = User.objects.get(email__iexact=spec.customer)
             service = Service.objects.get(slug=spec.service)
             if Booking.objects.filter(
@@ -545,9 +651,9 @@ class _Writer:
                         guests=spec.guests,
                         technician=spec.technician,
                         room=spec.room,
-                        preferences=spec.preferences,
+                        preferences=dict(spec.preferences),
                         notes=spec.notes,
-                        idempotency_key=f"import:{spec.digest}",
+                        idempotency_key=f"import:{spec.digest()}",
                         actor=None,
                         now=self.now,
                         enforce_booking_window=False,
@@ -556,11 +662,8 @@ class _Writer:
                     if spec.status == BookingStatus.IN_PROGRESS:
                         check_in_booking(booking, actor=None, now=self.now, enforce_window=False)
             except DomainError as error:
-                problems.add(
-                    spec.entry.line,
-                    spec.entry.label,
-                    f"cannot be booked: {error.message} ({error.code})",
-                )
+                message = f"cannot be booked: {error.message} ({error.code})"
+                issues.append(Issue(("bookings", index), message))
                 continue
             self.report.created["bookings"] += 1
-        problems.raise_if_any()
+        self.document.raise_issues(issues)

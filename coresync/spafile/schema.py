@@ -1,162 +1,66 @@
-"""Read a spa file into typed specs, checking everything before anything is written.
+"""The spa file as declarative models: one pydantic model per kind of entry, the field rules
+of :mod:`coresync.core.readers`, and the checks between entries and against the database.
 
 :func:`parse_spa_text` is the entry point: YAML text in, a :class:`SpaDocument` out, or a
 :class:`SpaFileError` listing every problem found, each naming the file, the line, the entry
 and the field::
 
-    spa.yaml:42: services[3] (slug "hot-stone"): field "room_types[1]": unknown room type "sauna" …
+    spa.yaml:54: services[2] (slug "steam-room"): field "room_types[0]": unknown room type …
 
-Checks are in two passes: each entry on its own (types, formats, unknown keys), then the
-references between entries and to rows already in the database (a service's category, an
-add-on's services, a booking's customer…). Nothing here writes to the database.
+Checks are in two passes: each entry on its own (its model: types, formats, unknown keys,
+rules between its fields), then the references between entries and to rows already in the
+database (a service's category, an add-on's services, a staff member's technician…).
+Nothing here writes to the database. The same models write the file back
+(:func:`to_yaml`): what a model was given is what it writes, in its fields' order.
 """
 
 import difflib
 import hashlib
 import json
-from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
+import typing
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, time
 from decimal import Decimal
-from typing import Any, TypeVar
+from functools import cache
+from typing import Annotated, Any, ClassVar
 
-import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter, model_validator
+from pydantic import ValidationError as PydanticError
+from pydantic_core import PydanticCustomError
 
 from coresync.accounts.models import STAFF_ROLES, User
 from coresync.catalog.models import AddOn, RoomType, Service, ServiceCategory
 from coresync.core import readers as read
-from coresync.core.readers import FieldError, HoursWindow, describe
+from coresync.core.readers import (
+    Boolean,
+    Choice,
+    ClockTime,
+    Currency,
+    Email,
+    Fraction,
+    Instant,
+    Integer,
+    ListOf,
+    Minutes,
+    Money,
+    Percent,
+    PriceTable,
+    Scalar,
+    Slug,
+    Text,
+    TimeZone,
+    WeekdayName,
+    WeeklyHours,
+    describe,
+    error_message,
+    error_path,
+    field,
+    full_loc,
+)
 from coresync.memberships.models import PLAN_TIERS, MembershipPlan, MembershipStatus
-from coresync.resources.models import (
-    TECHNICIAN_EXCEPTION_KINDS,
-    HoldLevel,
-    Room,
-    Technician,
-)
-from coresync.spa.models import SpaSettings
-from coresync.spafile.yaml_lines import LineDict, load_with_lines, yaml_error_line
-
-T = TypeVar("T")
-
-SECTIONS = (
-    "settings",
-    "plans",
-    "categories",
-    "services",
-    "addons",
-    "peak_pricing",
-    "rooms",
-    "technicians",
-    "customers",
-    "staff",
-    "holds",
-    "bookings",
-)
-
-# Keys each entry may have. Keys of the shared example file are the contract; the others
-# (description, max_guests, schedules, note, phone, active, …) are optional additions.
-SETTINGS_KEYS = (
-    "name",
-    "timezone",
-    "currency",
-    "tax_rate",
-    "min_notice_minutes",
-    "slot_interval_minutes",
-    "non_member_advance_days",
-    "hold_minutes",
-    "check_in_window_minutes",
-    "cancellation_policy",
-)
-POLICY_KEYS = ("free_until_hours", "late_fee_percent", "no_show_fee_percent")
-PLAN_KEYS = (
-    "slug",
-    "name",
-    "tier",
-    "advance_days",
-    "discount_percent",
-    "priority",
-    "vip",
-    "monthly_price",
-    "included_credits",
-    "benefits",
-    "birthday_benefit",
-    "cancellation_policy",
-    "active",
-)
-CATEGORY_KEYS = ("slug", "name")
-SERVICE_KEYS = (
-    "slug",
-    "name",
-    "category",
-    "description",
-    "durations",
-    "price",
-    "prices",
-    "tier_prices",
-    "skill",
-    "self_guided",
-    "room_types",
-    "buffer_before",
-    "buffer_after",
-    "slot_interval_minutes",
-    "max_guests",
-    "active",
-)
-ADDON_KEYS = ("slug", "name", "description", "price", "extra_minutes", "services", "active")
-PEAK_KEYS = ("days", "start", "end", "modifier_percent")
-ROOM_KEYS = (
-    "slug",
-    "name",
-    "type",
-    "capacity",
-    "features",
-    "premium_modifier_percent",
-    "hours",
-    "maintenance",
-    "active",
-)
-MAINTENANCE_KEYS = ("date", "end_date", "start", "end", "note")
-TECHNICIAN_KEYS = (
-    "slug",
-    "name",
-    "skills",
-    "hourly_rate",
-    "bio",
-    "weekly_hours",
-    "valid_from",
-    "valid_until",
-    "schedules",
-    "exceptions",
-    "active",
-)
-SCHEDULE_KEYS = ("valid_from", "valid_until", "weekly_hours")
-EXCEPTION_KEYS = ("date", "kind", "end_date", "start", "end", "note")
-CUSTOMER_KEYS = (
-    "email",
-    "name",
-    "password",
-    "phone",
-    "plan",
-    "membership_start",
-    "membership_end",
-    "membership_status",
-)
-STAFF_KEYS = ("email", "name", "password", "phone", "role", "technician")
-HOLD_KEYS = ("technician", "room", "start", "end", "level", "until", "note")
-BOOKING_KEYS = (
-    "customer",
-    "service",
-    "duration",
-    "technician",
-    "room",
-    "start",
-    "addons",
-    "guests",
-    "status",
-    "preferences",
-    "notes",
-)
+from coresync.resources.models import TECHNICIAN_EXCEPTION_KINDS, HoldLevel, Room, Technician
+from coresync.spafile import yaml_io
 
 IMPORTABLE_BOOKING_STATUSES = ("confirmed", "pending", "in_progress")
 
@@ -169,803 +73,621 @@ class SpaFileError(Exception):
         super().__init__("\n".join(messages))
 
 
-class Problems:
-    """Collects ``FILE:LINE: ENTRY: MESSAGE`` lines for one file."""
-
-    def __init__(self, filename: str) -> None:
-        self.filename = filename
-        self._found: list[tuple[int, str]] = []
-
-    @property
-    def messages(self) -> list[str]:
-        """The messages in file order (line by line, then in the order found)."""
-        return [message for _, message in sorted(self._found, key=lambda found: found[0])]
-
-    def add(self, line: int | None, where: str, message: str) -> None:
-        location = f"{self.filename}:{line}" if line else self.filename
-        text = f"{location}: {where}: {message}" if where else f"{location}: {message}"
-        self._found.append((line or 0, text))
-
-    def raise_if_any(self) -> None:
-        """Raise :class:`SpaFileError` with everything collected so far, if anything."""
-        if self._found:
-            raise SpaFileError(self.messages)
+def _optional(check: Any, serialize: Any = None) -> Any:
+    return field(read.optional(check), serialize)
 
 
-def _did_you_mean(key: Any, allowed: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(str(key), allowed, n=1)
-    return f' (did you mean "{close[0]}"?)' if close else ""
+OptionalSlug = _optional(read.slug)
+OptionalDate = _optional(read.calendar_date)
+OptionalTime = _optional(read.clock_time, lambda value: f"{value:%H:%M}")
+OptionalPassword = _optional(read.text(128))
 
 
-class Entry:
-    """One mapping of the file (a service, a room, a room's maintenance window…) being read.
+def _check(*issues: tuple[str, str, bool] | None) -> None:
+    """Raise the problems a model found between its fields: ``(field, message, at_entry)``,
+    ``field`` "" for the entry as a whole, ``at_entry`` to give the entry's line."""
+    found = [issue for issue in issues if issue]
+    if found:
+        raise PydanticCustomError("entry", "{issues}", {"issues": found})
 
-    Reading a field through :meth:`required` / :meth:`optional` turns a ``FieldError`` into a
-    message that names the file, line, ``label`` (``services[3] (slug "hot-stone")``) and field
-    (``prefix`` + key, e.g. ``exceptions[1].kind``), and returns ``None``. Unknown keys are
-    reported when the entry is created.
-    """
 
-    def __init__(
-        self,
-        data: LineDict,
-        *,
-        problems: Problems,
-        label: str,
-        allowed: tuple[str, ...],
-        prefix: str = "",
-    ) -> None:
-        self.data = data
-        self.problems = problems
-        self.label = label
-        self.prefix = prefix
-        self.line = data.line
-        for key in data:
-            if key not in allowed:
-                self.error(key, f"unknown field{_did_you_mean(key, allowed)}")
+class Entry(BaseModel):
+    """A mapping of the file. ``flow``: written on one line; ``block_fields``: mappings
+    written as blocks (their values on one line each)."""
 
-    def line_of(self, key: str) -> int | None:
-        """Return the line where ``key`` is written, or the entry's line."""
-        return self.data.key_lines.get(key, self.line)
+    model_config = ConfigDict(extra="forbid")
+    flow: ClassVar[bool] = True
+    block_fields: ClassVar[tuple[str, ...]] = ()
+    quoted: ClassVar[tuple[str, ...]] = ()
 
-    def has(self, key: str) -> bool:
-        return key in self.data
 
-    def error(self, key: str, message: str, *, line: int | None = None, path: str = "") -> None:
-        """Report a problem with field ``key``."""
-        self.problems.add(
-            line or self.line_of(key), f'{self.label}: field "{self.prefix}{key}{path}"', message
+class Policy(Entry):
+    """A cancellation policy; on a plan, an absent key means "the spa's"."""
+
+    free_until_hours: Integer(0, 24 * 365) = None
+    late_fee_percent: Percent(0, 100) = None
+    no_show_fee_percent: Percent(0, 100) = None
+
+
+class Settings(Entry):
+    """The ``settings`` section; an absent key takes the model's default."""
+
+    flow: ClassVar[bool] = False
+    block_fields: ClassVar[tuple[str, ...]] = ("cancellation_policy",)
+    name: Text(120) = None
+    timezone: TimeZone = None
+    currency: Currency = None
+    tax_rate: Fraction = None
+    min_notice_minutes: Integer(0, 60 * 24 * 30) = None
+    slot_interval_minutes: Integer(5, 240) = None
+    non_member_advance_days: Integer(0, 730) = None
+    hold_minutes: Integer(1, 24 * 60) = None
+    check_in_window_minutes: Integer(0, 24 * 60) = None
+    cancellation_policy: Policy = None
+
+
+class Plan(Entry):
+    slug: Slug
+    name: Text(100)
+    tier: Choice(PLAN_TIERS, "tier")
+    advance_days: Integer(0, 730)
+    discount_percent: Percent(0, 100)
+    priority: Boolean = False
+    vip: Boolean = False
+    monthly_price: Money
+    included_credits: Integer(0, 1000) = 0
+    benefits: ListOf(Text(200)) = []
+    birthday_benefit: Text(200, blank=True) = ""
+    cancellation_policy: Policy = None
+    active: Boolean = True
+
+
+class Category(Entry):
+    slug: Slug
+    name: Text(100)
+
+
+class ServiceEntry(Entry):
+    flow: ClassVar[bool] = False
+    slug: Slug
+    name: Text(150)
+    category: Slug
+    durations: ListOf(Minutes, unique=True, non_empty=True)
+    price: Money = None
+    prices: PriceTable = None
+    tier_prices: dict[Slug, PriceTable] = {}
+    self_guided: Boolean = False
+    skill: Slug = None
+    room_types: ListOf(Choice(RoomType.values, "room type"), unique=True, non_empty=True)
+    buffer_before: Integer(0, 240) = 0
+    buffer_after: Integer(0, 240) = 0
+    slot_interval_minutes: _optional(read.integer(5, 240)) = None
+    max_guests: Integer(1, 20) = 1
+    description: Text(None, blank=True) = ""
+    active: Boolean = True
+
+    @model_validator(mode="after")
+    def _rules(self) -> "ServiceEntry":
+        issues: list[tuple[str, str, bool] | None] = []
+        if self.price is not None and self.prices is not None:
+            issues.append(
+                ("prices", 'give either "price" (for every duration) or "prices", not both', False)
+            )
+        elif self.price is None and self.prices is None:
+            issues.append(("price", 'required field is missing (give "price" or "prices")', True))
+        elif self.prices is not None:
+            issues += [
+                ("prices", f"duration {d} has no price", False)
+                for d in self.durations
+                if d not in self.prices
+            ]
+            issues += [
+                ("prices", f"{d} is not one of the durations {self.durations}", False)
+                for d in self.prices
+                if d not in self.durations
+            ]
+        if self.self_guided and self.skill:
+            issues.append(
+                ("skill", "a self-guided service needs no technician, so no skill", False)
+            )
+        elif not self.self_guided and "skill" not in self.model_fields_set:
+            issues.append(("skill", "required field is missing (or set self_guided: true)", True))
+        for name, table in self.tier_prices.items():
+            issues += [
+                (f"tier_prices.{name}", f"{d} is not one of the durations {self.durations}", False)
+                for d in table
+                if d not in self.durations
+            ]
+        _check(*issues)
+        return self
+
+    def price_table(self) -> dict[int, Decimal]:
+        """Minutes → price of each variant."""
+        return (
+            dict(self.prices)
+            if self.prices is not None
+            else dict.fromkeys(self.durations or [], self.price)
         )
 
-    def entry_error(self, message: str) -> None:
-        """Report a problem with the entry as a whole."""
-        where = f"{self.label}: {self.prefix.rstrip('.')}" if self.prefix else self.label
-        self.problems.add(self.line, where, message)
 
-    def _read(self, key: str, reader: Callable[[Any], T]) -> T | None:
-        try:
-            return reader(self.data[key])
-        except FieldError as error:
-            self.error(key, error.message, line=error.line, path=error.path)
-            return None
+class AddOnEntry(Entry):
+    slug: Slug
+    name: Text(120)
+    price: Money
+    extra_minutes: Integer(0, 240) = 0
+    services: ListOf(Slug, unique=True) = []
+    description: Text(None, blank=True) = ""
+    active: Boolean = True
 
-    def required(self, key: str, reader: Callable[[Any], T]) -> T | None:
-        """Return field ``key`` read by ``reader``; report it missing if absent."""
-        if key not in self.data:
-            self.error(key, "required field is missing", line=self.line)
-            return None
-        return self._read(key, reader)
 
-    def optional(self, key: str, reader: Callable[[Any], T], default: Any = None) -> T | Any:
-        """Return field ``key`` read by ``reader``, or ``default`` if absent."""
-        if key not in self.data:
-            return default
-        return self._read(key, reader)
+def _window_rules(start: time | None, end: time | None) -> tuple[str, str, bool] | None:
+    if start is not None and end is not None and end <= start:
+        return ("end", f'"{end:%H:%M}" is not after start "{start:%H:%M}"', False)
+    return None
 
-    def child(self, key: str, value: Any, allowed: tuple[str, ...], path: str) -> "Entry | None":
-        """Return a nested mapping (``value``, found under ``key``) as an Entry whose fields
-        are named ``path.field``; report and return ``None`` if it is not a mapping."""
-        if not isinstance(value, LineDict):
-            self.error(key, f"expected a mapping; got {describe(value)}", path=path[len(key) :])
-            return None
-        return Entry(
-            value,
-            problems=self.problems,
-            label=self.label,
-            allowed=allowed,
-            prefix=f"{self.prefix}{path}.",
-        )
 
-    def children(self, key: str, allowed: tuple[str, ...]) -> list["Entry"]:
-        """Return the list of mappings under ``key`` (absent or ``null`` = none) as Entries."""
-        value = self.data.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.error(key, f"expected a list of mappings; got {describe(value)}")
-            return []
-        entries = []
-        for index, item in enumerate(value):
-            if not isinstance(item, LineDict):
-                self.error(
-                    key,
-                    f"expected a mapping; got {describe(item)}",
-                    line=value.item_lines[index],
-                    path=f"[{index}]",
+class PeakWindow(Entry):
+    days: ListOf(WeekdayName, unique=True, non_empty=True)
+    start: ClockTime
+    end: ClockTime
+    modifier_percent: Percent(-100, 500)
+
+    @model_validator(mode="after")
+    def _rules(self) -> "PeakWindow":
+        _check(_window_rules(self.start, self.end))
+        return self
+
+
+class Closure(Entry):
+    """A room's maintenance: whole days ``date``..``end_date`` or ``start``-``end`` of one."""
+
+    date: read.Date
+    end_date: OptionalDate = None
+    start: OptionalTime = None
+    end: OptionalTime = None
+    note: Text(200, blank=True) = ""
+
+    @model_validator(mode="after")
+    def _rules(self) -> "Closure":
+        issues = []
+        if (self.start is None) != (self.end is None):
+            issues.append(
+                (
+                    "",
+                    'give both "start" and "end" for part of a day, or neither for whole days',
+                    False,
                 )
-                continue
-            entry = self.child(key, item, allowed, f"{key}[{index}]")
-            if entry is not None:
-                entries.append(entry)
-        return entries
+            )
+        issues.append(_window_rules(self.start, self.end))
+        if self.end_date is not None and self.end_date < self.date:
+            issues.append(("end_date", f"{self.end_date} is before date {self.date}", False))
+        elif self.start is not None and self.end_date not in (None, self.date):
+            issues.append(
+                ("end_date", "a part-day exception (start/end) covers one date only", False)
+            )
+        _check(*issues)
+        return self
 
 
-# -- specs: what the file says, typed ------------------------------------------------------
+class Absence(Closure):
+    """A technician's exception (day off, holiday…), whole days or part of one."""
+
+    kind: Choice(TECHNICIAN_EXCEPTION_KINDS, "kind")
+
+    key_order: ClassVar[tuple[str, ...]] = ("date", "kind", "end_date", "start", "end", "note")
 
 
-@dataclass
-class SettingsSpec:
-    """The ``settings`` section; absent keys take the model's defaults."""
-
-    values: dict[str, Any]
-
-
-@dataclass
-class PlanSpec:
-    """A ``plans`` entry; ``values`` are MembershipPlan fields."""
-
-    entry: Entry = field(repr=False, compare=False)
-    slug: str
-    values: dict[str, Any]
+class RoomEntry(Entry):
+    flow: ClassVar[bool] = False
+    block_fields: ClassVar[tuple[str, ...]] = ("hours",)
+    slug: Slug
+    name: Text(120)
+    room_type: Choice(RoomType.values, "room type") = Field(alias="type")
+    capacity: Integer(1, 100)
+    features: ListOf(Slug, unique=True) = []
+    premium_modifier_percent: Percent(-100, 500) = Decimal(0)
+    hours: WeeklyHours = {}
+    maintenance: list[Closure] = []
+    active: Boolean = True
 
 
-@dataclass
-class CategorySpec:
-    """A ``categories`` entry; ``position`` is its index in the file."""
-
-    entry: Entry = field(repr=False, compare=False)
-    slug: str
-    name: str
-    position: int
+def _range_rules(valid_from: date | None, valid_until: date | None) -> tuple | None:
+    if valid_from and valid_until and valid_until < valid_from:
+        return ("valid_until", f"{valid_until} is before valid_from {valid_from}", False)
+    return None
 
 
-@dataclass
-class ServiceSpec:
-    """A ``services`` entry: ``values`` are Service fields, ``prices`` minutes → price,
-    ``tier_prices`` ``(tier, minutes, price)`` once plan slugs are resolved to tiers."""
-
-    entry: Entry = field(repr=False, compare=False)
-    slug: str
-    category: str
-    values: dict[str, Any]
-    prices: dict[int, Decimal]
-    tier_prices_by_name: dict[str, dict[int, Decimal]]
-    tier_prices: list[tuple[str, int, Decimal]] = field(default_factory=list)
-
-
-@dataclass
-class AddOnSpec:
-    """An ``addons`` entry; ``services`` are slugs."""
-
-    entry: Entry = field(repr=False, compare=False)
-    slug: str
-    values: dict[str, Any]
-    services: list[str]
-
-
-@dataclass
-class PeakWindowSpec:
-    """A ``peak_pricing`` entry; ``days`` are weekday numbers, Monday = 0."""
-
-    days: list[int]
-    start: time
-    end: time
-    modifier_percent: Decimal
-
-
-@dataclass(frozen=True)
-class ExceptionSpec:
-    """A technician's absence or a room's maintenance: whole days ``date``..``end_date`` or
-    the part ``start``-``end`` of one day."""
-
-    kind: str
-    date: date
-    end_date: date | None
-    start: time | None
-    end: time | None
-    note: str
-
-
-@dataclass
-class RoomSpec:
-    """A ``rooms`` entry with its opening hours and maintenance."""
-
-    entry: Entry = field(repr=False, compare=False)
-    slug: str
-    values: dict[str, Any]
-    hours: list[HoursWindow]
-    maintenance: list[ExceptionSpec]
-
-
-@dataclass
-class ScheduleSpec:
+class Schedule(Entry):
     """Weekly hours valid from ``valid_from`` to ``valid_until`` (inclusive; None = open)."""
 
-    valid_from: date | None
-    valid_until: date | None
-    windows: list[HoursWindow]
+    flow: ClassVar[bool] = False
+    block_fields: ClassVar[tuple[str, ...]] = ("weekly_hours",)
+    valid_from: OptionalDate = None
+    valid_until: OptionalDate = None
+    weekly_hours: WeeklyHours
+
+    @model_validator(mode="after")
+    def _rules(self) -> "Schedule":
+        _check(_range_rules(self.valid_from, self.valid_until))
+        return self
 
 
-@dataclass
-class TechnicianSpec:
-    """A ``technicians`` entry with its schedules (one per validity range) and exceptions."""
+class TechnicianEntry(Entry):
+    flow: ClassVar[bool] = False
+    block_fields: ClassVar[tuple[str, ...]] = ("weekly_hours",)
+    slug: Slug
+    name: Text(120)
+    skills: ListOf(Slug, unique=True) = []
+    hourly_rate: read.HourlyRate = Decimal("0.00")
+    schedules: list[Schedule] = None
+    weekly_hours: WeeklyHours = None
+    valid_from: OptionalDate = None
+    valid_until: OptionalDate = None
+    exceptions: list[Absence] = []
+    bio: Text(None, blank=True) = ""
+    active: Boolean = True
 
-    entry: Entry = field(repr=False, compare=False)
-    slug: str
-    values: dict[str, Any]
-    schedules: list[ScheduleSpec]
-    exceptions: list[ExceptionSpec]
+    @model_validator(mode="after")
+    def _rules(self) -> "TechnicianEntry":
+        given = self.model_fields_set
+        if self.schedules is not None:
+            message = 'give either "schedules" or weekly_hours/valid_from/valid_until'
+            _check(
+                *[
+                    (key, message, False)
+                    for key in ("weekly_hours", "valid_from", "valid_until")
+                    if key in given
+                ]
+            )
+        elif self.weekly_hours is None:
+            message = '"weekly_hours" is missing: a validity range needs hours'
+            _check(
+                *[(key, message, False) for key in ("valid_from", "valid_until") if key in given]
+            )
+        _check(_range_rules(self.valid_from, self.valid_until))
+        return self
 
-
-@dataclass
-class CustomerSpec:
-    """A ``customers`` entry; ``password`` None keeps an existing account's password."""
-
-    entry: Entry = field(repr=False, compare=False)
-    email: str
-    name: str
-    password: str | None
-    phone: str
-    plan: str | None
-    membership_start: date | None
-    membership_end: date | None
-    membership_status: str | None
-
-
-@dataclass
-class StaffSpec:
-    """A ``staff`` entry; ``technician`` is the slug of the technician it logs in as."""
-
-    entry: Entry = field(repr=False, compare=False)
-    email: str
-    name: str
-    password: str | None
-    phone: str
-    role: str
-    technician: str | None
-
-
-@dataclass
-class HoldSpec:
-    """A ``holds`` entry; instants are aware UTC."""
-
-    entry: Entry = field(repr=False, compare=False)
-    technician: str | None
-    room: str | None
-    level: str
-    start: datetime
-    end: datetime
-    until: datetime
-    note: str
+    def schedule_list(self) -> list[Schedule]:
+        """Its weekly hours, one :class:`Schedule` per validity range."""
+        if self.schedules is not None:
+            return self.schedules
+        if self.weekly_hours is None:
+            return []
+        return [
+            Schedule.model_construct(
+                valid_from=self.valid_from,
+                valid_until=self.valid_until,
+                weekly_hours=self.weekly_hours,
+            )
+        ]
 
 
-@dataclass
-class BookingSpec:
-    """A ``bookings`` entry; ``start`` is aware UTC, ``digest`` the SHA-256 of the entry
-    (the booking's idempotency key is ``import:<digest>``)."""
-
-    entry: Entry = field(repr=False, compare=False)
-    customer: str
-    service: str
-    duration: int | None
-    technician: str | None
-    room: str | None
-    start: datetime
-    addons: list[str]
-    guests: int
-    status: str
-    preferences: dict[str, Any]
-    notes: str
-    digest: str
+class Person(Entry):
+    quoted: ClassVar[tuple[str, ...]] = ("password",)
+    email: Email
+    name: Text(150)
+    password: OptionalPassword = None
+    phone: Text(32, blank=True) = ""
 
 
-@dataclass
-class SpaDocument:
+class Customer(Person):
+    plan: OptionalSlug = None
+    membership_start: OptionalDate = None
+    membership_end: OptionalDate = None
+    membership_status: _optional(read.choice(MembershipStatus.values, "status")) = None
+
+    @model_validator(mode="after")
+    def _rules(self) -> "Customer":
+        issues = []
+        membership = ("membership_start", "membership_end", "membership_status")
+        if self.plan is None:
+            issues += [
+                (key, 'a membership needs a "plan"', False)
+                for key in membership
+                if getattr(self, key) is not None
+            ]
+        elif self.membership_start is None and "membership_start" not in self.model_fields_set:
+            issues.append(
+                ("membership_start", "required field is missing (a plan needs a start date)", False)
+            )
+        if (
+            self.membership_start
+            and self.membership_end
+            and self.membership_end < self.membership_start
+        ):
+            issues.append(
+                (
+                    "membership_end",
+                    f"{self.membership_end} is before membership_start {self.membership_start}",
+                    False,
+                )
+            )
+        _check(*issues)
+        return self
+
+
+class StaffMember(Person):
+    role: Choice([str(role) for role in STAFF_ROLES], "role")
+    technician: OptionalSlug = None
+
+
+class Hold(Entry):
+    technician: OptionalSlug = None
+    room: OptionalSlug = None
+    start: Instant
+    end: Instant
+    level: Choice(HoldLevel.values, "level")
+    until: Instant
+    note: Text(200, blank=True) = ""
+
+    @model_validator(mode="after")
+    def _rules(self) -> "Hold":
+        both = self.technician and self.room
+        _check(
+            ("", "a hold is on a technician, a room or the whole spa: not both", False)
+            if both
+            else None,
+            ("end", "is not after start", False) if self.end <= self.start else None,
+        )
+        return self
+
+
+class BookingEntry(Entry):
+    customer: Email
+    service: Slug
+    duration: _optional(read.minutes) = None
+    technician: OptionalSlug = None
+    room: OptionalSlug = None
+    start: Instant
+    addons: ListOf(Slug, unique=True) = []
+    guests: Integer(1, 20) = 1
+    status: Choice(IMPORTABLE_BOOKING_STATUSES, "booking status") = "confirmed"
+    preferences: dict[str, Scalar] = {}
+    notes: Text(None, blank=True) = ""
+
+    @model_validator(mode="after")
+    def _rules(self) -> "BookingEntry":
+        if self.guests > 1 and self.technician is not None:
+            # The booking service reads a named technician as "only this one", and each guest
+            # needs their own: the technicians of a group booking are chosen for it.
+            _check(
+                (
+                    "technician",
+                    "a booking for several guests gets one technician per guest, chosen when it "
+                    'is made: leave "technician" out',
+                    False,
+                )
+            )
+        return self
+
+    def digest(self) -> str:
+        """SHA-256 of the entry (the booking's idempotency key is ``import:<digest>``)."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# section → (entry model, the key that names an entry in messages)
+LIST_SECTIONS: dict[str, tuple[type[Entry], str | None]] = {
+    "plans": (Plan, "slug"),
+    "categories": (Category, "slug"),
+    "services": (ServiceEntry, "slug"),
+    "addons": (AddOnEntry, "slug"),
+    "peak_pricing": (PeakWindow, None),
+    "rooms": (RoomEntry, "slug"),
+    "technicians": (TechnicianEntry, "slug"),
+    "customers": (Customer, "email"),
+    "staff": (StaffMember, "email"),
+    "holds": (Hold, None),
+    "bookings": (BookingEntry, "customer"),
+}
+SECTIONS = ("settings", *LIST_SECTIONS)
+
+
+class SpaDocument(BaseModel):
     """A validated spa file. A section is ``None`` when the file does not have it (then the
     import leaves that part of the database alone)."""
 
-    filename: str
-    settings: SettingsSpec | None = None
-    plans: list[PlanSpec] | None = None
-    categories: list[CategorySpec] | None = None
-    services: list[ServiceSpec] | None = None
-    addons: list[AddOnSpec] | None = None
-    peak_pricing: list[PeakWindowSpec] | None = None
-    rooms: list[RoomSpec] | None = None
-    technicians: list[TechnicianSpec] | None = None
-    customers: list[CustomerSpec] | None = None
-    staff: list[StaffSpec] | None = None
-    holds: list[HoldSpec] | None = None
-    bookings: list[BookingSpec] | None = None
+    model_config = ConfigDict(extra="forbid")
+    settings: Settings | None = None
+    plans: list[Plan] | None = None
+    categories: list[Category] | None = None
+    services: list[ServiceEntry] | None = None
+    addons: list[AddOnEntry] | None = None
+    peak_pricing: list[PeakWindow] | None = None
+    rooms: list[RoomEntry] | None = None
+    technicians: list[TechnicianEntry] | None = None
+    customers: list[Customer] | None = None
+    staff: list[StaffMember] | None = None
+    holds: list[Hold] | None = None
+    bookings: list[BookingEntry] | None = None
+    _source: "Source" = PrivateAttr(default=None)
+    _indexes: dict[str, list[int]] = PrivateAttr(default_factory=dict)
+
+    def raise_issues(self, issues: list["Issue"]) -> None:
+        """Raise :class:`SpaFileError` for problems found in this document's source."""
+        raise_issues(issues, self._source)
 
 
-# -- pass 1: each entry on its own ---------------------------------------------------------
+# -- problems, placed in the file -----------------------------------------------------------
 
 
-def _model_default(model: type, name: str) -> Any:
-    return model._meta.get_field(name).get_default()
+@dataclass(frozen=True)
+class Issue:
+    """A problem at ``loc`` (section, index, field…); ``entry_level``: about the entry as a
+    whole, not a field; ``line_loc``: where to take the line from, if not ``loc``;
+    ``where``: the entry as written in the message, if not worked out from ``loc``;
+    ``line``: the line, when the reader gave it and there is no ``loc``."""
+
+    loc: tuple
+    message: str
+    entry_level: bool = False
+    line_loc: tuple | None = None
+    where: str | None = None
+    line: int | None = None
 
 
-def _policy(entry: Entry, *, defaults: dict[str, Any] | None) -> dict[str, Any]:
-    """Read ``cancellation_policy`` into model field values; ``defaults`` None = plan
-    overrides (absent keys stay None, meaning "the spa's policy")."""
-    names = {
-        "free_until_hours": "free_cancellation_hours",
-        "late_fee_percent": "late_cancellation_fee_percent",
-        "no_show_fee_percent": "no_show_fee_percent",
-    }
-    values = {model_name: (defaults or {}).get(model_name) for model_name in names.values()}
-    if not entry.has("cancellation_policy"):
-        return values
-    policy = entry.child(
-        "cancellation_policy", entry.data["cancellation_policy"], POLICY_KEYS, "cancellation_policy"
-    )
-    if policy is None:
-        return values
-    values["free_cancellation_hours"] = policy.optional(
-        "free_until_hours", read.integer(0, 24 * 365), values["free_cancellation_hours"]
-    )
-    for key in ("late_fee_percent", "no_show_fee_percent"):
-        values[names[key]] = policy.optional(key, read.percent(0, 100), values[names[key]])
-    return values
+class Source:
+    """Where a document was read from, to place its problems: the data as read (sections →
+    lists of mappings) and how a path in it (``("services", 2, "price")``) is written, like
+    ``spa.yaml:42`` for a YAML file."""
+
+    def __init__(self, data: Any, filename: str) -> None:
+        self.data = data
+        self.filename = filename
+
+    def place(self, loc: tuple) -> tuple[Any, str]:
+        """``(sort key, "spa.yaml:42")`` of the value at ``loc``, or of the nearest part the
+        source has."""
+        line = yaml_io.line_of(self.data, loc)
+        return line, f"{self.filename}:{line}"
+
+    def short_place(self, loc: tuple) -> str:
+        """How a message refers to another place of the same source (``line 23``)."""
+        return f"line {yaml_io.line_of(self.data, loc)}"
 
 
-def _read_settings(entry: Entry) -> SettingsSpec:
-    def default(name: str) -> Any:
-        return _model_default(SpaSettings, name)
-
-    values = {
-        "name": entry.optional("name", read.text(120), default("name")),
-        "timezone": entry.optional("timezone", read.timezone_name, default("timezone")),
-        "currency": entry.optional("currency", read.currency, default("currency")),
-        "tax_rate": entry.optional("tax_rate", read.fraction, default("tax_rate")),
-        "min_notice_minutes": entry.optional(
-            "min_notice_minutes", read.integer(0, 60 * 24 * 30), default("min_notice_minutes")
-        ),
-        "slot_interval_minutes": entry.optional(
-            "slot_interval_minutes", read.integer(5, 240), default("slot_interval_minutes")
-        ),
-        "non_member_advance_days": entry.optional(
-            "non_member_advance_days", read.integer(0, 730), default("non_member_advance_days")
-        ),
-        "hold_minutes": entry.optional(
-            "hold_minutes", read.integer(1, 24 * 60), default("hold_minutes")
-        ),
-        "check_in_window_minutes": entry.optional(
-            "check_in_window_minutes", read.integer(0, 24 * 60), default("check_in_window_minutes")
-        ),
-    }
-    policy_defaults = {
-        name: default(name)
-        for name in (
-            "free_cancellation_hours",
-            "late_cancellation_fee_percent",
-            "no_show_fee_percent",
-        )
-    }
-    values.update(_policy(entry, defaults=policy_defaults))
-    return SettingsSpec(values=values)
-
-
-def _read_plan(entry: Entry, index: int) -> PlanSpec:
-    values = {
-        "name": entry.required("name", read.text(100)),
-        "tier": entry.required("tier", read.choice(PLAN_TIERS, "tier")),
-        "advance_days": entry.required("advance_days", read.integer(0, 730)),
-        "discount_percent": entry.required("discount_percent", read.percent(0, 100)),
-        "priority": entry.optional("priority", read.boolean, False),
-        "vip": entry.optional("vip", read.boolean, False),
-        "monthly_price": entry.required("monthly_price", read.money),
-        "included_credits": entry.optional("included_credits", read.integer(0, 1000), 0),
-        "benefits": entry.optional("benefits", read.list_of(read.text(200)), []),
-        "birthday_benefit": entry.optional("birthday_benefit", read.text(200, blank=True), ""),
-        "is_active": entry.optional("active", read.boolean, True),
-    }
-    values.update(_policy(entry, defaults=None))
-    return PlanSpec(entry=entry, slug=entry.required("slug", read.slug), values=values)
-
-
-def _read_category(entry: Entry, index: int) -> CategorySpec:
-    return CategorySpec(
-        entry=entry,
-        slug=entry.required("slug", read.slug),
-        name=entry.required("name", read.text(100)),
-        position=index,
-    )
-
-
-def _read_service(entry: Entry, index: int) -> ServiceSpec:
-    durations = entry.required("durations", read.list_of(read.minutes, unique=True, non_empty=True))
-    prices: dict[int, Decimal] = {}
-    if entry.has("price") and entry.has("prices"):
-        entry.error("prices", 'give either "price" (for every duration) or "prices", not both')
-    elif entry.has("price"):
-        price = entry.optional("price", read.money)
-        if price is not None and durations:
-            prices = dict.fromkeys(durations, price)
-    elif entry.has("prices"):
-        prices = entry.optional("prices", read.price_table) or {}
-        if durations:
-            for duration in durations:
-                if duration not in prices:
-                    entry.error("prices", f"duration {duration} has no price")
-            for duration in prices:
-                if duration not in durations:
-                    entry.error("prices", f"{duration} is not one of the durations {durations}")
-    else:
-        entry.error(
-            "price", 'required field is missing (give "price" or "prices")', line=entry.line
-        )
-
-    self_guided = entry.optional("self_guided", read.boolean, False)
-    skill = entry.optional("skill", read.slug, "")
-    if self_guided and skill:
-        entry.error("skill", "a self-guided service needs no technician, so no skill")
-    elif self_guided is False and not entry.has("skill"):
-        entry.error(
-            "skill", "required field is missing (or set self_guided: true)", line=entry.line
-        )
-
-    tier_prices = entry.optional("tier_prices", read.tier_price_table, {}) or {}
-    if durations:
-        for name, table in tier_prices.items():
-            for duration in table:
-                if duration not in durations:
-                    entry.error(
-                        "tier_prices",
-                        f"{duration} is not one of the durations {durations}",
-                        path=f".{name}",
-                    )
-
-    values = {
-        "name": entry.required("name", read.text(150)),
-        "description": entry.optional("description", read.text(None, blank=True), ""),
-        "skill": skill or "",
-        "self_guided": bool(self_guided),
-        "room_types": entry.required(
-            "room_types",
-            read.list_of(read.choice(RoomType.values, "room type"), unique=True, non_empty=True),
-        ),
-        "buffer_before": entry.optional("buffer_before", read.integer(0, 240), 0),
-        "buffer_after": entry.optional("buffer_after", read.integer(0, 240), 0),
-        "slot_interval_minutes": entry.optional(
-            "slot_interval_minutes", read.optional(read.integer(5, 240)), None
-        ),
-        "max_guests": entry.optional("max_guests", read.integer(1, 20), 1),
-        "is_active": entry.optional("active", read.boolean, True),
-        "position": index,  # within the category: set once all services are read
-    }
-    return ServiceSpec(
-        entry=entry,
-        slug=entry.required("slug", read.slug),
-        category=entry.required("category", read.slug),
-        values=values,
-        prices=prices,
-        tier_prices_by_name=tier_prices,
-    )
-
-
-def _read_addon(entry: Entry, index: int) -> AddOnSpec:
-    values = {
-        "name": entry.required("name", read.text(120)),
-        "description": entry.optional("description", read.text(None, blank=True), ""),
-        "price": entry.required("price", read.money),
-        "extra_minutes": entry.optional("extra_minutes", read.integer(0, 240), 0),
-        "is_active": entry.optional("active", read.boolean, True),
-    }
-    return AddOnSpec(
-        entry=entry,
-        slug=entry.required("slug", read.slug),
-        values=values,
-        services=entry.optional("services", read.list_of(read.slug, unique=True), []) or [],
-    )
-
-
-def _read_peak_window(entry: Entry, index: int) -> PeakWindowSpec:
-    start = entry.required("start", read.clock_time)
-    end = entry.required("end", read.clock_time)
-    if start is not None and end is not None and end <= start:
-        entry.error("end", f'"{end:%H:%M}" is not after start "{start:%H:%M}"')
-    return PeakWindowSpec(
-        days=entry.required("days", read.weekdays),
-        start=start,
-        end=end,
-        modifier_percent=entry.required("modifier_percent", read.percent(-100, 500)),
-    )
-
-
-def _read_exception(entry: Entry, *, kind: str | None) -> ExceptionSpec:
-    """Read a technician exception (``kind`` None: from the entry) or a room's maintenance."""
-    day = entry.required("date", read.calendar_date)
-    end_date = entry.optional("end_date", read.optional(read.calendar_date))
-    start = entry.optional("start", read.optional(read.clock_time))
-    end = entry.optional("end", read.optional(read.clock_time))
-    if (entry.data.get("start") is None) != (entry.data.get("end") is None):
-        entry.entry_error(
-            'give both "start" and "end" for part of a day, or neither for whole days'
-        )
-    elif start is not None and end is not None and end <= start:
-        entry.error("end", f'"{end:%H:%M}" is not after start "{start:%H:%M}"')
-    if day is not None and end_date is not None:
-        if end_date < day:
-            entry.error("end_date", f"{end_date} is before date {day}")
-        elif start is not None and end_date != day:
-            entry.error("end_date", "a part-day exception (start/end) covers one date only")
-    if kind is None:
-        kind = entry.required("kind", read.choice(TECHNICIAN_EXCEPTION_KINDS, "kind"))
-    return ExceptionSpec(
-        kind=kind,
-        date=day,
-        end_date=None if end_date == day else end_date,
-        start=start,
-        end=end,
-        note=entry.optional("note", read.text(200, blank=True), ""),
-    )
-
-
-def _read_room(entry: Entry, index: int) -> RoomSpec:
-    values = {
-        "name": entry.required("name", read.text(120)),
-        "room_type": entry.required("type", read.choice(RoomType.values, "room type")),
-        "capacity": entry.required("capacity", read.integer(1, 100)),
-        "features": entry.optional("features", read.list_of(read.slug, unique=True), []),
-        "premium_modifier_percent": entry.optional(
-            "premium_modifier_percent", read.percent(-100, 500), Decimal(0)
-        ),
-        "is_active": entry.optional("active", read.boolean, True),
-    }
-    maintenance = [
-        _read_exception(child, kind="maintenance")
-        for child in entry.children("maintenance", MAINTENANCE_KEYS)
-    ]
-    return RoomSpec(
-        entry=entry,
-        slug=entry.required("slug", read.slug),
-        values=values,
-        hours=entry.optional("hours", read.weekly_hours, []) or [],
-        maintenance=maintenance,
-    )
-
-
-def _read_schedule(entry: Entry, *, hours_key: str = "weekly_hours") -> ScheduleSpec:
-    valid_from = entry.optional("valid_from", read.optional(read.calendar_date))
-    valid_until = entry.optional("valid_until", read.optional(read.calendar_date))
-    if valid_from and valid_until and valid_until < valid_from:
-        entry.error("valid_until", f"{valid_until} is before valid_from {valid_from}")
-    return ScheduleSpec(
-        valid_from=valid_from,
-        valid_until=valid_until,
-        windows=entry.required(hours_key, read.weekly_hours) or [],
-    )
-
-
-def _read_technician(entry: Entry, index: int) -> TechnicianSpec:
-    values = {
-        "name": entry.required("name", read.text(120)),
-        "skills": entry.optional("skills", read.list_of(read.slug, unique=True), []),
-        "hourly_rate": entry.optional("hourly_rate", read.money, Decimal("0.00")),
-        "bio": entry.optional("bio", read.text(None, blank=True), ""),
-        "is_active": entry.optional("active", read.boolean, True),
-    }
-    schedules: list[ScheduleSpec] = []
-    if entry.has("schedules"):
-        for key in ("weekly_hours", "valid_from", "valid_until"):
-            if entry.has(key):
-                entry.error(key, 'give either "schedules" or weekly_hours/valid_from/valid_until')
-        schedules = [_read_schedule(child) for child in entry.children("schedules", SCHEDULE_KEYS)]
-    elif entry.has("weekly_hours"):
-        schedules = [_read_schedule(entry)]
-    else:
-        for key in ("valid_from", "valid_until"):
-            if entry.has(key):
-                entry.error(key, '"weekly_hours" is missing: a validity range needs hours')
-    exceptions = [
-        _read_exception(child, kind=None) for child in entry.children("exceptions", EXCEPTION_KEYS)
-    ]
-    return TechnicianSpec(
-        entry=entry,
-        slug=entry.required("slug", read.slug),
-        values=values,
-        schedules=schedules,
-        exceptions=exceptions,
-    )
-
-
-def _read_customer(entry: Entry, index: int) -> CustomerSpec:
-    plan = entry.optional("plan", read.optional(read.slug))
-    start = entry.optional("membership_start", read.optional(read.calendar_date))
-    end = entry.optional("membership_end", read.optional(read.calendar_date))
-    status = entry.optional(
-        "membership_status", read.optional(read.choice(MembershipStatus.values, "status"))
-    )
-    if plan is None:
-        for key in ("membership_start", "membership_end", "membership_status"):
-            if entry.data.get(key) is not None:
-                entry.error(key, 'a membership needs a "plan"')
-    elif start is None and not entry.has("membership_start"):
-        entry.error("membership_start", "required field is missing (a plan needs a start date)")
-    if start and end and end < start:
-        entry.error("membership_end", f"{end} is before membership_start {start}")
-    return CustomerSpec(
-        entry=entry,
-        email=entry.required("email", read.email),
-        name=entry.required("name", read.text(150)),
-        password=entry.optional("password", read.optional(read.text(128))),
-        phone=entry.optional("phone", read.text(32, blank=True), ""),
-        plan=plan,
-        membership_start=start,
-        membership_end=end,
-        membership_status=status,
-    )
-
-
-def _read_staff(entry: Entry, index: int) -> StaffSpec:
-    return StaffSpec(
-        entry=entry,
-        email=entry.required("email", read.email),
-        name=entry.required("name", read.text(150)),
-        password=entry.optional("password", read.optional(read.text(128))),
-        phone=entry.optional("phone", read.text(32, blank=True), ""),
-        role=entry.required("role", read.choice([str(role) for role in STAFF_ROLES], "role")),
-        technician=entry.optional("technician", read.optional(read.slug)),
-    )
-
-
-def _read_hold(entry: Entry, index: int) -> HoldSpec:
-    technician = entry.optional("technician", read.optional(read.slug))
-    room = entry.optional("room", read.optional(read.slug))
-    if technician and room:
-        entry.entry_error("a hold is on a technician, a room or the whole spa: not both")
-    start = entry.required("start", read.instant)
-    end = entry.required("end", read.instant)
-    if start and end and end <= start:
-        entry.error("end", "is not after start")
-    return HoldSpec(
-        entry=entry,
-        technician=technician,
-        room=room,
-        level=entry.required("level", read.choice(HoldLevel.values, "level")),
-        start=start,
-        end=end,
-        until=entry.required("until", read.instant),
-        note=entry.optional("note", read.text(200, blank=True), ""),
-    )
-
-
-def _plain(value: Any) -> Any:
-    """Return ``value`` with LineDict/LineList turned into JSON-able plain data."""
-    if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def _read_booking(entry: Entry, index: int) -> BookingSpec:
-    canonical = json.dumps(_plain(entry.data), sort_keys=True, ensure_ascii=False)
-    guests = entry.optional("guests", read.integer(1, 20), 1)
-    if guests and guests > 1 and entry.data.get("technician") is not None:
-        # The booking service reads a named technician as "only this one", and each guest
-        # needs their own: the technicians of a group booking are chosen for it.
-        entry.error(
-            "technician",
-            "a booking for several guests gets one technician per guest, chosen when it is "
-            'made: leave "technician" out',
-        )
-    return BookingSpec(
-        entry=entry,
-        customer=entry.required("customer", read.email),
-        service=entry.required("service", read.slug),
-        duration=entry.optional("duration", read.optional(read.minutes)),
-        technician=entry.optional("technician", read.optional(read.slug)),
-        room=entry.optional("room", read.optional(read.slug)),
-        start=entry.required("start", read.instant),
-        addons=entry.optional("addons", read.list_of(read.slug, unique=True), []) or [],
-        guests=guests,
-        status=entry.optional(
-            "status", read.choice(IMPORTABLE_BOOKING_STATUSES, "booking status"), "confirmed"
-        ),
-        preferences=entry.optional("preferences", read.scalar_mapping, {}) or {},
-        notes=entry.optional("notes", read.text(None, blank=True), ""),
-        digest=hashlib.sha256(canonical.encode()).hexdigest(),
-    )
-
-
-_LIST_SECTIONS: dict[str, tuple[tuple[str, ...], str | None, Callable[[Entry, int], Any]]] = {
-    # section: (allowed keys, identifying key shown in messages, reader)
-    "plans": (PLAN_KEYS, "slug", _read_plan),
-    "categories": (CATEGORY_KEYS, "slug", _read_category),
-    "services": (SERVICE_KEYS, "slug", _read_service),
-    "addons": (ADDON_KEYS, "slug", _read_addon),
-    "peak_pricing": (PEAK_KEYS, None, _read_peak_window),
-    "rooms": (ROOM_KEYS, "slug", _read_room),
-    "technicians": (TECHNICIAN_KEYS, "slug", _read_technician),
-    "customers": (CUSTOMER_KEYS, "email", _read_customer),
-    "staff": (STAFF_KEYS, "email", _read_staff),
-    "holds": (HOLD_KEYS, None, _read_hold),
-    "bookings": (BOOKING_KEYS, "customer", _read_booking),
-}
-
-
-def _label(section: str, index: int, data: LineDict, identity_key: str | None) -> str:
-    identity = data.get(identity_key) if identity_key else None
+def _label(section: str, index: int, data: Any) -> str:
+    identity_key = LIST_SECTIONS[section][1]
+    try:
+        identity = data[section][index].get(identity_key) if identity_key else None
+    except (AttributeError, IndexError, KeyError, TypeError):
+        identity = None
     if isinstance(identity, str):
-        return f"{section}[{index}] ({identity_key} {json.dumps(identity, ensure_ascii=False)})"
+        identity = json.dumps(str(identity), ensure_ascii=False)
+        return f"{section}[{index}] ({identity_key} {identity})"
     return f"{section}[{index}]"
 
 
-def _read_sections(data: Any, problems: Problems) -> SpaDocument:
-    document = SpaDocument(filename=problems.filename)
-    if not isinstance(data, LineDict):
+def _format(issue: Issue, source: Source) -> tuple[Any, str]:
+    loc = issue.loc
+    order, place = source.place(issue.line_loc if issue.line_loc is not None else loc)
+    if issue.line is not None:
+        order, place = issue.line, f"{source.filename}:{issue.line}"
+    where = issue.where
+    if where is None and loc:
+        if loc[0] in LIST_SECTIONS and len(loc) > 1 and isinstance(loc[1], int):
+            label, rest = _label(loc[0], loc[1], source.data), loc[2:]
+        else:
+            label, rest = str(loc[0]), loc[1:]
+        if not rest:
+            where = label
+        elif issue.entry_level:
+            where = f"{label}: {error_path(rest)}"
+        else:
+            where = f'{label}: field "{error_path(rest)}"'
+    return order, f"{place}: {where}: {issue.message}" if where else f"{place}: {issue.message}"
+
+
+def _keys_of(model: type[BaseModel], path: tuple) -> list[str]:
+    """The keys the model at ``path`` (inside ``model``) allows, for "did you mean"."""
+    for part in path:
+        if not isinstance(part, str):
+            continue
+        fields = {info.alias or name: info.annotation for name, info in model.model_fields.items()}
+        kinds = [fields.get(part)]
+        while kinds and not (isinstance(kinds[0], type) and issubclass(kinds[0], BaseModel)):
+            kind = kinds.pop(0)
+            kinds += list(typing.get_args(kind)) if kind is not None else []
+        if not kinds:
+            return []
+        model = kinds[0]
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def _did_you_mean(key: Any, allowed: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(key), list(allowed), n=1)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def _issues(error: PydanticError, prefix: tuple, model: type[BaseModel]) -> Iterator[Issue]:
+    """The problems of a pydantic error, placed under ``prefix`` (section, index)."""
+    for detail in error.errors():
+        loc = prefix + tuple(detail["loc"])
+        context = detail.get("ctx") or {}
+        if detail["type"] == "entry":
+            for key, message, at_entry in context["issues"]:
+                parts = tuple(key.split(".")) if key else ()
+                yield Issue(
+                    loc + parts, message, entry_level=not key, line_loc=loc if at_entry else None
+                )
+        elif detail["type"] == "extra_forbidden":
+            allowed = _keys_of(model, tuple(detail["loc"])[:-1])
+            yield Issue(loc, f"unknown field{_did_you_mean(loc[-1], allowed)}")
+        else:
+            line_loc = loc if detail["type"] == "missing" else None
+            yield Issue(prefix + full_loc(detail), error_message(detail), line_loc=line_loc)
+
+
+# -- pass 1: each entry on its own -----------------------------------------------------------
+
+
+def _read_sections(data: Any) -> tuple[SpaDocument, list[Issue]]:
+    document, issues = SpaDocument(), []
+    if not isinstance(data, dict):
         found = "nothing" if data is None else describe(data)
-        problems.add(1, "", f"expected a mapping of sections ({', '.join(SECTIONS)}); got {found}")
-        return document
+        issues.append(
+            Issue((), f"expected a mapping of sections ({', '.join(SECTIONS)}); got {found}")
+        )
+        return document, issues
     for key in data:
         if key not in SECTIONS:
-            problems.add(
-                data.key_lines[key],
-                f"section {describe(key)}",
-                f"unknown section{_did_you_mean(key, SECTIONS)}; "
-                f"sections are {', '.join(SECTIONS)}",
+            message = (
+                f"unknown section{_did_you_mean(key, SECTIONS)}; sections are {', '.join(SECTIONS)}"
             )
+            issues.append(Issue((key,), message, where=f"section {describe(key)}"))
     if "settings" in data:
-        settings = data["settings"]
-        if isinstance(settings, LineDict):
-            document.settings = _read_settings(
-                Entry(settings, problems=problems, label="settings", allowed=SETTINGS_KEYS)
-            )
-        else:
-            problems.add(
-                data.key_lines["settings"],
-                "settings",
-                f"expected a mapping; got {describe(settings)}",
-            )
-    for section, (allowed, identity_key, reader) in _LIST_SECTIONS.items():
+        try:
+            document.settings = Settings.model_validate(data["settings"])
+        except PydanticError as error:
+            issues += _issues(error, ("settings",), Settings)
+    for section, (model, _) in LIST_SECTIONS.items():
         if section not in data:
             continue
-        items = data[section]
-        if items is None:
-            items = []
+        items = data[section] if data[section] is not None else []
         if not isinstance(items, list):
-            problems.add(
-                data.key_lines[section], section, f"expected a list; got {describe(items)}"
-            )
+            issues.append(Issue((section,), f"expected a list; got {describe(items)}"))
             continue
-        specs = []
+        entries, indexes = [], []
         for index, item in enumerate(items):
-            if not isinstance(item, LineDict):
-                problems.add(
-                    items.item_lines[index],
-                    f"{section}[{index}]",
-                    f"expected a mapping of fields; got {describe(item)}",
-                )
-                continue
-            label = _label(section, index, item, identity_key)
-            entry = Entry(item, problems=problems, label=label, allowed=allowed)
-            specs.append(reader(entry, index))
-        setattr(document, section, specs)
-    # A service's position counts within its category (the catalog orders by category
-    # first), so an export, which lists services category by category, keeps positions.
-    positions: Counter[str] = Counter()
-    for service in document.services or []:
-        service.values["position"] = positions[service.category]
-        positions[service.category] += 1
-    return document
+            try:
+                entries.append(model.model_validate(item))
+            except PydanticError as error:
+                issues += _issues(error, (section, index), model)
+                if not isinstance(item, dict):
+                    continue
+                bad = {detail["loc"][0] for detail in error.errors() if detail["loc"]}
+                entries.append(_partial(model, item, bad))
+            indexes.append(index)
+        setattr(document, section, entries)
+        document._indexes[section] = indexes
+    return document, issues
 
 
-# -- pass 2: references between entries and to the database --------------------------------
+@cache
+def _field_adapter(model: type[Entry], name: str) -> TypeAdapter:
+    info = model.model_fields[name]
+    return TypeAdapter(
+        Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+    )
+
+
+def _partial(model: type[Entry], item: dict, bad: set) -> Entry:
+    """An entry made of the fields of ``item`` that are valid on their own (the others
+    None), so that the references of an entry with errors are checked too (its rules
+    between fields are not: they need every field)."""
+    values = {}
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        values[name] = None if info.is_required() else info.get_default(call_default_factory=True)
+        if key in item and key not in bad:
+            try:
+                values[name] = _field_adapter(model, name).validate_python(item[key])
+            except PydanticError:
+                values[name] = None
+    return model.model_construct(**values)
+
+
+# -- pass 2: references between entries and to the database ---------------------------------
 
 
 @dataclass
@@ -983,31 +705,29 @@ class _Known:
 
 
 def _known(document: SpaDocument) -> _Known:
-    service_durations: dict[str, set[int]] = {}
-    for service in Service.objects.prefetch_related("variants"):
-        service_durations[service.slug] = {variant.minutes for variant in service.variants.all()}
-    addon_services: dict[str, set[str]] = {}
-    for addon in AddOn.objects.prefetch_related("services"):
-        addon_services[addon.slug] = {service.slug for service in addon.services.all()}
     existing_users = {email.lower() for email in User.objects.values_list("email", flat=True)}
     known = _Known(
         categories=set(ServiceCategory.objects.values_list("slug", flat=True)),
         plan_tiers=dict(MembershipPlan.objects.values_list("slug", "tier")),
-        service_durations=service_durations,
-        addon_services=addon_services,
+        service_durations={
+            service.slug: {variant.minutes for variant in service.variants.all()}
+            for service in Service.objects.prefetch_related("variants")
+        },
+        addon_services={
+            addon.slug: {service.slug for service in addon.services.all()}
+            for addon in AddOn.objects.prefetch_related("services")
+        },
         rooms=set(Room.objects.values_list("slug", flat=True)),
         technicians=set(Technician.objects.values_list("slug", flat=True)),
         users=set(existing_users),
         existing_users=existing_users,
     )
-    for plan in document.plans or []:
-        if plan.slug and plan.values["tier"]:
-            known.plan_tiers[plan.slug] = plan.values["tier"]
+    known.plan_tiers.update((plan.slug, plan.tier) for plan in document.plans or [])
     known.categories.update(category.slug for category in document.categories or [])
-    for service in document.services or []:
-        known.service_durations[service.slug] = set(service.prices)
-    for addon in document.addons or []:
-        known.addon_services[addon.slug] = set(addon.services)
+    known.service_durations.update((s.slug, set(s.price_table())) for s in document.services or [])
+    known.addon_services.update(
+        (addon.slug, set(addon.services)) for addon in document.addons or []
+    )
     known.rooms.update(room.slug for room in document.rooms or [])
     known.technicians.update(technician.slug for technician in document.technicians or [])
     known.users.update(
@@ -1016,126 +736,123 @@ def _known(document: SpaDocument) -> _Known:
     return known
 
 
-def _check_unique(specs: list[Any] | None, key: str) -> None:
-    first_line: dict[Any, int | None] = {}
-    for spec in specs or []:
-        value = getattr(spec, key)
-        if value is None:
-            continue
-        if value in first_line:
-            spec.entry.error(
-                key, f"duplicate {key} {describe(value)} (first on line {first_line[value]})"
-            )
-        else:
-            first_line[value] = spec.entry.line_of(key)
+def _entries(document: SpaDocument, section: str) -> Iterator[tuple[tuple, Any]]:
+    """``((section, index), entry)`` for the valid entries of ``section``, ``index`` as in
+    the file."""
+    indexes = document._indexes.get(section, [])
+    for index, entry in zip(indexes, getattr(document, section) or [], strict=True):
+        yield (section, index), entry
 
 
-def _check_reference(
-    entry: Entry, key: str, value: str | None, known: set | dict, what: str
-) -> bool:
-    if value is None or value in known:
-        return True
-    entry.error(key, f"unknown {what} {describe(value)}")
-    return False
+# (section, field, what it names, the _Known set it must be in): the simple references.
+REFERENCES = (
+    ("services", "category", "category", "categories"),
+    ("addons", "services", "service", "service_durations"),
+    ("customers", "plan", "plan", "plan_tiers"),
+    ("staff", "technician", "technician", "technicians"),
+    ("holds", "technician", "technician", "technicians"),
+    ("holds", "room", "room", "rooms"),
+    ("bookings", "customer", "customer", "users"),
+    ("bookings", "technician", "technician", "technicians"),
+    ("bookings", "room", "room", "rooms"),
+    ("bookings", "service", "service", "service_durations"),
+    ("bookings", "addons", "add-on", "addon_services"),
+)
+# (section, the key no two entries may share)
+UNIQUE_KEYS = (
+    ("plans", "slug"),
+    ("categories", "slug"),
+    ("services", "slug"),
+    ("addons", "slug"),
+    ("rooms", "slug"),
+    ("technicians", "slug"),
+    ("customers", "email"),
+    ("staff", "email"),
+)
 
 
-def _check_references(document: SpaDocument, known: _Known) -> None:
-    for section, key in (
-        ("plans", "slug"),
-        ("categories", "slug"),
-        ("services", "slug"),
-        ("addons", "slug"),
-        ("rooms", "slug"),
-        ("technicians", "slug"),
-        ("customers", "email"),
-        ("staff", "email"),
-    ):
-        _check_unique(getattr(document, section), key)
+def _check_references(document: SpaDocument, source: Source) -> list[Issue]:
+    known = _known(document)
+    issues: list[Issue] = []
 
-    for service in document.services or []:
-        _check_reference(service.entry, "category", service.category, known.categories, "category")
+    def add(loc: tuple, message: str, **options: Any) -> None:
+        issues.append(Issue(loc, message, **options))
+
+    for section, key in UNIQUE_KEYS:
+        first: dict[str, str] = {}
+        for loc, entry in _entries(document, section):
+            value = getattr(entry, key)
+            if value in first:
+                add((*loc, key), f"duplicate {key} {describe(value)} (first on {first[value]})")
+            elif value is not None:
+                first[value] = source.short_place((*loc, key))
+
+    for section, key, what, known_set in REFERENCES:
+        for loc, entry in _entries(document, section):
+            value = getattr(entry, key)
+            values = enumerate(value) if isinstance(value, list) else [(None, value)]
+            for index, item in values:
+                if item is not None and item not in getattr(known, known_set):
+                    where = (*loc, key) if index is None else (*loc, key, index)
+                    add(where, f"unknown {what} {describe(item)}")
+
+    for loc, service in _entries(document, "services"):
         by_tier: dict[tuple[str, int], Decimal] = {}
-        for name, table in service.tier_prices_by_name.items():
+        for name, table in service.tier_prices.items():
             tier = name if name in PLAN_TIERS else known.plan_tiers.get(name)
             if tier is None:
-                service.entry.error(
-                    "tier_prices", f"unknown tier or plan {describe(name)}", path=f".{name}"
-                )
-                continue
-            for minutes, price in table.items():
-                if by_tier.get((tier, minutes), price) != price:
-                    service.entry.error(
-                        "tier_prices",
-                        f"two prices for tier {tier} at {minutes} minutes",
-                        path=f".{name}",
-                    )
-                by_tier[(tier, minutes)] = price
-        service.tier_prices = sorted(
-            (tier, minutes, price) for (tier, minutes), price in by_tier.items()
-        )
-
-    for addon in document.addons or []:
-        for index, service_slug in enumerate(addon.services):
-            if service_slug not in known.service_durations:
-                addon.entry.error(
-                    "services", f"unknown service {describe(service_slug)}", path=f"[{index}]"
-                )
-
-    for customer in document.customers or []:
-        _check_reference(customer.entry, "plan", customer.plan, known.plan_tiers, "plan")
+                add((*loc, "tier_prices", name), f"unknown tier or plan {describe(name)}")
+            for minutes, price in table.items() if tier else ():
+                if by_tier.setdefault((tier, minutes), price) != price:
+                    message = f"two prices for tier {tier} at {minutes} minutes"
+                    add((*loc, "tier_prices", name), message)
 
     customer_emails = {customer.email for customer in document.customers or []}
-    linked: dict[str, int | None] = {}
-    for staff in document.staff or []:
+    linked: dict[str, str] = {}
+    for loc, staff in _entries(document, "staff"):
         if staff.email in customer_emails:
-            staff.entry.error("email", f"{staff.email} is also listed under customers")
-        if _check_reference(
-            staff.entry, "technician", staff.technician, known.technicians, "technician"
-        ):
-            if staff.technician in linked:
-                staff.entry.error(
-                    "technician",
-                    f"technician {describe(staff.technician)} already has a login "
-                    f"(line {linked[staff.technician]})",
-                )
-            elif staff.technician:
-                linked[staff.technician] = staff.entry.line_of("technician")
+            add((*loc, "email"), f"{staff.email} is also listed under customers")
+        if staff.technician in linked:
+            message = f"technician {describe(staff.technician)} already has a login"
+            add((*loc, "technician"), f"{message} ({linked[staff.technician]})")
+        elif staff.technician in known.technicians:
+            linked[staff.technician] = source.short_place((*loc, "technician"))
 
-    for person in (document.customers or []) + (document.staff or []):
-        if person.email and person.email not in known.existing_users and not person.password:
-            person.entry.error("password", "required for a new account", line=person.entry.line)
+    for section in ("customers", "staff"):
+        for loc, person in _entries(document, section):
+            if person.email and person.email not in known.existing_users and not person.password:
+                add((*loc, "password"), "required for a new account", line_loc=loc)
 
-    for hold in document.holds or []:
-        _check_reference(hold.entry, "technician", hold.technician, known.technicians, "technician")
-        _check_reference(hold.entry, "room", hold.room, known.rooms, "room")
+    for loc, booking in _entries(document, "bookings"):
+        durations = known.service_durations.get(booking.service)
+        if durations is not None and booking.duration not in (None, *durations):
+            variant = f"{booking.service} has no {booking.duration}-minute variant"
+            add((*loc, "duration"), f"{variant} (durations: {sorted(durations)})")
+        for index, slug in enumerate(booking.addons):
+            offered_with = known.addon_services.get(slug)
+            if offered_with is not None and booking.service not in offered_with:
+                message = f"add-on {describe(slug)} is not offered with {describe(booking.service)}"
+                add((*loc, "addons", index), message)
+    return issues
 
-    for booking in document.bookings or []:
-        entry = booking.entry
-        _check_reference(entry, "customer", booking.customer, known.users, "customer")
-        _check_reference(entry, "technician", booking.technician, known.technicians, "technician")
-        _check_reference(entry, "room", booking.room, known.rooms, "room")
-        if _check_reference(entry, "service", booking.service, known.service_durations, "service"):
-            durations = known.service_durations.get(booking.service, set())
-            if (
-                booking.duration is not None
-                and booking.service
-                and booking.duration not in durations
-            ):
-                entry.error(
-                    "duration",
-                    f"{booking.service} has no {booking.duration}-minute variant "
-                    f"(durations: {sorted(durations)})",
-                )
-        for index, addon_slug in enumerate(booking.addons):
-            if addon_slug not in known.addon_services:
-                entry.error("addons", f"unknown add-on {describe(addon_slug)}", path=f"[{index}]")
-            elif booking.service and booking.service not in known.addon_services[addon_slug]:
-                entry.error(
-                    "addons",
-                    f"add-on {describe(addon_slug)} is not offered with "
-                    f"{describe(booking.service)}",
-                    path=f"[{index}]",
-                )
+
+def raise_issues(issues: list[Issue], source: Source) -> None:
+    """Raise :class:`SpaFileError` with ``issues`` as messages in file order, if any."""
+    if issues:
+        found = sorted((_format(issue, source) for issue in issues), key=lambda found: found[0])
+        raise SpaFileError([message for _, message in found])
+
+
+def check_document(source: Source, issues: Iterable[Issue] = ()) -> SpaDocument:
+    """Check the sections of ``source.data`` (plain mappings and lists, however read) with
+    the models, then the references; return the :class:`SpaDocument` or raise
+    :class:`SpaFileError` with every problem (``issues``, found while reading, first),
+    placed by ``source``."""
+    document, found = _read_sections(source.data)
+    issues = [*issues, *found, *_check_references(document, source)]
+    raise_issues(issues, source)
+    document._source = source
+    return document
 
 
 def parse_spa_text(text: str, *, filename: str) -> SpaDocument:
@@ -1148,16 +865,45 @@ def parse_spa_text(text: str, *, filename: str) -> SpaDocument:
     Returns the :class:`SpaDocument`. Reads the database (to resolve references to existing
     rows) but never writes. Raises :class:`SpaFileError` listing every problem found.
     """
-    problems = Problems(filename)
     try:
-        data, duplicates = load_with_lines(text)
-    except yaml.YAMLError as error:
+        data, duplicates = yaml_io.load(text)
+    except yaml_io.YAMLError as error:
         problem = getattr(error, "problem", None) or str(error)
-        problems.add(yaml_error_line(error), "", f"not valid YAML: {problem}")
-        raise SpaFileError(problems.messages) from None
-    for line, key in duplicates:
-        problems.add(line, f"key {describe(key)}", "written twice in the same mapping")
-    document = _read_sections(data, problems)
-    _check_references(document, _known(document))
-    problems.raise_if_any()
-    return document
+        line = yaml_io.error_line(error)
+        raise SpaFileError([f"{filename}:{line}: not valid YAML: {problem}"]) from None
+    message = "written twice in the same mapping"
+    twice = [
+        Issue((), message, where=f"key {describe(key)}", line=line) for line, key in duplicates
+    ]
+    return check_document(Source(data, filename), twice)
+
+
+# -- writing --------------------------------------------------------------------------------
+
+
+def to_yaml(entry: Entry, *, flow: bool | None = None) -> Any:
+    """The data of ``entry`` for :func:`coresync.spafile.yaml_io.dump_document`: the fields
+    it was given, in order, written as the model's serializers say, styled (on one line or
+    as a block) as its class says; ``flow`` overrides the class."""
+    values = entry.model_dump(by_alias=True, exclude_unset=True)
+    fields = {info.alias or name: name for name, info in type(entry).model_fields.items()}
+    result: dict[str, Any] = {}
+    for key in getattr(entry, "key_order", None) or values:
+        if key not in values:
+            continue
+        value, block = getattr(entry, fields[key]), key in entry.block_fields
+        if isinstance(value, Entry):
+            result[key] = to_yaml(value, flow=not block)
+        elif isinstance(value, list) and value and isinstance(value[0], Entry):
+            result[key] = [to_yaml(item) for item in value]
+        elif isinstance(values[key], dict) and block:
+            result[key] = {name: _flow(item) for name, item in values[key].items()}
+        elif key in entry.quoted and values[key] is not None:
+            result[key] = yaml_io.quoted(values[key])
+        else:
+            result[key] = _flow(values[key])
+    return yaml_io.flow(result) if (entry.flow if flow is None else flow) else result
+
+
+def _flow(value: Any) -> Any:
+    return yaml_io.flow(value) if isinstance(value, list | dict) else value

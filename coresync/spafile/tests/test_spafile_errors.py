@@ -267,3 +267,47 @@ def test_command_refuses_a_missing_file(db, tmp_path):
         call_command("import_spa", str(tmp_path / "nope.yaml"))
 
     assert str(raised.value) == f"{tmp_path / 'nope.yaml'}: no such file"
+
+
+def test_an_entry_with_a_bad_field_still_has_its_references_checked(frozen_now, example_text):
+    text = example_text.replace("room_types: [shared]", "room_types: [sauna]").replace(
+        "category: thermal", "category: spa"
+    )
+
+    with pytest.raises(SpaFileError) as raised:
+        import_spa_text(text, filename="spa.yaml")
+
+    assert raised.value.messages == [
+        'spa.yaml:50: services[2] (slug "steam-room"): field "category": unknown category "spa"',
+        'spa.yaml:54: services[2] (slug "steam-room"): field "room_types[0]": '
+        'unknown room type "sauna" (use mensuite, private, shared, vip)',
+    ]
+
+
+def test_a_booking_naming_an_unknown_add_on_is_refused(frozen_now, example_text, snapshot):
+    text = example_text.replace("addons: [cbd-oil]}", "addons: [cbd-oyl]}")
+    before = snapshot()
+
+    with pytest.raises(SpaFileError) as raised:
+        import_spa_text(text, filename="spa.yaml")
+
+    assert raised.value.messages == [
+        'spa.yaml:124: bookings[0] (customer "premium@example.com"): field "addons[0]": '
+        'unknown add-on "cbd-oyl"'
+    ]
+    assert snapshot() == before
+
+
+def test_a_key_written_twice_does_not_hide_the_other_problems(frozen_now, example_text):
+    text = example_text.replace("    capacity: 4\n", "    capacity: 4\n    capacity: 5\n").replace(
+        "plan: premium", "plan: gold"
+    )
+
+    with pytest.raises(SpaFileError) as raised:
+        import_spa_text(text, filename="spa.yaml")
+
+    assert raised.value.messages == [
+        'spa.yaml:86: key "capacity": written twice in the same mapping',
+        'spa.yaml:117: customers[1] (email "premium@example.com"): field "plan": '
+        'unknown plan "gold"',
+    ]

@@ -1,37 +1,44 @@
-"""The YAML layer: line numbers, YAML 1.1 surprises turned off, and a writer whose output
-reads back as what was written."""
+"""The YAML layer (ruamel.yaml): line numbers, YAML 1.1 surprises turned off, and a writer
+whose output reads back as what was written."""
 
 from datetime import date
 
+import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coresync.spafile.yaml_lines import Flow, dump_document, load_with_lines
+from coresync.spafile.yaml_io import YAMLError, dump_document, error_line, line_of, load
+from coresync.spafile.yaml_io import flow as Flow
 
 
 def test_loader_records_lines_of_mappings_keys_and_items():
-    data, duplicates = load_with_lines("a:\n  b: 1\n  c: [x,\n    y]\nd:\n  - {e: 1}\n  - f\n")
+    data, _ = load("a:\n  b: 1\n  c: [x,\n    y]\nd:\n  - {e: 1}\n  - f\n")
 
-    assert (data.line, data.key_lines) == (1, {"a": 1, "d": 5})
-    assert (data["a"].line, data["a"].key_lines) == (2, {"b": 2, "c": 3})
-    assert data["a"]["c"].item_lines == [3, 4]
-    assert data["d"].item_lines == [6, 7]
-    assert data["d"][0].line == 6
-    assert duplicates == []
+    assert (line_of(data, ()), line_of(data, ("a",)), line_of(data, ("d",))) == (1, 1, 5)
+    assert (line_of(data, ("a", "b")), line_of(data, ("a", "c"))) == (2, 3)
+    assert [line_of(data, ("a", "c", index)) for index in (0, 1)] == [3, 4]
+    assert [line_of(data, ("d", index)) for index in (0, 1)] == [6, 7]
+    assert line_of(data, ("d", 0, "e")) == 6
+    assert line_of(data, ("a", "missing")) == 1
 
 
 def test_loader_reports_duplicate_keys():
-    data, duplicates = load_with_lines("a: 1\nb: 2\na: 3\n")
+    data, duplicates = load("a: 1\nb: 2\na: 3\n")
 
     assert data == {"a": 3, "b": 2}
     assert duplicates == [(3, "a")]
 
 
+def test_loader_error_names_the_line():
+    with pytest.raises(YAMLError) as raised:
+        load("a: [1,\nb: 2\n")
+
+    assert error_line(raised.value) == 3
+
+
 def test_loader_keeps_clock_times_and_leading_zeros_as_text():
-    data, _ = load_with_lines(
-        "t: 10:00\nu: 09:30\nv: 0755\nw: 12\nx: 1.5\ny: 2026-12-01\nz: 2026-02-30\n"
-    )
+    data, _ = load("t: 10:00\nu: 09:30\nv: 0755\nw: 12\nx: 1.5\ny: 2026-12-01\nz: 2026-02-30\n")
 
     assert data == {
         "t": "10:00",
@@ -113,4 +120,4 @@ def test_any_string_reads_back_as_written_in_block_and_flow_style(key, value):
 
     expected = {"block": {key: value}, "flow": {key: [value]}}
     assert yaml.safe_load(text) == expected
-    assert load_with_lines(text)[0] == expected
+    assert load(text)[0] == expected

@@ -158,7 +158,7 @@ def book_demo_week(now: datetime) -> tuple[int, int]:
 
 def demo_logins(document: SpaDocument) -> list[tuple[str, str, str]]:
     """Return ``(who, email, password)`` for every account of the demo file with a password."""
-    plan_tiers = {plan.slug: plan.values["tier"] for plan in document.plans or []}
+    plan_tiers = {plan.slug: plan.tier for plan in document.plans or []}
     logins = [
         (staff.role.replace("_", " "), staff.email, staff.password)
         for staff in document.staff or []
