@@ -49,5 +49,6 @@ urlpatterns = [
     path("calendars/", include("coresync.calendars.api.urls")),
     path("shop/", include("coresync.shop.api.urls")),
     path("concierge/", include("coresync.concierge.api.urls")),
+    path("assistant/", include("coresync.assistant.api.urls")),
     path("", include(router.urls)),
 ]

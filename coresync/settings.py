@@ -128,6 +128,7 @@ INSTALLED_APPS = [
     "coresync.shop",
     "coresync.concierge",
     "coresync.privacy",
+    "coresync.assistant",
     "coresync.spafile",
     "coresync.web",
 ]
@@ -287,6 +288,8 @@ REST_FRAMEWORK = {
         "anon_availability": env.str("THROTTLE_ANON_AVAILABILITY", default="120/min"),
         "shop_order_create": env.str("THROTTLE_SHOP_ORDER_CREATE", default="30/hour"),
         "concierge_request_create": env.str("THROTTLE_CONCIERGE_REQUEST_CREATE", default="20/hour"),
+        "assistant_user": env.str("THROTTLE_ASSISTANT_USER", default="60/min"),
+        "assistant_anon": env.str("THROTTLE_ASSISTANT_ANON", default="30/min"),
     },
     "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
     "COERCE_DECIMAL_TO_STRING": True,
@@ -490,4 +493,21 @@ WEB_RATE_LIMITS = {
     "signup_per_address": env.str("WEB_RATE_SIGNUP", default="10/hour"),
     "reset_per_address": env.str("WEB_RATE_RESET_PER_ADDRESS", default="20/hour"),
     "reset_per_email": env.str("WEB_RATE_RESET_PER_EMAIL", default="5/hour"),
+}
+
+# The booking assistant (SPEC §9, docs/assistant.md). ASSISTANT_ENABLED is the kill switch
+# (API 503 ``assistant_disabled``); transcripts older than the retention are purged daily;
+# a proposal waits this many minutes for the guest's yes; the dialogue state is kept this
+# long between turns.
+ASSISTANT_ENABLED = env.bool("ASSISTANT_ENABLED", default=True)
+ASSISTANT_RETENTION_DAYS = env.int("ASSISTANT_RETENTION_DAYS", default=30)
+ASSISTANT_PROPOSAL_MINUTES = env.int("ASSISTANT_PROPOSAL_MINUTES", default=10)
+ASSISTANT_CONTEXT_MINUTES = env.int("ASSISTANT_CONTEXT_MINUTES", default=30)
+ASSISTANT_SPA_FACTS = {
+    "address": env.str("SPA_ADDRESS", default="1544 71st Street, Brooklyn, NY 11228"),
+    "phone": env.str("SPA_PHONE", default="+1 (551) 574-2281"),
+    "email": env.str("SPA_EMAIL", default="info@coresync.life"),
+    "parking": env.str(
+        "SPA_PARKING", default="Street parking on 71st Street; a public garage is two blocks away."
+    ),
 }
