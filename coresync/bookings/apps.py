@@ -15,9 +15,32 @@ class BookingsConfig(AppConfig):
         post_delete.connect(
             _allocation_deleted, sender=Allocation, dispatch_uid="coresync.bookings.allocation"
         )
+        # A technician's time off, however it is written (API, admin, the staff portal's
+        # approval, a spa file), flags the bookings it falls on (and unflags them when it goes).
+        from django.db.models.signals import post_save
+
+        from coresync.resources.models import AvailabilityException
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                _exception_changed,
+                sender=AvailabilityException,
+                dispatch_uid=f"coresync.bookings.absences.{signal is post_save}",
+            )
 
 
 def _allocation_deleted(sender, instance, **kwargs) -> None:
     from coresync.scheduling.cache import invalidate_interval
 
     invalidate_interval(instance.starts_at, instance.ends_at)
+
+
+def _exception_changed(sender, instance, **kwargs) -> None:
+    from django.db import transaction
+
+    from coresync.bookings.services import review_absences
+
+    if instance.technician_id is None:
+        return
+    with transaction.atomic():
+        review_absences([instance.technician_id])

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import close_old_connections, connection
+from django.utils.module_loading import import_string
 
 from coresync.bookings import services as bookings_services
 from coresync.notifications import outbox, services
@@ -99,7 +100,7 @@ def run_forever(
         _run_safely("outbox-dispatch", dispatch_outbox, report)
         for job in schedule:
             if time.monotonic() >= next_run[job.name]:
-                _run_safely(job.name, globals()[job.job], report)
+                _run_safely(job.name, import_string(job.path), report)
                 next_run[job.name] = time.monotonic() + job.every.total_seconds()
         stop.wait(interval)
     _drop_stale_connections()

@@ -13,18 +13,29 @@ from django.conf import settings
 
 @dataclass(frozen=True)
 class PeriodicJob:
-    """Run ``coresync.notifications.jobs.<job>`` (Celery task ``notifications.<job>``) every
-    ``every``; under beat, ``crontab`` (kwargs of ``celery.schedules.crontab``, spa local
-    time) replaces the interval when given."""
+    """Run ``<module>.<job>`` (Celery task ``<app>.<job>``, the task module of the app that
+    owns it) every ``every``; under beat, ``crontab`` (kwargs of
+    ``celery.schedules.crontab``, spa local time) replaces the interval when given. Jobs of
+    apps above notifications name their module here rather than being imported by it."""
 
     name: str
     job: str
     every: timedelta
     crontab: dict | None = None
+    module: str = "coresync.notifications.jobs"
+
+    @property
+    def app(self) -> str:
+        return self.module.split(".")[1]
 
     @property
     def task_name(self) -> str:
-        return f"notifications.{self.job}"
+        return f"{self.app}.{self.job}"
+
+    @property
+    def path(self) -> str:
+        """The dotted path of the job function."""
+        return f"{self.module}.{self.job}"
 
 
 def periodic_jobs() -> tuple[PeriodicJob, ...]:
@@ -44,6 +55,13 @@ def periodic_jobs() -> tuple[PeriodicJob, ...]:
             "autocomplete_past_bookings",
             timedelta(hours=1),
             crontab={"minute": "7"},
+        ),
+        PeriodicJob(
+            "payroll-close",
+            "close_pay_periods",
+            timedelta(hours=1),
+            crontab={"minute": "20"},
+            module="coresync.staff.jobs",
         ),
         PeriodicJob(
             "outbox-cleanup",
