@@ -193,7 +193,10 @@ def fraction(value: Any) -> Decimal:
 
 
 def clock_time(value: Any) -> time:
-    """A spa-local wall-clock time ``"HH:MM"`` (00:00 to 23:59)."""
+    """A spa-local wall-clock time ``"HH:MM"`` (00:00 to 23:59), or a ``time`` on the minute
+    (what a form or a stored row already holds)."""
+    if isinstance(value, time) and value.tzinfo is None and not (value.second or value.microsecond):
+        return value
     if isinstance(value, str) and (match := _CLOCK.match(value)):
         return time(int(match.group(1)), int(match.group(2)))
     raise FieldError(f'expected a time "HH:MM" (00:00 to 23:59); got {describe(value)}')

@@ -24,7 +24,11 @@ from coresync.core.errors import Forbidden, InvalidInput
 from coresync.core.validation import FieldErrors, amount
 from coresync.notifications.outbox import Outgoing, enqueue_many
 from coresync.resources.models import Technician
-from coresync.resources.services import add_technician_exception, read_technician_exception
+from coresync.resources.services import (
+    add_technician_exception,
+    delete_exception,
+    read_technician_exception,
+)
 from coresync.spa.selectors import get_settings
 from coresync.staff.errors import (
     AlreadyClockedIn,
@@ -195,7 +199,8 @@ def cancel_time_off(request: TimeOffRequest, *, actor) -> TimeOffRequest:
                 status=request.status,
             )
         if request.exception_id is not None:
-            request.exception.delete()
+            exception, request.exception = request.exception, None
+            delete_exception(exception)  # its bookings are confirmed again
         return _decide(request, TimeOffStatus.CANCELLED, actor, "", clock_now())
 
 

@@ -156,16 +156,18 @@ class TimeOffCreateSerializer(StrictFieldsMixin, serializers.Serializer):
     kind = serializers.ChoiceField(choices=list(TIME_OFF_KINDS))
     date = CalendarDateField()
     end_date = CalendarDateField(required=False, allow_null=True)
-    start = serializers.TimeField(required=False, allow_null=True, format="%H:%M")
-    end = serializers.TimeField(required=False, allow_null=True, format="%H:%M")
+    start = serializers.CharField(
+        required=False, allow_null=True, help_text='"HH:MM"; with end, part of one day.'
+    )
+    end = serializers.CharField(required=False, allow_null=True, help_text='"HH:MM".')
     reason = serializers.CharField(required=False, default="", allow_blank=True, max_length=200)
     technician = serializers.SlugField(required=False, allow_null=True, allow_blank=True)
 
 
 class TimeOffSerializer(serializers.ModelSerializer):
     technician = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    start = serializers.TimeField(format="%H:%M", allow_null=True, read_only=True)
-    end = serializers.TimeField(format="%H:%M", allow_null=True, read_only=True)
+    start = serializers.SerializerMethodField(help_text='"HH:MM" spa time, or null.')
+    end = serializers.SerializerMethodField(help_text='"HH:MM" spa time, or null.')
     exception = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
@@ -186,6 +188,14 @@ class TimeOffSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_start(self, row: TimeOffRequest) -> str | None:
+        return f"{row.start:%H:%M}" if row.start else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_end(self, row: TimeOffRequest) -> str | None:
+        return f"{row.end:%H:%M}" if row.end else None
 
 
 class ReassignSerializer(StrictFieldsMixin, serializers.Serializer):
