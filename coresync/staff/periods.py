@@ -30,6 +30,12 @@ class PeriodSpan:
         return self.starts_at <= instant < self.ends_at
 
     @property
+    def inner_day(self) -> date:
+        """A spa-local day wholly inside the period (the day after the cut's day), so
+        :func:`period_for_day` of it is this period whatever the cut time: links use it."""
+        return self.first_day + timedelta(days=1)
+
+    @property
     def key(self) -> str:
         """The period's name in URLs and file names: its first local day, ``2026-11-26``."""
         return self.first_day.isoformat()

@@ -123,6 +123,17 @@ def test_the_period_is_cut_at_thursday_18_00_spa_time(spa):
     assert autumn.ends_at - autumn.starts_at == timedelta(hours=169)
 
 
+@pytest.mark.parametrize("cut", ["thu 18:00", "mon 00:00", "sun 23:59"])
+def test_the_inner_day_of_a_period_names_that_period_whatever_the_cut(spa, settings, cut):
+    settings.PAYROLL_PERIOD_START = cut
+    period = period_containing(local(2026, 11, 1, 12), zone())
+
+    for _week in range(3):
+        assert period_for_day(period.inner_day, zone()) == period
+        assert period.starts_at.astimezone(zone()).strftime("%a %H:%M").lower() == cut
+        period = period_containing(period.ends_at, zone())
+
+
 def test_the_seeded_week_csv_equals_the_hand_computed_totals(seeded_week):
     report = payroll_report(period_for_day(WEEK, zone()))
 

@@ -125,8 +125,8 @@ def _back(request: HttpRequest, default: str) -> HttpResponse:
     return redirect(default)
 
 
-def _with_date(name: str, day: date) -> str:
-    return f"{reverse(name)}?{urlencode({'date': day.isoformat()})}"
+def _with_date(name: str, day: date, *args) -> str:
+    return f"{reverse(name, args=args)}?{urlencode({'date': day.isoformat()})}"
 
 
 def _local(value: str, field: str) -> datetime:
@@ -310,7 +310,7 @@ def hours(request: HttpRequest, technician: Technician) -> HttpResponse:
             )
 
         if _run(request, record, "Hours recorded; they wait for a manager's approval."):
-            return redirect(f"{reverse('web:staff_hours')}?date={day.isoformat()}")
+            return redirect(_with_date("web:staff_hours", day))
     entries = sorted(entries_in(period, [technician.pk]), key=lambda row: row.started_at)
     rows = [{"entry": row, "hours": entry_hours(row, until=now)} for row in entries]
     context = {
@@ -318,8 +318,8 @@ def hours(request: HttpRequest, technician: Technician) -> HttpResponse:
         "period": period,
         "rows": rows,
         **_totals(entries, now),
-        "previous_url": _with_date("web:staff_hours", previous_period(period, zone).first_day),
-        "next_url": _with_date("web:staff_hours", next_period(period, zone).first_day),
+        "previous_url": _with_date("web:staff_hours", previous_period(period, zone).inner_day),
+        "next_url": _with_date("web:staff_hours", next_period(period, zone).inner_day),
         "form": request.POST if request.method == "POST" else {},
         "section": "hours",
     }
@@ -557,16 +557,16 @@ def payroll(request: HttpRequest) -> HttpResponse:
                 )
 
             _run(request, set_rate, "Rate saved.")
-        return redirect(_with_date("web:staff_payroll", period.first_day))
+        return redirect(_with_date("web:staff_payroll", period.inner_day))
     report = payroll_report(period)
     context = {
         "report": report,
         "period": period,
         "ended": now >= period.ends_at,
-        "previous_url": _with_date("web:staff_payroll", previous_period(period, zone).first_day),
-        "next_url": _with_date("web:staff_payroll", next_period(period, zone).first_day),
-        "csv_url": f"{reverse('web:staff_payroll_export', args=['csv'])}?date={period.first_day}",
-        "xlsx_url": f"{reverse('web:staff_payroll_export', args=['xlsx'])}?date={period.first_day}",
+        "previous_url": _with_date("web:staff_payroll", previous_period(period, zone).inner_day),
+        "next_url": _with_date("web:staff_payroll", next_period(period, zone).inner_day),
+        "csv_url": _with_date("web:staff_payroll_export", period.inner_day, "csv"),
+        "xlsx_url": _with_date("web:staff_payroll_export", period.inner_day, "xlsx"),
         "technicians": Technician.objects.filter(is_active=True).order_by("name"),
         "today": local_date(now, zone),
         "section": "payroll",
