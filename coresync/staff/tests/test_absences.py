@@ -269,3 +269,48 @@ def test_a_part_day_in_the_dst_gap_is_cut_as_the_engine_cuts_it(spa, customer):
     ]
     whole = exception_span(DayException(date(2026, 11, 1), date(2026, 11, 1)), get_settings().zone)
     assert (whole[1] - whole[0]).total_seconds() == 25 * 3600
+
+
+def test_an_exception_added_in_the_admin_flags_the_bookings(spa, two_bookings, client, frozen_now):
+    from coresync.accounts.models import User
+
+    client.force_login(User.objects.create_superuser("root@example.com", "pw", name="Root"))
+
+    response = client.post(
+        "/admin/resources/availabilityexception/add/",
+        {"technician": spa.ana.pk, "kind": "sick_leave", "date": "2026-12-03", "note": ""},
+    )
+
+    assert response.status_code == 302
+    assert statuses(*two_bookings) == ["needs_reassignment", "needs_reassignment"]
+
+
+def test_an_exception_added_through_the_api_flags_the_bookings(spa, two_bookings, boss, frozen_now):
+    response = api_as(boss).post(
+        "/api/v1/technicians/ana/exceptions/",
+        {"date": "2026-12-03", "kind": "sick_leave", "start": "13:00", "end": "17:00"},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.json()
+    assert statuses(*two_bookings) == ["confirmed", "needs_reassignment"]
+    listed = api_as(boss).get("/api/v1/bookings/", {"status": "needs_reassignment"})
+    assert [row["reference"] for row in listed.json()["results"]] == [two_bookings[1].reference]
+
+
+def test_a_pending_booking_confirmed_after_the_time_off_is_flagged(spa, customer, frozen_now):
+    from coresync.bookings.services import confirm_booking
+
+    booking = create_booking(
+        customer=customer,
+        service="swedish",
+        start=local(2026, 12, 3, 10),
+        technician="ana",
+        awaiting_payment=True,
+    )
+    add_technician_exception(spa.ana, {"date": "2026-12-03", "kind": "day_off"})
+    assert statuses(booking) == ["pending"]  # its payment is still awaited
+
+    confirm_booking(booking)
+
+    assert statuses(booking) == ["needs_reassignment"]
