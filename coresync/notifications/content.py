@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from coresync.accounts.models import User
-from coresync.accounts.preferences import PREFERENCE_FIELDS
+from coresync.accounts.preferences import labelled_preferences
 from coresync.bookings.access import ACCESS_QUERY_PARAMETER, booking_access_token
 from coresync.bookings.models import Booking, BookingStatus
 from coresync.bookings.policy import policy_for
@@ -232,12 +232,7 @@ def duration_window(booking: Booking, addons) -> str:
 def preference_lines(preferences: dict) -> list[str]:
     """Return the booking's spa preferences as ``"Pressure: Firm"`` lines (vocabulary of
     :mod:`coresync.accounts.preferences`)."""
-    lines = []
-    for field in PREFERENCE_FIELDS:
-        value = (preferences or {}).get(field.name)
-        if value:
-            lines.append(f"{field.label}: {field.label_of(value)}")
-    return lines
+    return [f"{label}: {value}" for label, value in labelled_preferences(preferences)]
 
 
 def fee_policy(booking: Booking, now: datetime, zone) -> dict[str, str]:

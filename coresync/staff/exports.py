@@ -31,6 +31,8 @@ COLUMNS = (
 """``(key, title)`` of each column, in order; CSV headers are the keys."""
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_CONTENT_TYPE}
 
 
 def row_values(row: PayrollRow) -> list:
@@ -117,3 +119,11 @@ def payroll_xlsx(report: PayrollReport, *, spa_name: str, zone) -> bytes:
     sheet.set_column(2, len(COLUMNS) - 1, 14)
     workbook.close()
     return out.getvalue()
+
+
+def payroll_file(report: PayrollReport, extension: str, *, spa_name: str, zone) -> bytes:
+    """Return the report as the bytes of a ``csv`` or ``xlsx`` file (content type:
+    :data:`CONTENT_TYPES`)."""
+    if extension == "csv":
+        return payroll_csv(report).encode()
+    return payroll_xlsx(report, spa_name=spa_name, zone=zone)

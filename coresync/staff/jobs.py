@@ -27,7 +27,7 @@ from coresync.notifications.models import (
 from coresync.notifications.outbox import outbox_handler
 from coresync.spa.selectors import get_settings
 from coresync.staff.errors import InvalidTransition
-from coresync.staff.exports import filename, payroll_xlsx
+from coresync.staff.exports import XLSX_CONTENT_TYPE, filename, payroll_xlsx
 from coresync.staff.models import PayPeriod
 from coresync.staff.periods import PeriodSpan, period_containing, previous_period
 from coresync.staff.selectors import payroll_report
@@ -37,7 +37,6 @@ logger = logging.getLogger(__name__)
 
 MAX_PERIODS_PER_RUN = 5
 PAYROLL_EMAIL = "payroll_closed"
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def periods_due(now: datetime) -> list[PeriodSpan]:
@@ -125,7 +124,7 @@ def send_payroll_email(message: OutboxMessage) -> None:
             Attachment(
                 filename=filename(report, "xlsx"),
                 content=payroll_xlsx(report, spa_name=spa.name, zone=zone),
-                mimetype=XLSX_MIMETYPE,
+                mimetype=XLSX_CONTENT_TYPE,
             ),
         ),
         reference=send_reference(message, EMAIL),

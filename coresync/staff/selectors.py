@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 
 from coresync.accounts.models import Role, User
-from coresync.accounts.preferences import PREFERENCE_FIELDS
+from coresync.accounts.preferences import labelled_preferences
 from coresync.bookings.models import Allocation, Booking, BookingAddOn, BookingStatus
 from coresync.bookings.services import booked_technician_slugs, reschedule_availability_request
 from coresync.core.clock import local_date, local_midnight_utc
@@ -177,16 +177,6 @@ def guest_first_name(booking: Booking) -> str:
     )
 
 
-def preference_pairs(preferences: dict | None) -> list[tuple[str, str]]:
-    """Return ``(label, value label)`` of each spa preference set on a booking."""
-    preferences = preferences or {}
-    return [
-        (str(item.label), str(item.label_of(preferences[item.name])))
-        for item in PREFERENCE_FIELDS
-        if preferences.get(item.name)
-    ]
-
-
 def staff_view(booking: Booking) -> StaffBooking:
     """Return ``booking`` as a technician may see it (``booking_addons__addon`` and
     ``allocations__technician`` prefetched)."""
@@ -212,7 +202,7 @@ def staff_view(booking: Booking) -> StaffBooking:
         guest=guest_first_name(booking),
         guests=booking.guests,
         technicians=names,
-        preferences=preference_pairs(booking.preferences),
+        preferences=labelled_preferences(booking.preferences),
         notes=booking.notes,
     )
 

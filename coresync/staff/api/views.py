@@ -52,7 +52,7 @@ from coresync.staff.api.serializers import (
     TimeOffSerializer,
 )
 from coresync.staff.errors import InvalidTransition
-from coresync.staff.exports import filename, payroll_csv, payroll_xlsx
+from coresync.staff.exports import CONTENT_TYPES, XLSX_CONTENT_TYPE, filename, payroll_file
 from coresync.staff.models import PayRate, TimeEntry, TimeOffRequest
 from coresync.staff.periods import period_for_day
 from coresync.staff.selectors import (
@@ -565,7 +565,7 @@ class CSVRenderer(BaseRenderer):
 
 
 class XLSXRenderer(BaseRenderer):
-    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    media_type = XLSX_CONTENT_TYPE
     format = "xlsx"
     charset = None
     render_style = "binary"
@@ -615,15 +615,12 @@ class PayrollView(APIView):
         wanted = query.validated_data.get("format") or getattr(
             request.accepted_renderer, "format", "json"
         )
-        if wanted == "csv":
-            response = HttpResponse(payroll_csv(report), content_type="text/csv; charset=utf-8")
-        elif wanted == "xlsx":
-            response = HttpResponse(
-                payroll_xlsx(report, spa_name=spa.name, zone=spa.zone),
-                content_type=XLSXRenderer.media_type,
-            )
-        else:
+        if wanted not in CONTENT_TYPES:
             return Response(PayrollSerializer(_payroll_body(report)).data)
+        response = HttpResponse(
+            payroll_file(report, wanted, spa_name=spa.name, zone=spa.zone),
+            content_type=CONTENT_TYPES[wanted],
+        )
         response["Content-Disposition"] = f'attachment; filename="{filename(report, wanted)}"'
         return response
 

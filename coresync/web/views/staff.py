@@ -31,7 +31,7 @@ from coresync.core.clock import now as clock_now
 from coresync.core.errors import DomainError, InvalidInput
 from coresync.resources.models import Technician
 from coresync.spa.selectors import get_settings
-from coresync.staff.exports import filename, payroll_csv, payroll_xlsx
+from coresync.staff.exports import CONTENT_TYPES, filename, payroll_file
 from coresync.staff.models import (
     TIME_OFF_KINDS,
     TimeEntry,
@@ -67,8 +67,6 @@ from coresync.staff.services import (
     set_pay_rate,
     start_break,
 )
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
@@ -580,11 +578,7 @@ def payroll_export(request: HttpRequest, extension: str) -> HttpResponse:
     spa = get_settings()
     day = _day(request, local_date(clock_now(), spa.zone))
     report = payroll_report(period_for_day(day, spa.zone))
-    if extension == "csv":
-        response = HttpResponse(payroll_csv(report), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(
-            payroll_xlsx(report, spa_name=spa.name, zone=spa.zone), content_type=XLSX_TYPE
-        )
+    content = payroll_file(report, extension, spa_name=spa.name, zone=spa.zone)
+    response = HttpResponse(content, content_type=CONTENT_TYPES[extension])
     response["Content-Disposition"] = f'attachment; filename="{filename(report, extension)}"'
     return response
