@@ -12,11 +12,10 @@ from django.db import transaction
 
 from coresync.accounts.models import User
 from coresync.accounts.services import password_reset_link
-from coresync.core.clock import now as clock_now
-from coresync.notifications.channels import EMAIL, Message, get_channel
+from coresync.notifications.channels import EMAIL, Message
+from coresync.notifications.delivery import send_logged_email
 from coresync.notifications.models import (
     FINAL_DELIVERY_STATUSES,
-    DeliveryStatus,
     EmailLog,
     OutboxMessage,
 )
@@ -61,15 +60,4 @@ def deliver_password_reset(message: OutboxMessage) -> None:
         text=body,
         reference=f"outbox-{message.pk}-{EMAIL}",
     )
-    log = {"outbox_message": message, "user": user, "kind": PASSWORD_RESET, "to": user.email}
-    log["subject"] = outgoing.subject
-    try:
-        provider_id = get_channel(EMAIL).send(outgoing)
-    except Exception as error:
-        EmailLog.objects.create(
-            **log, status=DeliveryStatus.FAILED, error=f"{type(error).__name__}: {error}"[:4000]
-        )
-        raise
-    EmailLog.objects.create(
-        **log, status=DeliveryStatus.SENT, sent_at=clock_now(), message_id=provider_id[:255]
-    )
+    send_logged_email(message, outgoing, user=user, kind=PASSWORD_RESET)

@@ -4,6 +4,7 @@ flag bookings and freeze payroll. Pay rates may be added here too."""
 
 from django.contrib import admin
 
+from coresync.notifications.admin import ReadOnlyAdminMixin
 from coresync.staff.models import (
     PayPeriod,
     PayRate,
@@ -15,17 +16,8 @@ from coresync.staff.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Looked at only: changes go through the portal's services."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class TimeBreakInline(admin.TabularInline):

@@ -16,8 +16,8 @@ from django.conf import settings
 
 from coresync.accounts.models import User
 from coresync.core.clock import now as clock_now
-from coresync.notifications.channels import EMAIL, Attachment, Message, get_channel
-from coresync.notifications.delivery import send_reference
+from coresync.notifications.channels import EMAIL, Attachment, Message
+from coresync.notifications.delivery import send_logged_email, send_reference
 from coresync.notifications.models import (
     FINAL_DELIVERY_STATUSES,
     DeliveryStatus,
@@ -80,10 +80,11 @@ def send_payroll_email(message: OutboxMessage) -> None:
         return
     period = PayPeriod.objects.filter(pk=message.payload.get("period_id")).first()
     user = User.objects.filter(pk=message.payload.get("recipient_id"), is_active=True).first()
-    log = {"outbox_message": message, "user": user, "kind": PAYROLL_EMAIL}
     if period is None or user is None or not user.email:
         EmailLog.objects.create(
-            **log,
+            outbox_message=message,
+            user=user,
+            kind=PAYROLL_EMAIL,
             to=getattr(user, "email", "") or "",
             status=DeliveryStatus.SKIPPED,
             error="The pay period or the manager no longer exists.",
@@ -129,17 +130,7 @@ def send_payroll_email(message: OutboxMessage) -> None:
         ),
         reference=send_reference(message, EMAIL),
     )
-    log.update(to=user.email, subject=subject)
-    try:
-        provider_id = get_channel(EMAIL).send(outgoing)
-    except Exception as error:
-        EmailLog.objects.create(
-            **log, status=DeliveryStatus.FAILED, error=f"{type(error).__name__}: {error}"[:4000]
-        )
-        raise
-    EmailLog.objects.create(
-        **log, status=DeliveryStatus.SENT, sent_at=clock_now(), message_id=provider_id[:255]
-    )
+    send_logged_email(message, outgoing, user=user, kind=PAYROLL_EMAIL)
 
 
 def _days(period: PayPeriod, zone) -> tuple:
