@@ -314,3 +314,19 @@ def test_a_pending_booking_confirmed_after_the_time_off_is_flagged(spa, customer
     confirm_booking(booking)
 
     assert statuses(booking) == ["needs_reassignment"]
+
+
+def test_the_guest_sees_it_kept_and_free_to_cancel(spa, client, customer, frozen_now):
+    # a booking at 13:00 today: inside the 24 h window, so normally not free
+    morning = create_booking(
+        customer=customer, service="swedish", start=local(2026, 12, 1, 13), technician="ana"
+    )
+    add_technician_exception(spa.ana, {"date": "2026-12-01", "kind": "sick_leave"})
+    client.force_login(customer)
+
+    page = client.get(f"/account/bookings/{morning.reference}/").content.decode()
+    preview = client.get(f"/account/bookings/{morning.reference}/cancel/").content.decode()
+
+    assert "Your therapist is unavailable at this time." in page
+    assert "Cancelling this booking is free of charge." in page
+    assert "Cancelling is free of charge: your therapist is unavailable" in preview
