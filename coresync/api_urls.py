@@ -45,6 +45,7 @@ urlpatterns = [
         name="membership-cancel",
     ),
     path("staff/schedule/", booking_views.StaffScheduleView.as_view(), name="staff-schedule"),
+    path("staff/", include("coresync.staff.api.urls")),
     path("payments/", include("coresync.payments.api.urls")),
     path("calendars/", include("coresync.calendars.api.urls")),
     path("shop/", include("coresync.shop.api.urls")),

@@ -12,6 +12,7 @@ A malformed value fails loudly at start-up (django-environ raises ``ImproperlyCo
 """
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -125,6 +126,7 @@ INSTALLED_APPS = [
     "coresync.checkout",
     "coresync.notifications",
     "coresync.calendars",
+    "coresync.staff",
     "coresync.shop",
     "coresync.concierge",
     "coresync.privacy",
@@ -414,6 +416,22 @@ OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
 if OUTBOX_MAX_ATTEMPTS < 1 or OUTBOX_LEASE_SECONDS < 1 or OUTBOX_BACKOFF_BASE_SECONDS <= 0:
     raise environ.ImproperlyConfigured("OUTBOX_* values must be positive.")
 
+# Payroll (docs/staff.md): weekly pay periods starting on this spa-local weekday and time
+# ("thu 18:00"); hours over PAYROLL_OVERTIME_HOURS in a period are flagged as overtime; the
+# scheduled job closes a period (freezing its totals and emailing managers the export)
+# PAYROLL_CLOSE_AFTER_HOURS after it ends, so late approvals still count.
+PAYROLL_PERIOD_START = env.str("PAYROLL_PERIOD_START", default="thu 18:00")
+PAYROLL_OVERTIME_HOURS = env.int("PAYROLL_OVERTIME_HOURS", default=40)
+PAYROLL_CLOSE_AFTER_HOURS = env.int("PAYROLL_CLOSE_AFTER_HOURS", default=24)
+if not re.fullmatch(r"(mon|tue|wed|thu|fri|sat|sun) ([01]\d|2[0-3]):[0-5]\d", PAYROLL_PERIOD_START):
+    raise environ.ImproperlyConfigured(
+        f'PAYROLL_PERIOD_START must look like "thu 18:00"; got "{PAYROLL_PERIOD_START}".'
+    )
+if PAYROLL_OVERTIME_HOURS < 1 or not 0 <= PAYROLL_CLOSE_AFTER_HOURS <= 24 * 6:
+    raise environ.ImproperlyConfigured(
+        "PAYROLL_OVERTIME_HOURS must be positive, PAYROLL_CLOSE_AFTER_HOURS 0 to 144."
+    )
+
 # What the emails say about the place (the spa's name comes from its settings row).
 SPA_ADDRESS = env.str("SPA_ADDRESS", default="12 Crosby Street, New York, NY 10013")
 SPA_PHONE = env.str("SPA_PHONE", default="+1 212 555 0142")
@@ -469,6 +487,13 @@ CALENDAR_FEED_CACHE_MINUTES = env.int("CALENDAR_FEED_CACHE_MINUTES", default=5)
 # Name the feed "kind" enum in the OpenAPI schema (another "kind" — time off — exists).
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["CalendarFeedKindEnum"] = (
     "coresync.calendars.models.FeedKind"
+)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"].update(
+    {
+        "TimeEntryStatusEnum": "coresync.staff.models.TimeEntryStatus",
+        "TimeEntrySourceEnum": "coresync.staff.models.TimeEntrySource",
+        "TimeOffStatusEnum": "coresync.staff.models.TimeOffStatus",
+    }
 )
 
 # --- Website (issue 5: coresync/web) ---------------------------------------------------------

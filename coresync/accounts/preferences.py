@@ -85,6 +85,17 @@ def clean_preferences(values) -> dict[str, str]:
     return cleaned
 
 
+def labelled_preferences(preferences) -> list[tuple[str, str]]:
+    """Return ``(label, value label)`` of each spa preference set in ``preferences`` (a
+    dict, e.g. a booking's), in vocabulary order: ``[("Pressure", "Firm"), …]``."""
+    preferences = preferences if isinstance(preferences, dict) else {}
+    return [
+        (str(field.label), str(field.label_of(preferences[field.name])))
+        for field in PREFERENCE_FIELDS
+        if preferences.get(field.name)
+    ]
+
+
 NOTIFICATION_CHANNELS = (
     ("email", _("Email")),
     ("sms", _("Text message (SMS)")),

@@ -15,7 +15,10 @@ from coresync.memberships.models import Tier
 
 
 class BookingStatus(models.TextChoices):
-    """Life cycle of a booking. ``expired``: a pending booking whose payment hold ran out."""
+    """Life cycle of a booking. ``expired``: a pending booking whose payment hold ran out.
+    ``needs_reassignment``: a confirmed booking whose technician has since been given time
+    off over it (ARCHITECTURE.md "HTTP API"); it keeps its time and room until a manager moves
+    it to another technician (a reschedule) or it is cancelled, free of charge."""
 
     PENDING = "pending", "Pending payment"
     CONFIRMED = "confirmed", "Confirmed"
@@ -25,11 +28,26 @@ class BookingStatus(models.TextChoices):
     NO_SHOW = "no_show", "No-show"
     RESCHEDULED = "rescheduled", "Rescheduled"
     EXPIRED = "expired", "Expired"
+    NEEDS_REASSIGNMENT = "needs_reassignment", "Needs reassignment"
 
 
-ACTIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS)
-CANCELLABLE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
-RESCHEDULABLE_STATUSES = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+ACTIVE_STATUSES = (
+    BookingStatus.PENDING,
+    BookingStatus.CONFIRMED,
+    BookingStatus.IN_PROGRESS,
+    BookingStatus.NEEDS_REASSIGNMENT,
+)
+"""Statuses of bookings that hold their time (allocations active, the customer busy)."""
+CANCELLABLE_STATUSES = (
+    BookingStatus.PENDING,
+    BookingStatus.CONFIRMED,
+    BookingStatus.NEEDS_REASSIGNMENT,
+)
+RESCHEDULABLE_STATUSES = (
+    BookingStatus.PENDING,
+    BookingStatus.CONFIRMED,
+    BookingStatus.NEEDS_REASSIGNMENT,
+)
 REFERENCE_PATTERN = r"[A-Za-z0-9-]{1,20}"
 """What a booking reference in a URL may look like (``CS-2026-000123``; the column holds 20
 characters): the API's ``bookings/{reference}/`` and the site's paths match it, so anything

@@ -7,7 +7,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from coresync.accounts.models import acts_for_every_customer
-from coresync.bookings.models import CANCELLABLE_STATUSES, RESCHEDULABLE_STATUSES, Booking
+from coresync.bookings.models import (
+    CANCELLABLE_STATUSES,
+    RESCHEDULABLE_STATUSES,
+    Booking,
+    BookingStatus,
+)
 from coresync.core.errors import Forbidden
 from coresync.core.money import percent_of
 from coresync.spa.selectors import get_settings
@@ -26,7 +31,11 @@ class CancellationPolicy:
         return start - timedelta(hours=self.free_until_hours)
 
     def cancellation_fee(self, booking: Booking, now: datetime) -> Decimal:
-        """Return the fee for cancelling ``booking`` at ``now`` (``0.00`` when free)."""
+        """Return the fee for cancelling ``booking`` at ``now`` (``0.00`` when free). A
+        booking whose technician is away (``needs_reassignment``) is always free to cancel:
+        the spa, not the guest, cannot keep it."""
+        if booking.status == BookingStatus.NEEDS_REASSIGNMENT:
+            return Decimal("0.00")
         if now <= self.free_until(booking.start):
             return Decimal("0.00")
         return percent_of(booking.total, self.late_fee_percent)

@@ -12,14 +12,16 @@ PostgreSQL the exclusion constraint refuses any overlap that slipped through, an
 import dataclasses
 import functools
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Q
 
 from coresync.bookings import events
 from coresync.bookings.errors import (
@@ -52,10 +54,11 @@ from coresync.memberships.selectors import (
     non_member_access,
     plan_access,
 )
-from coresync.resources.models import Room, Technician
+from coresync.resources.models import AvailabilityException, Room, Technician
 from coresync.scheduling import ledger
-from coresync.scheduling.engine import Slot
+from coresync.scheduling.engine import DayException, Slot, exception_span
 from coresync.scheduling.errors import SlotUnavailable
+from coresync.scheduling.models import Allocation
 from coresync.scheduling.selectors import (
     AvailabilityRequest,
     build_availability_request,
@@ -84,8 +87,10 @@ ALLOWED_TRANSITIONS: dict[str, tuple[str, ...]] = {
         BookingStatus.IN_PROGRESS,
         BookingStatus.CANCELLED,
         BookingStatus.NO_SHOW,
+        BookingStatus.NEEDS_REASSIGNMENT,
     ),
     BookingStatus.IN_PROGRESS: (BookingStatus.COMPLETED,),
+    BookingStatus.NEEDS_REASSIGNMENT: (BookingStatus.CONFIRMED, BookingStatus.CANCELLED),
 }
 """Every status change a booking may make; anything else raises ``InvalidTransition``."""
 
@@ -657,6 +662,9 @@ def confirm_booking(booking: Booking, *, actor=None, now: datetime | None = None
             _set_status(
                 booking, BookingStatus.CONFIRMED, actor=actor, now=now, hold_expires_at=None
             )
+            # Time off given while the payment was awaited: the booking is kept but flagged.
+            review_absences(booking_technician_ids(booking), now=now)
+            booking.refresh_from_db(fields=["status"])
     if expired:
         raise SlotUnavailable("The payment hold on this booking expired.", start=booking.start)
     return booking
@@ -959,8 +967,13 @@ def _write_move(move: _Move, slot: Slot) -> Booking:
     locked.price_lines = quote.stored_lines()
     locked.subtotal, locked.tax, locked.total = quote.subtotal, quote.tax, quote.total
     locked.reschedule_count += 1
+    previous_status = locked.status
+    if locked.status == BookingStatus.NEEDS_REASSIGNMENT:
+        # The engine placed it with technicians free at the new start: resolved.
+        locked.status = BookingStatus.CONFIRMED
     locked.save(
         update_fields=[
+            "status",
             "start",
             "end",
             "technician",
@@ -977,7 +990,7 @@ def _write_move(move: _Move, slot: Slot) -> Booking:
         locked,
         "booking.rescheduled",
         actor=move.actor,
-        from_status=locked.status,
+        from_status=previous_status,
         to_status=locked.status,
         data={
             "from": old,
@@ -1145,3 +1158,124 @@ def quote_booking(
             room_row = None  # not bookable at that start: quote without a room modifier
     modifier = room_row.premium_modifier_percent if room_row else Decimal("0")
     return prices.quote(start, guests, modifier)
+
+
+# -- technicians' absences over booked time --------------------------------------------------
+
+
+@dataclass
+class AbsenceReview:
+    """What :func:`review_absences` changed: bookings now ``needs_reassignment`` and bookings
+    whose technicians are all available again (back to ``confirmed``)."""
+
+    flagged: list[Booking] = field(default_factory=list)
+    cleared: list[Booking] = field(default_factory=list)
+
+
+def booking_technician_ids(booking: Booking) -> list[int]:
+    """Return the ids of the technicians ``booking`` holds (active allocations, else its
+    technician)."""
+    ids = set(
+        booking.allocations.filter(is_active=True, technician__isnull=False).values_list(
+            "technician_id", flat=True
+        )
+    )
+    if not ids and booking.technician_id:
+        ids = {booking.technician_id}
+    return sorted(ids)
+
+
+def absence_spans(
+    technician_ids: Iterable[int], since: date, zone
+) -> dict[int, list[tuple[datetime, datetime]]]:
+    """Return, per technician, the UTC spans their exceptions (day off, vacation, sick
+    leave, part days…) take away from local day ``since`` on, as the engine cuts them
+    (:func:`coresync.scheduling.engine.exception_span`). One query."""
+    spans: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    rows = AvailabilityException.objects.filter(technician_id__in=list(technician_ids)).filter(
+        Q(end_date__isnull=True, date__gte=since) | Q(end_date__gte=since)
+    )
+    for technician_id, first, last, start, end in rows.values_list(
+        "technician_id", "date", "end_date", "start", "end"
+    ):
+        span = exception_span(DayException(first, last or first, start, end), zone)
+        if span is not None:
+            spans[technician_id].append(span)
+    return spans
+
+
+def review_absences(
+    technician_ids: Iterable[int], *, actor=None, now: datetime | None = None
+) -> AbsenceReview:
+    """Bring the status of the upcoming bookings of ``technician_ids`` in line with their
+    time off (ARCHITECTURE.md: an exception over existing bookings keeps them but gives each
+    the status ``needs_reassignment``).
+
+    1. Find the bookings these technicians hold that have not ended: confirmed ones, and
+       ones already ``needs_reassignment``.
+    2. For each, see whether any of its technicians (both of a couples booking) is away
+       during its allocation (service time and buffers, as the engine would refuse it).
+    3. Under a row lock: a confirmed booking over an absence becomes ``needs_reassignment``
+       (history ``booking.needs_reassignment``, naming the absent technicians; the event
+       tells the customer and the managers); a flagged booking whose technicians are all
+       back (the exception was deleted or shortened) becomes ``confirmed`` again.
+
+    Runs in the caller's transaction (its own when there is none), so the status change and
+    its outbox rows commit with the exception that caused them. Called when an exception is
+    saved or deleted (wherever from: API, admin, portal approval, spa file) and when a
+    pending booking is confirmed.
+    """
+    now = now or clock_now()
+    zone = get_settings().zone
+    review = AbsenceReview()
+    technician_ids = list(technician_ids)
+    if not technician_ids:
+        return review
+    watched = (BookingStatus.CONFIRMED, BookingStatus.NEEDS_REASSIGNMENT)
+    booking_ids = set(
+        Allocation.objects.filter(
+            technician_id__in=technician_ids,
+            is_active=True,
+            booking__status__in=watched,
+            booking__end__gt=now,
+        ).values_list("booking_id", flat=True)
+    )
+    if not booking_ids:
+        return review
+    allocations: dict[int, list[Allocation]] = defaultdict(list)
+    for allocation in Allocation.objects.filter(
+        booking_id__in=booking_ids, is_active=True, technician__isnull=False
+    ).select_related("technician"):
+        allocations[allocation.booking_id].append(allocation)
+    involved = {row.technician_id for rows in allocations.values() for row in rows}
+    spans = absence_spans(involved, local_date(now, zone) - timedelta(days=1), zone)
+    with transaction.atomic():
+        bookings = Booking.objects.select_for_update().filter(pk__in=booking_ids).order_by("pk")
+        for booking in bookings:
+            absent = sorted(
+                {
+                    row.technician.slug
+                    for row in allocations[booking.pk]
+                    if any(
+                        start < row.ends_at and row.starts_at < end
+                        for start, end in spans.get(row.technician_id, ())
+                    )
+                }
+            )
+            if absent and booking.status == BookingStatus.CONFIRMED:
+                _guard(booking, BookingStatus.NEEDS_REASSIGNMENT)
+                booking.status = BookingStatus.NEEDS_REASSIGNMENT
+                booking.save(update_fields=["status", "updated_at"])
+                log_action(
+                    booking,
+                    "booking.needs_reassignment",
+                    actor=actor,
+                    from_status=BookingStatus.CONFIRMED,
+                    to_status=BookingStatus.NEEDS_REASSIGNMENT,
+                    data={"absent_technicians": absent},
+                )
+                review.flagged.append(booking)
+            elif not absent and booking.status == BookingStatus.NEEDS_REASSIGNMENT:
+                _set_status(booking, BookingStatus.CONFIRMED, actor=actor, now=now)
+                review.cleared.append(booking)
+    return review

@@ -37,6 +37,8 @@ _FEED_STATUS = {
     BookingStatus.CONFIRMED: "CONFIRMED",
     BookingStatus.IN_PROGRESS: "CONFIRMED",
     BookingStatus.COMPLETED: "CONFIRMED",
+    # Kept, but its technician is away until a manager reassigns it.
+    BookingStatus.NEEDS_REASSIGNMENT: "TENTATIVE",
 }
 
 

@@ -26,6 +26,7 @@ FEED_STATUSES = (
     BookingStatus.CONFIRMED,
     BookingStatus.IN_PROGRESS,
     BookingStatus.COMPLETED,
+    BookingStatus.NEEDS_REASSIGNMENT,
 )
 """Statuses a feed lists; cancelled, no-show, rescheduled and expired bookings drop out (a
 subscribed calendar deletes an event that is no longer in the feed)."""

@@ -549,7 +549,17 @@ slug: Callable[[Any], str] = reader(Slug)
 boolean: Callable[[Any], bool] = reader(Boolean)
 money: Callable[[Any], Decimal] = reader(Money)
 currency: Callable[[Any], str] = reader(Currency)
-clock_time: Callable[[Any], time] = reader(ClockTime)
+_clock_time_text: Callable[[Any], time] = reader(ClockTime)
+
+
+def clock_time(value: Any) -> time:
+    """A spa-local wall-clock time ``"HH:MM"`` (00:00 to 23:59), or a ``time`` on the minute
+    (what a form or a stored row already holds)."""
+    if isinstance(value, time) and value.tzinfo is None and not (value.second or value.microsecond):
+        return value
+    return _clock_time_text(value)
+
+
 weekly_hours: Callable[[Any], list[HoursWindow]] = reader(WeeklyHours, hours_windows)
 
 

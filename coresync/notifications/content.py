@@ -19,7 +19,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from coresync.accounts.preferences import PREFERENCE_FIELDS
+from coresync.accounts.models import User
+from coresync.accounts.preferences import labelled_preferences
 from coresync.bookings.access import ACCESS_QUERY_PARAMETER, booking_access_token
 from coresync.bookings.models import Booking, BookingStatus
 from coresync.bookings.policy import policy_for
@@ -44,6 +45,12 @@ MEMBERSHIP_WELCOME = "membership_welcome"
 MEMBERSHIP_CHANGED = "membership_changed"
 MEMBERSHIP_PRICE_CHANGED = "membership_price_changed"
 MEMBERSHIP_KINDS = (MEMBERSHIP_WELCOME, MEMBERSHIP_CHANGED, MEMBERSHIP_PRICE_CHANGED)
+BOOKING_NEEDS_REASSIGNMENT = "booking_needs_reassignment"
+REASSIGNMENT_NEEDED = "reassignment_needed"
+STAFF_BOOKING_KINDS = (REASSIGNMENT_NEEDED,)
+"""Booking messages to a member of staff (``recipient_id`` in the payload), not to the
+booking's customer."""
+REASSIGNMENT_KINDS = (BOOKING_NEEDS_REASSIGNMENT, REASSIGNMENT_NEEDED)
 
 KINDS = (
     BOOKING_CONFIRMATION,
@@ -56,6 +63,8 @@ KINDS = (
     MEMBERSHIP_WELCOME,
     MEMBERSHIP_CHANGED,
     MEMBERSHIP_PRICE_CHANGED,
+    BOOKING_NEEDS_REASSIGNMENT,
+    REASSIGNMENT_NEEDED,
 )
 
 OPT_OUT_KIND = {
@@ -82,6 +91,8 @@ SUBJECTS = {
     MEMBERSHIP_WELCOME: "Welcome to {spa} – your {plan} membership",
     MEMBERSHIP_CHANGED: "Your {spa} membership is now {plan}",
     MEMBERSHIP_PRICE_CHANGED: "A change to your {plan} membership price",
+    BOOKING_NEEDS_REASSIGNMENT: "Your {service} on {date}: your therapist is unavailable",
+    REASSIGNMENT_NEEDED: "To reassign: {service} on {date} at {time}",
 }
 
 SHORT_TEXTS = {
@@ -221,12 +232,7 @@ def duration_window(booking: Booking, addons) -> str:
 def preference_lines(preferences: dict) -> list[str]:
     """Return the booking's spa preferences as ``"Pressure: Firm"`` lines (vocabulary of
     :mod:`coresync.accounts.preferences`)."""
-    lines = []
-    for field in PREFERENCE_FIELDS:
-        value = (preferences or {}).get(field.name)
-        if value:
-            lines.append(f"{field.label}: {field.label_of(value)}")
-    return lines
+    return [f"{label}: {value}" for label, value in labelled_preferences(preferences)]
 
 
 def fee_policy(booking: Booking, now: datetime, zone) -> dict[str, str]:
@@ -348,6 +354,16 @@ def _reschedule_context(
     }
 
 
+def _reassignment_context(booking: Booking, payload: dict[str, Any], user) -> dict[str, Any]:
+    """Who is away (names from the payload) and, for staff, their own name and the page that
+    lists the bookings to reassign with the technicians free then."""
+    return {
+        "absent_technicians": " and ".join(payload.get("absent") or []) or "your therapist",
+        "recipient_name": _first_name(user),
+        "reassign_url": absolute_url(reverse("web:staff_reassign")),
+    }
+
+
 def _first_name(user) -> str:
     name = (getattr(user, "name", "") or "").strip()
     return name.split()[0] if name else "there"
@@ -355,6 +371,14 @@ def _first_name(user) -> str:
 
 def _booking_applies(kind: str, booking: Booking, payload: dict, now: datetime) -> str:
     """Return why ``kind`` no longer applies to ``booking`` at ``now``, or ``""``."""
+    if kind in REASSIGNMENT_KINDS:
+        if kind not in STAFF_BOOKING_KINDS and booking.customer_id is None:
+            return "The booking has no customer any more."
+        if booking.status != BookingStatus.NEEDS_REASSIGNMENT:
+            return f"Booking is {booking.status}: nothing to reassign any more."
+        if now >= booking.start:
+            return "Booking has already started."
+        return ""
     if booking.customer_id is None:
         return "The booking has no customer any more."
     if kind == BOOKING_CANCELLED:
@@ -444,10 +468,16 @@ def prepare(payload: dict[str, Any], channel: str, *, now: datetime, reference: 
     if booking is None:
         return Prepared(kind, None, None, "The booking no longer exists.")
     user = booking.customer
+    if kind in STAFF_BOOKING_KINDS:
+        user = User.objects.filter(pk=payload.get("recipient_id"), is_active=True).first()
+        if user is None:
+            return Prepared(kind, None, None, "The member of staff is no longer active.")
     reason = _booking_applies(kind, booking, payload, now)
     if reason:
         return Prepared(kind, user, None, reason)
     context = {**_spa_context(), **_booking_context(booking, now, payload), "kind": kind}
+    if kind in REASSIGNMENT_KINDS:
+        context.update(_reassignment_context(booking, payload, user))
     attachments = BOOKING_ATTACHMENTS.get(kind, lambda booking: ())(booking)
     return _render(kind, user, channel, context, attachments, reference)
 

@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils.crypto import salted_hmac
 
 from coresync.core.clock import now as clock_now
-from coresync.notifications.channels import EMAIL, PUSH, SMS, get_channel
+from coresync.notifications.channels import EMAIL, PUSH, SMS, Message, get_channel
 from coresync.notifications.content import OPT_OUT_KIND, prepare
 from coresync.notifications.models import (
     FINAL_DELIVERY_STATUSES,
@@ -102,6 +102,25 @@ def deliver(message: OutboxMessage, channel_name: str) -> None:
         raise
     extra = {"message_id": provider_id[:255]} if channel_name == EMAIL else {}
     _log(log_model, base, DeliveryStatus.SENT, sent_at=clock_now(), **extra)
+
+
+def send_logged_email(message: OutboxMessage, outgoing: Message, *, user, kind: str) -> None:
+    """Send ``outgoing`` (the email of outbox ``message`` to ``user``) and log it as ``kind``:
+    ``sent`` with the provider's id, or ``failed`` with the error, which is re-raised so the
+    dispatcher retries it. For handlers of their own topics (password reset, payroll)."""
+    base = {
+        "outbox_message": message,
+        "user": user,
+        "kind": kind,
+        "to": outgoing.to,
+        "subject": outgoing.subject,
+    }
+    try:
+        provider_id = get_channel(EMAIL).send(outgoing)
+    except Exception as error:
+        _log(EmailLog, base, DeliveryStatus.FAILED, error=f"{type(error).__name__}: {error}")
+        raise
+    _log(EmailLog, base, DeliveryStatus.SENT, sent_at=clock_now(), message_id=provider_id[:255])
 
 
 def send_reference(message: OutboxMessage, channel_name: str) -> str:

@@ -1,15 +1,12 @@
 """One plain-text email per outbox row, sent once and logged: what the apps above
 notifications (accounts' password reset, the shop, the concierge) send from their own outbox
-handlers, with their own words, without notifications having to know them."""
+handlers, with their own words, without notifications having to know them. (An email with
+attachments, such as the payroll export, builds its ``Message`` and calls
+:func:`coresync.notifications.delivery.send_logged_email` itself.)"""
 
-from coresync.core.clock import now as clock_now
-from coresync.notifications.channels import EMAIL, Message, get_channel
-from coresync.notifications.models import (
-    FINAL_DELIVERY_STATUSES,
-    DeliveryStatus,
-    EmailLog,
-    OutboxMessage,
-)
+from coresync.notifications.channels import EMAIL, Message
+from coresync.notifications.delivery import send_logged_email
+from coresync.notifications.models import FINAL_DELIVERY_STATUSES, EmailLog, OutboxMessage
 
 
 def already_sent(message: OutboxMessage) -> bool:
@@ -32,15 +29,4 @@ def send_plain_email(message: OutboxMessage, user, *, kind: str, subject: str, t
     outgoing = Message(
         to=user.email, subject=subject, text=text, reference=f"outbox-{message.pk}-{EMAIL}"
     )
-    log = {"outbox_message": message, "user": user, "kind": kind, "to": user.email}
-    log["subject"] = subject[:255]
-    try:
-        provider_id = get_channel(EMAIL).send(outgoing)
-    except Exception as error:
-        EmailLog.objects.create(
-            **log, status=DeliveryStatus.FAILED, error=f"{type(error).__name__}: {error}"[:4000]
-        )
-        raise
-    EmailLog.objects.create(
-        **log, status=DeliveryStatus.SENT, sent_at=clock_now(), message_id=provider_id[:255]
-    )
+    send_logged_email(message, outgoing, user=user, kind=kind)

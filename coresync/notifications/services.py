@@ -10,6 +10,9 @@ Dedupe keys (one outbox row per key; a reschedule supersedes by key prefix):
 - ``booking:<id>:rescheduled:<reschedule_count>``
 - ``booking:<id>:reminder:<kind>:<channel>:<start UTC ISO-8601>``
 - ``membership:<id>:welcome``
+- ``booking:<id>:needs_reassignment:<n>`` (the customer) and
+  ``booking:<id>:needs_reassignment:<n>:manager:<user id>`` (each manager), ``n`` counting
+  the times the booking was flagged
 """
 
 import logging
@@ -33,10 +36,12 @@ from coresync.notifications.channels import EMAIL, PUSH, SMS
 from coresync.notifications.content import (
     BOOKING_CANCELLED,
     BOOKING_CONFIRMATION,
+    BOOKING_NEEDS_REASSIGNMENT,
     BOOKING_RESCHEDULED,
     MEMBERSHIP_CHANGED,
     MEMBERSHIP_PRICE_CHANGED,
     MEMBERSHIP_WELCOME,
+    REASSIGNMENT_NEEDED,
     REMINDER_1H,
     REMINDER_15M,
     REMINDER_24H,
@@ -168,7 +173,10 @@ def on_booking_event(booking: Booking, action: str, data: dict[str, Any]) -> Non
     - cancelled: supersede the reminders, cancellation email with the CANCEL invite;
     - in_progress / no_show / expired: supersede the reminders;
     - completed: supersede the reminders, review request 2 hours after the end, on the day,
-      only when the guest was checked in (:func:`review_request_due_at`).
+      only when the guest was checked in (:func:`review_request_due_at`);
+    - needs_reassignment (the technician was given time off over it): tell the customer
+      (kept, free to cancel) and every manager (to reassign). Reminders stay: they are
+      skipped at send time while the booking is not confirmed.
 
     Writes nothing inside :func:`suppress_notifications`.
     """
@@ -203,11 +211,49 @@ def on_booking_event(booking: Booking, action: str, data: dict[str, Any]) -> Non
             _booking_payload(BOOKING_CANCELLED, booking),
             dedupe_key=f"booking:{booking.pk}:cancellation",
         )
+    elif action == "booking.needs_reassignment":
+        enqueue_many(_reassignment_messages(booking, data))
     elif action in ("booking.in_progress", "booking.no_show", "booking.expired"):
         cancel_pending(reminder_key_prefix(booking))
     elif action == "booking.completed":
         cancel_pending(reminder_key_prefix(booking))
         _enqueue_review_request(booking, now)
+
+
+def _reassignment_messages(booking: Booking, data: dict[str, Any]) -> list[Outgoing]:
+    """Return the outbox rows of a booking just flagged ``needs_reassignment``: one email to
+    its customer and one to each active manager, keyed by how often it was flagged."""
+    from coresync.accounts.models import Role, User
+    from coresync.resources.models import Technician
+
+    count = booking.history.filter(action="booking.needs_reassignment").count()
+    slugs = data.get("absent_technicians") or []
+    names = dict(Technician.objects.filter(slug__in=slugs).values_list("slug", "name"))
+    payload = {"absent": [names.get(slug, slug) for slug in slugs]}
+    key = f"booking:{booking.pk}:needs_reassignment:{count}"
+    rows = []
+    if booking.customer_id is not None:
+        rows.append(
+            Outgoing(
+                TOPIC_EMAIL,
+                {**_booking_payload(BOOKING_NEEDS_REASSIGNMENT, booking), **payload},
+                dedupe_key=key,
+            )
+        )
+    managers = User.objects.filter(role=Role.MANAGER, is_active=True).order_by("pk")
+    for manager_id in managers.values_list("pk", flat=True):
+        rows.append(
+            Outgoing(
+                TOPIC_EMAIL,
+                {
+                    **_booking_payload(REASSIGNMENT_NEEDED, booking),
+                    **payload,
+                    "recipient_id": manager_id,
+                },
+                dedupe_key=f"{key}:manager:{manager_id}",
+            )
+        )
+    return rows
 
 
 def _previous_version(booking: Booking, data: dict[str, Any]) -> dict[str, Any]:

@@ -346,6 +346,20 @@ def delete_exception(exception: AvailabilityException) -> None:
         AvailabilityException.objects.filter(pk=exception.pk).delete()
 
 
+def read_technician_exception(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Check the fields of a new technician exception as :func:`add_technician_exception`
+    would, writing nothing; return them as they would be stored (``date``, ``end_date``,
+    ``start``, ``end``, ``kind``, ``note``…). The staff portal checks a time-off request with
+    it, so that approving the request cannot fail on its shape.
+
+    Raises:
+        InvalidInput: naming each bad field.
+    """
+    return _checked_exception_fields(
+        AvailabilityException(), values, EXCEPTION_READERS, creating=True
+    )
+
+
 def _write_exception(
     exception: AvailabilityException,
     values: Mapping[str, Any],
@@ -353,7 +367,24 @@ def _write_exception(
     *,
     creating: bool,
 ) -> AvailabilityException:
-    """Check ``values`` against the exception as it would become, then save.
+    """Check ``values`` against the exception as it would become, then save."""
+    fields = _checked_exception_fields(exception, values, readers, creating=creating)
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(exception, name, value)
+        exception.save(update_fields=None if creating else list(fields))
+    return exception
+
+
+def _checked_exception_fields(
+    exception: AvailabilityException,
+    values: Mapping[str, Any],
+    readers: Mapping[str, Any],
+    *,
+    creating: bool,
+) -> dict[str, Any]:
+    """Return the fields ``values`` would set on ``exception``, checked against the
+    exception as it would become.
 
     1. Read each field.
     2. Rules: ``start`` and ``end`` both or neither, ``end`` after ``start``; ``end_date`` not
@@ -381,9 +412,4 @@ def _write_exception(
             errors.add("end_date", "a part-day exception (start/end) covers one date only")
     errors.raise_if_any()
 
-    fields = {**data, **merged, "end_date": None if end_date == day else end_date}
-    with transaction.atomic():
-        for name, value in fields.items():
-            setattr(exception, name, value)
-        exception.save(update_fields=None if creating else list(fields))
-    return exception
+    return {**data, **merged, "end_date": None if end_date == day else end_date}

@@ -361,6 +361,20 @@ def wall_instants(day: date, wall: time, tz: ZoneInfo) -> list[datetime]:
     return [first] if first == second else [first, second]
 
 
+def exception_span(exception: DayException, tz: ZoneInfo) -> tuple[datetime, datetime] | None:
+    """Return the UTC instants ``[start, end)`` an exception takes away, as the engine cuts
+    it: whole days from the first local midnight to the midnight after the last day; a part
+    day its local window (a boundary in a DST gap maps to the jump, an ambiguous start takes
+    its first occurrence and an ambiguous end its second). ``None`` for an empty window."""
+    calendar = LocalCalendar(exception.first_date, exception.last_date, tz, 60)
+    if exception.whole_day:
+        return from_minutes(calendar.day_start[0]), from_minutes(calendar.day_start[-1])
+    window = calendar.window(exception.first_date, exception.start, exception.end)
+    if window is None:
+        return None
+    return from_minutes(window[0]), from_minutes(window[1])
+
+
 # --------------------------------------------------------------------------- the engine
 
 

@@ -380,7 +380,9 @@ class _Exporter:
             entry["addons"] = [item.addon.slug for item in booking.booking_addons.all()]
             if booking.guests != 1:
                 entry["guests"] = booking.guests
-            if booking.status != BookingStatus.CONFIRMED:
+            # A booking waiting for another technician is confirmed in the file: the
+            # technician's exception flags it again when both are imported.
+            if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.NEEDS_REASSIGNMENT):
                 entry["status"] = booking.status
             if booking.preferences:
                 entry["preferences"] = dict(booking.preferences)

@@ -1,7 +1,7 @@
 """The guest website's paths (docs/website.md "Pages")."""
 
 from django.templatetags.static import static
-from django.urls import path, register_converter
+from django.urls import path, re_path, register_converter
 from django.views.generic import RedirectView
 
 from coresync.bookings.models import REFERENCE_PATTERN
@@ -13,6 +13,7 @@ from coresync.web.views import (
     desk,
     pages,
     shop,
+    staff,
     unsubscribe,
 )
 
@@ -99,5 +100,25 @@ urlpatterns = [
         "account/bookings/<reference:reference>/reschedule/",
         account.reschedule_booking_view,
         name="reschedule",
+    ),
+    # The staff portal (docs/staff.md): technicians, then managers.
+    path("staff/", staff.today, name="staff_today"),
+    path("staff/week/", staff.week, name="staff_week"),
+    path("staff/day-sheet/", staff.day_sheet, name="staff_day_sheet"),
+    path("staff/clock/", staff.clock, name="staff_clock"),
+    path("staff/hours/", staff.hours, name="staff_hours"),
+    path("staff/time-off/", staff.time_off, name="staff_time_off"),
+    path("staff/time-off/<int:pk>/cancel/", staff.time_off_cancel, name="staff_time_off_cancel"),
+    path("staff/calendar-feed/", staff.calendar_feed, name="staff_calendar_feed"),
+    path("staff/manage/", staff.manage, name="staff_manage"),
+    path("staff/manage/hours/<int:pk>/", staff.decide_entry, name="staff_decide_entry"),
+    path("staff/manage/hours/<int:pk>/edit/", staff.edit_entry_page, name="staff_edit_entry"),
+    path("staff/manage/time-off/<int:pk>/", staff.decide_time_off, name="staff_decide_time_off"),
+    path("staff/manage/reassign/", staff.reassign, name="staff_reassign"),
+    path("staff/manage/payroll/", staff.payroll, name="staff_payroll"),
+    re_path(
+        r"^staff/manage/payroll/export\.(?P<extension>csv|xlsx)$",
+        staff.payroll_export,
+        name="staff_payroll_export",
     ),
 ]

@@ -568,6 +568,7 @@ def test_the_in_process_loop_dispatches_and_runs_the_periodic_jobs(spa, customer
 def test_the_beat_schedule_names_every_periodic_task():
     from coresync.celery import app
     from coresync.notifications import tasks
+    from coresync.staff import tasks as staff_tasks  # a worker finds it by autodiscovery
 
     schedule = app.conf.beat_schedule
 
@@ -579,11 +580,13 @@ def test_the_beat_schedule_names_every_periodic_task():
         "outbox-retry-failed": "notifications.retry_failed",
         "autocomplete-past-bookings": "notifications.autocomplete_past_bookings",
         "outbox-cleanup": "notifications.cleanup_outbox",
+        "payroll-close": "staff.close_pay_periods",
     }
     assert schedule["outbox-dispatch"]["schedule"] == 30.0
     assert schedule["due-reminders"]["schedule"] == 60.0
     assert {entry["task"] for entry in schedule.values()} <= set(app.tasks)
     assert tasks.dispatch_outbox.name == "notifications.dispatch_outbox"
+    assert staff_tasks.close_pay_periods.name == "staff.close_pay_periods"
 
 
 def test_the_expire_holds_task_expires_a_hold_that_ran_out(spa, customer, frozen_now):

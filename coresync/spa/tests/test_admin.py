@@ -12,7 +12,7 @@ from coresync.spa.selectors import get_settings
 
 pytestmark = pytest.mark.django_db
 
-CORESYNC_APPS = {"accounts", "spa", "catalog", "resources", "memberships", "bookings"}
+CORESYNC_APPS = {"accounts", "spa", "catalog", "resources", "memberships", "bookings", "staff"}
 
 
 @pytest.fixture

@@ -162,7 +162,10 @@ def test_demo_command_prints_the_logins_and_the_url(frozen_now):
     call_command("demo", "--no-serve", "--port", "8123", stdout=out)
 
     text = out.getvalue()
-    assert "CoreSync demo: http://127.0.0.1:8123/  (admin: http://127.0.0.1:8123/admin/)" in text
+    assert (
+        "CoreSync demo: http://127.0.0.1:8123/  (admin: http://127.0.0.1:8123/admin/, "
+        "staff: http://127.0.0.1:8123/staff/)"
+    ) in text
     assert "  manager                   manager@coresync.example    demo-pass-123" in text
     assert "  member (vip)              vip@coresync.example        demo-pass-123" in text
     assert all(email in text for email in DEMO_LOGINS)

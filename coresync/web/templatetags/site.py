@@ -7,7 +7,7 @@ from django import template
 from django.utils import timezone
 from django.utils.formats import number_format
 
-from coresync.accounts.preferences import PREFERENCE_FIELDS
+from coresync.accounts.preferences import labelled_preferences
 from coresync.core.money import quantize
 from coresync.spa.selectors import get_settings
 from coresync.web.selectors import booking_technicians
@@ -59,9 +59,4 @@ def therapists(booking) -> list[str]:
 @register.filter
 def preference_lines(preferences) -> list[tuple[str, str]]:
     """``(label, value label)`` for each spa preference set in ``preferences`` (a dict)."""
-    preferences = preferences or {}
-    return [
-        (str(field_.label), str(field_.label_of(preferences[field_.name])))
-        for field_ in PREFERENCE_FIELDS
-        if preferences.get(field_.name)
-    ]
+    return labelled_preferences(preferences)

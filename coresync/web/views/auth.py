@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from coresync.accounts.models import Role
 from coresync.accounts.services import register_customer, reset_password, revoke_sign_ins
 from coresync.core.errors import InvalidInput
 from coresync.notifications.account_mail import request_password_reset
@@ -31,6 +32,14 @@ def _next_url(request: HttpRequest) -> str:
     ):
         return candidate
     return ""
+
+
+def _landing(user) -> str:
+    """Where a sign-in without ``next`` lands: technicians on their day, others on My
+    account."""
+    if user.role == Role.TECHNICIAN:
+        return reverse("web:staff_today")
+    return reverse("web:account")
 
 
 def _context(request: HttpRequest, form, **extra) -> dict:
@@ -76,7 +85,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, _("The email or password is not right."))
             else:
                 login(request, user)
-                return redirect(_next_url(request) or reverse("web:account"))
+                return redirect(_next_url(request) or _landing(user))
     response = render(request, "web/auth/login.html", _context(request, form))
     return _too_many(response, wait) if wait else response
 

@@ -237,7 +237,9 @@ class Command(BaseCommand):
         logins = demo_logins(document)
         width = max(len(email) for _, email, _ in logins)
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS(f"CoreSync demo: {url}  (admin: {url}admin/)"))
+        self.stdout.write(
+            self.style.SUCCESS(f"CoreSync demo: {url}  (admin: {url}admin/, staff: {url}staff/)")
+        )
         self.stdout.write(f"  {'who':<26}{'email':<{width + 2}}password")
         for who, email, password in logins:
             self.stdout.write(f"  {who:<26}{email:<{width + 2}}{password}")

@@ -168,6 +168,11 @@
     });
   });
 
+  /* The staff day sheet's Print button (no inline script under the CSP). */
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) window.print();
+  });
+
   function ready() {
     bindCalendars(document);
     var element = flow();
