@@ -76,6 +76,24 @@ def expire_holds() -> int:
     return bookings_services.expire_holds()
 
 
+_registered_jobs: dict = {}
+
+
+def register_job(name: str, function: Callable[[], int]) -> None:
+    """Let a higher app give a periodic job of :mod:`coresync.notifications.schedule` its
+    function (payments: ``renew_memberships``), as notifications may not import it."""
+    _registered_jobs[name] = function
+
+
+def renew_memberships() -> int:
+    """Write due membership renewals and their charge jobs
+    (:func:`coresync.payments.memberships.schedule_due_renewals`), then run the due jobs."""
+    function = _registered_jobs.get("renew_memberships")
+    count = function() if function is not None else 0
+    drain(topics=["payments.renew_membership"])
+    return count
+
+
 def run_forever(
     *,
     interval: float = 5.0,

@@ -38,6 +38,7 @@ def periodic_jobs() -> tuple[PeriodicJob, ...]:
         PeriodicJob("due-reminders", "send_due_reminders", timedelta(minutes=1)),
         PeriodicJob("expire-holds", "expire_holds", timedelta(minutes=1)),
         PeriodicJob("review-requests", "send_review_requests", timedelta(minutes=15)),
+        PeriodicJob("membership-renewals", "renew_memberships", timedelta(minutes=15)),
         PeriodicJob("outbox-retry-failed", "retry_failed", timedelta(minutes=5)),
         PeriodicJob(
             "autocomplete-past-bookings",

@@ -42,3 +42,8 @@ def cleanup_outbox() -> int:
 @app.task(name="notifications.expire_holds")
 def expire_holds() -> int:
     return jobs.expire_holds()
+
+
+@app.task(name="notifications.renew_memberships")
+def renew_memberships() -> int:
+    return jobs.renew_memberships()

@@ -30,6 +30,7 @@ from coresync.bookings.models import Booking, BookingHistory, BookingStatus
 from coresync.bookings.services import confirm_booking
 from coresync.core.clock import now as clock_now
 from coresync.core.money import percent_of, quantize
+from coresync.payments import receipts
 from coresync.payments.models import (
     BOOKING_PAYMENT_KINDS,
     OPEN_PAYMENT_STATUSES,
@@ -382,6 +383,8 @@ def record_refund_result(
             )
         if refund.status == RefundStatus.SUCCEEDED and status == RefundStatus.PENDING:
             status = RefundStatus.SUCCEEDED  # an older answer arriving late
+        if status == RefundStatus.SUCCEEDED and refund.status != RefundStatus.SUCCEEDED:
+            receipts.send_refund_receipt(refund)
         refund.status = status
         refund.save(update_fields=changed)
         return refund
@@ -474,6 +477,7 @@ def _record_charge(
             payment.failure_message = failure_message[:500]
             if status == PaymentStatus.SUCCEEDED:
                 payment.succeeded_at = now
+                receipts.send_payment_receipt(payment)
         payment.save()
         return payment
 

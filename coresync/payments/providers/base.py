@@ -155,6 +155,24 @@ class BasePaymentProvider:
         """
         raise NotImplementedError
 
+    def start_customer_payment(
+        self,
+        user,
+        amount: Decimal,
+        *,
+        currency: str,
+        description: str,
+        idempotency_key: str,
+        metadata: dict[str, str] | None = None,
+    ) -> PaymentStart:
+        """Ask ``user`` for ``amount`` on the page (a membership's first month, a gift card),
+        keeping the card on file for later off-session charges (renewals).
+
+        Raises:
+            OnlinePaymentsDisabled, PaymentProviderError.
+        """
+        raise NotImplementedError
+
     def charge_card_on_file(
         self,
         user,

@@ -38,6 +38,18 @@ class OnsitePaymentProvider(BasePaymentProvider):
             provider=self.identifier, amount=amount, currency=booking.currency, client_secret=None
         )
 
+    def start_customer_payment(
+        self,
+        user,
+        amount: Decimal,
+        *,
+        currency: str,
+        description: str,
+        idempotency_key: str,
+        metadata: dict[str, str] | None = None,
+    ) -> PaymentStart:
+        return PaymentStart(provider=self.identifier, amount=amount, currency=currency)
+
     def charge_card_on_file(
         self,
         user,

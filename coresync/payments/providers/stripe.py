@@ -240,6 +240,42 @@ class StripePaymentProvider(BasePaymentProvider):
             status=intent_status(intent.status),
         )
 
+    def start_customer_payment(
+        self,
+        user,
+        amount: Decimal,
+        *,
+        currency: str,
+        description: str,
+        idempotency_key: str,
+        metadata: dict[str, str] | None = None,
+    ) -> PaymentStart:
+        """Create a PaymentIntent the customer confirms on the page (Payment Element, 3-D
+        Secure included); its card is kept for off-session charges (renewals)."""
+        customer_id = self.ensure_customer(user).provider_customer_id
+        intent = self._post(
+            self.client.v1.payment_intents.create,
+            params={
+                "amount": to_minor_units(amount),
+                "currency": currency.lower(),
+                "customer": customer_id,
+                "setup_future_usage": "off_session",
+                "automatic_payment_methods": {"enabled": True},
+                "description": description[:1000],
+                "metadata": metadata or {},
+            },
+            idempotency_key=idempotency_key,
+        )
+        return PaymentStart(
+            provider=self.identifier,
+            amount=amount,
+            currency=currency,
+            client_secret=intent.client_secret,
+            provider_payment_id=intent.id,
+            provider_customer_id=customer_id,
+            status=intent_status(intent.status),
+        )
+
     def charge_card_on_file(
         self,
         user,

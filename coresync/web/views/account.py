@@ -31,8 +31,9 @@ from coresync.core.clock import local_date, now
 from coresync.core.errors import DomainError, InvalidInput
 from coresync.memberships.models import MembershipPlan, MembershipStatus
 from coresync.memberships.selectors import get_customer_access, open_membership
-from coresync.memberships.services import add_month, cancel_membership, change_plan, subscribe
+from coresync.memberships.services import add_month, cancel_membership, subscribe
 from coresync.notifications.selectors import channel_enabled, kind_enabled
+from coresync.payments.memberships import change_membership_plan
 from coresync.spa.selectors import get_settings
 from coresync.web.access import (
     access_token_of,
@@ -311,7 +312,7 @@ def membership_join(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         try:
             if waiting is not None:
-                membership = change_plan(customer, plan, now=instant)
+                membership = change_membership_plan(customer, plan, now=instant)
                 if membership.pending_plan_id:
                     text = _(
                         "Your upgrade to %(plan)s is reserved. It starts as soon as the "
