@@ -105,6 +105,15 @@ class Booking(models.Model):
         blank=True,
         help_text="Who the booking is for when it is not the customer (a gift, a companion).",
     )
+    credits_used = models.PositiveSmallIntegerField(
+        default=0, help_text="Included service credits of the membership this booking used."
+    )
+    credit_period_start = models.DateField(
+        null=True, blank=True, help_text="The membership period whose credit was used."
+    )
+    birthday_benefit_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The year whose birthday benefit this booking used."
+    )
     preferences = models.JSONField(default=dict, blank=True)
     notes = models.TextField(blank=True)
     price_lines = models.JSONField(default=list)

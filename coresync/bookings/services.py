@@ -45,10 +45,11 @@ from coresync.bookings.models import (
 )
 from coresync.bookings.policy import ensure_may_change, policy_for, policy_for_plan
 from coresync.catalog.models import Service
-from coresync.catalog.pricing import Quote
+from coresync.catalog.pricing import Quote, with_member_benefits
 from coresync.core.clock import local_date, local_midnight_utc, within_calendar
 from coresync.core.clock import now as clock_now
 from coresync.core.errors import DomainError, Forbidden, InvalidInput
+from coresync.memberships import credits as member_credits
 from coresync.memberships.models import Tier
 from coresync.memberships.selectors import (
     CustomerAccess,
@@ -473,12 +474,22 @@ def create_booking(
         _refuse_overlap(customer, slot, guest_name=guest_name, now=now)
         room_row = Room.objects.get(pk=slot.room_id)
         quote: Quote = prices.quote(slot.start, guests, room_row.premium_modifier_percent)
+        reference = issue_reference("CS", now)
+        used = _take_benefits(access, customer, guests, slot, reference, actor or customer)
+        quote = with_member_benefits(
+            quote, credit=used.credit, birthday_percent=used.birthday_percent
+        )
         hold_expires_at = (
             now + timedelta(minutes=spa_settings.hold_minutes) if awaiting_payment else None
         )
         status = BookingStatus.PENDING if awaiting_payment else BookingStatus.CONFIRMED
         booking = Booking.objects.create(
-            reference=issue_reference("CS", now),
+            reference=reference,
+            credits_used=1 if used.credit else 0,
+            credit_period_start=access.membership.current_period_start if used.credit else None,
+            birthday_benefit_year=local_date(slot.start, spa_settings.zone).year
+            if used.birthday_percent
+            else None,
             customer=customer,
             service=service_row,
             duration_minutes=request.minutes,
@@ -551,6 +562,55 @@ def create_booking(
     return booking
 
 
+def _take_benefits(
+    access: CustomerAccess, customer, guests: int, slot: Slot, reference: str, actor
+) -> member_credits.Benefits:
+    """Use the member's included credit — or, without one, the birthday benefit — for a
+    booking at ``slot`` (under the customer's lock; each use is a conditional update, so a
+    credit is never used twice). Return what was used."""
+    membership = access.membership
+    day = local_date(slot.start, get_settings().zone)
+    offered = member_credits.benefits_for(membership, customer, guests=guests, day=day)
+    if offered.credit:
+        if member_credits.take_credit(membership, booking_reference=reference, actor=actor):
+            return offered
+        offered = member_credits.benefits_for(None, customer, guests=guests, day=day)
+    if offered.birthday_percent and member_credits.take_birthday_benefit(
+        membership, year=day.year, booking_reference=reference
+    ):
+        return offered
+    return member_credits.NO_BENEFITS
+
+
+def _give_back_benefits(booking: Booking) -> None:
+    """Give back the credit or birthday benefit a booking used (a free cancellation, an
+    expired hold); a new period's credits are not touched."""
+    if booking.membership_id is None:
+        return
+    if booking.credits_used:
+        member_credits.give_back_credit(
+            booking.membership_id,
+            period_start=booking.credit_period_start,
+            booking_reference=booking.reference,
+        )
+    if booking.birthday_benefit_year:
+        member_credits.give_back_birthday_benefit(
+            booking.membership_id,
+            year=booking.birthday_benefit_year,
+            booking_reference=booking.reference,
+        )
+
+
+def _with_recorded_benefits(booking: Booking, quote: Quote) -> Quote:
+    """Re-apply to a new quote (a reschedule) the benefits ``booking`` used."""
+    percent = booking.plan.birthday_discount_percent if booking.plan_id else None
+    return with_member_benefits(
+        quote,
+        credit=booking.credits_used > 0,
+        birthday_percent=percent if booking.birthday_benefit_year else None,
+    )
+
+
 def _clean_guest_name(guest_name: str | None) -> str:
     """Return ``guest_name`` stripped, or raise ``InvalidInput`` when it is too long."""
     guest_name = " ".join((guest_name or "").split())
@@ -588,6 +648,8 @@ def _set_status(booking: Booking, target: str, *, actor, now: datetime, **change
     if target not in ACTIVE_STATUSES and target != BookingStatus.COMPLETED:
         Allocation.objects.filter(booking=booking, is_active=True).update(is_active=False)
         availability_cache.invalidate_interval(booking.start, booking.end)
+    if target == BookingStatus.EXPIRED:
+        _give_back_benefits(booking)  # never paid for: the credit was not used
     if target in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS):
         Allocation.objects.filter(booking=booking, is_active=True).update(expires_at=None)
         availability_cache.invalidate_interval(booking.start, booking.end)
@@ -658,8 +720,9 @@ def cancel_booking(
             _guard(booking, BookingStatus.CANCELLED)
         if now >= booking.start:
             raise TooLate("The booking has already started; it can no longer be cancelled.")
-        fee = policy_for(booking).cancellation_fee(booking, now)
-        return _set_status(
+        policy = policy_for(booking)
+        fee = policy.cancellation_fee(booking, now)
+        booking = _set_status(
             booking,
             BookingStatus.CANCELLED,
             actor=actor,
@@ -670,6 +733,11 @@ def cancel_booking(
             fee_waived=waive_fee and fee > 0,
             cancellation_reason=reason[:200],
         )
+        if now <= policy.free_until(booking.start):
+            # Cancelled in the free window: the included credit or birthday benefit comes
+            # back. A late cancellation (even of a booking the credit made free) keeps it.
+            _give_back_benefits(booking)
+        return booking
 
 
 def booked_technician_slugs(booking: Booking) -> tuple[str, ...]:
@@ -819,6 +887,7 @@ def preview_reschedule(
     prices = price_list_for(request, recorded_access(booking, spa_settings), spa_settings)
     room_row = Room.objects.get(pk=slot.room_id)
     quote = prices.quote(slot.start, booking.guests, room_row.premium_modifier_percent)
+    quote = _with_recorded_benefits(booking, quote)
     return ReschedulePlan(
         booking=booking,
         slot=slot,
@@ -887,6 +956,7 @@ def reschedule_booking(
         availability_cache.invalidate_interval(locked.start, locked.end)
         room_row = Room.objects.get(pk=slot.room_id)
         quote = prices.quote(slot.start, locked.guests, room_row.premium_modifier_percent)
+        quote = _with_recorded_benefits(locked, quote)
         _write_allocations(
             locked,
             slot,

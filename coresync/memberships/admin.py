@@ -55,7 +55,17 @@ class MembershipPlanAdmin(admin.ModelAdmin):
             "Access and pricing",
             {"fields": ("advance_days", "priority", "vip", "discount_percent")},
         ),
-        ("Benefits", {"fields": ("included_credits", "benefits", "birthday_benefit")}),
+        (
+            "Benefits",
+            {
+                "fields": (
+                    "included_credits",
+                    "benefits",
+                    "birthday_benefit",
+                    "birthday_discount_percent",
+                )
+            },
+        ),
         (
             "Cancellation policy override",
             {

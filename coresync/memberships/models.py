@@ -43,6 +43,15 @@ class MembershipPlan(models.Model):
     included_credits = models.PositiveIntegerField(default=0)
     benefits = models.JSONField(default=list, blank=True)
     birthday_benefit = models.CharField(max_length=200, blank=True)
+    birthday_discount_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Taken off the service of one booking in the member's birthday month, once "
+        "a year (empty: none).",
+    )
     free_cancellation_hours = models.PositiveIntegerField(null=True, blank=True)
     late_cancellation_fee_percent = models.DecimalField(
         max_digits=5, decimal_places=2, null=True, blank=True

@@ -606,6 +606,7 @@ PLAN_READERS = {
     "included_credits": read.integer(0, 1000),
     "benefits": read.list_of(read.text(200)),
     "birthday_benefit": read.text(200, blank=True),
+    "birthday_discount_percent": read.optional(percentage(0, 100)),
     # Cancellation overrides: None means "the spa's policy" (SPEC §4 "policy per tier").
     "free_cancellation_hours": read.optional(read.integer(0, 24 * 365)),
     "late_cancellation_fee_percent": read.optional(percentage(0, 100)),

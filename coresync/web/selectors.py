@@ -15,6 +15,7 @@ from coresync.bookings.models import (
     BookingStatus,
 )
 from coresync.bookings.policy import CancellationPolicy, can_cancel, can_reschedule, policy_for
+from coresync.memberships import credits as member_credits
 from coresync.memberships.models import Membership, MembershipStatus
 from coresync.memberships.selectors import CustomerAccess, open_membership
 from coresync.resources.models import WorkingHours
@@ -158,7 +159,7 @@ def membership_summary(
     return MembershipSummary(
         membership=membership,
         credits_included=included,
-        credits_left=max(included - membership.credits_used, 0),
+        credits_left=member_credits.credits_left(membership),
         cancelling=membership.ends_on is not None and membership.ends_on >= today,
         awaiting_payment=membership.status == MembershipStatus.PENDING,
     )

@@ -56,3 +56,40 @@ def test_pay_at_the_spa_confirms_a_website_booking_at_once(client, spa, customer
     client.post("/book/confirm/", {**ready_params(), "idempotency_key": "site-2"})
     assert Booking.objects.get().status == BookingStatus.CONFIRMED
     assert not Payment.objects.exists()
+
+
+def test_a_booking_a_credit_makes_free_is_confirmed_with_nothing_to_pay(
+    client, spa, frozen_now, stripe_on, fake_stripe
+):
+    from datetime import date
+
+    from conftest import make_customer
+    from coresync.memberships.models import Membership
+
+    member = make_customer("credited@example.com")
+    Membership.objects.create(
+        customer=member,
+        plan=spa.plans["vip"],
+        started_on=date(2026, 11, 1),
+        current_period_start=date(2026, 12, 1),
+        current_period_end=date(2027, 1, 1),
+        billing_anchor_day=1,
+    )
+    client.force_login(member)
+
+    page = client.get("/book/", ready_params()).content.decode()
+    assert "Included credit" in page
+    assert "uses one of your included services (4 left this period)" in page
+
+    response = client.post("/book/confirm/", {**ready_params(), "idempotency_key": "credit-1"})
+
+    booking = Booking.objects.get()
+    assert response.status_code == 302
+    assert (booking.status, booking.total, booking.credits_used) == (
+        BookingStatus.CONFIRMED,
+        Decimal("0.00"),
+        1,
+    )
+    assert fake_stripe.intent_requests() == []  # nothing to pay online
+    account = client.get("/account/").content.decode()
+    assert "1 of 4 used" in account and "3 left, used when you book" in account

@@ -21,6 +21,7 @@ class PlanSerializer(serializers.ModelSerializer):
             "included_credits",
             "benefits",
             "birthday_benefit",
+            "birthday_discount_percent",
         ]
 
 
@@ -87,6 +88,13 @@ class PlanWriteSerializer(StrictFieldsMixin, serializers.Serializer):
     included_credits = serializers.IntegerField(required=False)
     benefits = serializers.ListField(child=serializers.CharField(), required=False)
     birthday_benefit = serializers.CharField(required=False, allow_blank=True)
+    birthday_discount_percent = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="Off one booking's service in the member's birthday month, once a year.",
+    )
     free_cancellation_hours = serializers.IntegerField(
         required=False, allow_null=True, help_text="Null: the spa's policy."
     )
