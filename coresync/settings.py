@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "coresync.catalog",
     "coresync.resources",
     "coresync.memberships",
+    "coresync.giftcards",
     "coresync.scheduling",
     "coresync.bookings",
     "coresync.payments",
@@ -383,6 +384,7 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
         "BookingStatusEnum": "coresync.bookings.models.BookingStatus",
         "BookingTierEnum": "coresync.bookings.models.BookingTier",
+        "GiftCardStatusEnum": "coresync.giftcards.models.GiftCardStatus",
     }
 )
 

@@ -114,6 +114,21 @@ class Booking(models.Model):
     birthday_benefit_year = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="The year whose birthday benefit this booking used."
     )
+    package_purchase = models.ForeignKey(
+        "giftcards.PackagePurchase",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="bookings",
+        help_text="The package whose session this booking used.",
+    )
+    gift_card_amount = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        help_text="What gift cards paid of the total when booking (the rest is paid online "
+        "or at the spa).",
+    )
     preferences = models.JSONField(default=dict, blank=True)
     notes = models.TextField(blank=True)
     price_lines = models.JSONField(default=list)

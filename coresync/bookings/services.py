@@ -49,6 +49,7 @@ from coresync.catalog.pricing import Quote, with_member_benefits
 from coresync.core.clock import local_date, local_midnight_utc, within_calendar
 from coresync.core.clock import now as clock_now
 from coresync.core.errors import DomainError, Forbidden, InvalidInput
+from coresync.giftcards import services as giftcards
 from coresync.memberships import credits as member_credits
 from coresync.memberships.models import Tier
 from coresync.memberships.selectors import (
@@ -394,6 +395,7 @@ def create_booking(
     now: datetime | None = None,
     enforce_booking_window: bool = True,
     awaiting_payment: bool = False,
+    gift_card_code: str = "",
 ) -> Booking:
     """Book ``service`` at aware ``start`` for ``customer`` and return the booking.
 
@@ -416,6 +418,8 @@ def create_booking(
         enforce_booking_window: False lets staff and imports book outside notice/window.
         awaiting_payment: create ``pending`` and hold the slot for the spa's hold minutes
             instead of confirming at once (the offline "pay at the spa" default confirms).
+        gift_card_code: a gift card paying what it can of the total (its balance keeps the
+            rest); ``gift_card_amount`` records what it paid.
 
     Raises:
         InvalidInput (400), OutsideBookingWindow (422), OutsideWorkingHours (422),
@@ -457,12 +461,15 @@ def create_booking(
         fingerprinted["technicians"] = sorted(request.technician_slugs)
     if guest_name:
         fingerprinted["guest_name"] = guest_name
+    if gift_card_code:
+        fingerprinted["gift_card"] = gift_card_code
     fingerprint = _fingerprint(fingerprinted)
     if idempotency_key:
         replayed = _replay(customer, idempotency_key, fingerprint)
         if replayed is not None:
             return replayed
 
+    gift_card = giftcards.find_redeemable(gift_card_code) if gift_card_code else None
     access = get_customer_access(customer, local_date(now, spa_settings.zone), spa_settings)
     prices = price_list_for(request, access, spa_settings)
     service_row = request.service
@@ -475,9 +482,12 @@ def create_booking(
         room_row = Room.objects.get(pk=slot.room_id)
         quote: Quote = prices.quote(slot.start, guests, room_row.premium_modifier_percent)
         reference = issue_reference("CS", now)
-        used = _take_benefits(access, customer, guests, slot, reference, actor or customer)
+        used = _take_benefits(access, customer, request, guests, slot, reference, actor or customer)
         quote = with_member_benefits(
-            quote, credit=used.credit, birthday_percent=used.birthday_percent
+            quote,
+            credit=used.credit,
+            birthday_percent=used.birthday_percent,
+            package=used.package.package.name if used.package else "",
         )
         hold_expires_at = (
             now + timedelta(minutes=spa_settings.hold_minutes) if awaiting_payment else None
@@ -490,6 +500,7 @@ def create_booking(
             birthday_benefit_year=local_date(slot.start, spa_settings.zone).year
             if used.birthday_percent
             else None,
+            package_purchase=used.package,
             customer=customer,
             service=service_row,
             duration_minutes=request.minutes,
@@ -525,6 +536,9 @@ def create_booking(
         _write_allocations(
             booking, slot, service_row.buffer_before, service_row.buffer_after, hold_expires_at
         )
+        if gift_card is not None and quote.total > 0:
+            booking.gift_card_amount = giftcards.redeem(gift_card.pk, quote.total, booking=booking)
+            booking.save(update_fields=["gift_card_amount"])
         log_action(
             booking,
             "booking.created",
@@ -562,29 +576,55 @@ def create_booking(
     return booking
 
 
+@dataclass(frozen=True)
+class UsedBenefits:
+    """What a new booking used: an included credit, a package session, or the birthday
+    benefit (at most one of them)."""
+
+    credit: bool = False
+    package: Any = None
+    birthday_percent: Decimal | None = None
+
+
 def _take_benefits(
-    access: CustomerAccess, customer, guests: int, slot: Slot, reference: str, actor
-) -> member_credits.Benefits:
-    """Use the member's included credit — or, without one, the birthday benefit — for a
-    booking at ``slot`` (under the customer's lock; each use is a conditional update, so a
-    credit is never used twice). Return what was used."""
+    access: CustomerAccess,
+    customer,
+    request: AvailabilityRequest,
+    guests: int,
+    slot: Slot,
+    reference: str,
+    actor,
+) -> UsedBenefits:
+    """Use, in this order, the member's included credit, a package session for this service,
+    or the birthday benefit, for a booking at ``slot`` (under the customer's lock; each use is
+    a conditional update, so nothing is used twice). Return what was used."""
     membership = access.membership
     day = local_date(slot.start, get_settings().zone)
     offered = member_credits.benefits_for(membership, customer, guests=guests, day=day)
-    if offered.credit:
-        if member_credits.take_credit(membership, booking_reference=reference, actor=actor):
-            return offered
-        offered = member_credits.benefits_for(None, customer, guests=guests, day=day)
+    if offered.credit and member_credits.take_credit(
+        membership, booking_reference=reference, actor=actor
+    ):
+        return UsedBenefits(credit=True)
+    if guests == 1:
+        package = giftcards.usable_package(customer, request.service, request.minutes, day)
+        if package is not None and giftcards.take_session(package):
+            return UsedBenefits(package=package)
+    if offered.credit:  # the last credit went meanwhile: maybe the birthday benefit
+        offered = member_credits.benefits_for(
+            membership, customer, guests=guests, day=day, with_credits=False
+        )
     if offered.birthday_percent and member_credits.take_birthday_benefit(
         membership, year=day.year, booking_reference=reference
     ):
-        return offered
-    return member_credits.NO_BENEFITS
+        return UsedBenefits(birthday_percent=offered.birthday_percent)
+    return UsedBenefits()
 
 
 def _give_back_benefits(booking: Booking) -> None:
     """Give back the credit or birthday benefit a booking used (a free cancellation, an
     expired hold); a new period's credits are not touched."""
+    if booking.package_purchase_id:
+        giftcards.give_back_session(booking.package_purchase_id)
     if booking.membership_id is None:
         return
     if booking.credits_used:
@@ -608,6 +648,7 @@ def _with_recorded_benefits(booking: Booking, quote: Quote) -> Quote:
         quote,
         credit=booking.credits_used > 0,
         birthday_percent=percent if booking.birthday_benefit_year else None,
+        package=booking.package_purchase.package.name if booking.package_purchase_id else "",
     )
 
 

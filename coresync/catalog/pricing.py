@@ -274,18 +274,25 @@ def _requote(quote: Quote, extra: QuoteLine) -> Quote:
 
 
 def with_member_benefits(
-    quote: Quote, *, credit: bool = False, birthday_percent: Decimal | None = None
+    quote: Quote,
+    *,
+    credit: bool = False,
+    birthday_percent: Decimal | None = None,
+    package: str = "",
 ) -> Quote:
     """Return ``quote`` with a member's benefits, placed before the add-ons:
 
     - ``credit``: the line ``Included credit`` bringing the service to 0.00 (add-ons are still
       charged, and taxed);
-    - ``birthday_percent`` (without a credit): ``Birthday gift (N%)``, that percent of the
+    - ``package`` (a package's name): the line ``Package session: <name>``, the same way;
+    - ``birthday_percent`` (without either): ``Birthday gift (N%)``, that percent of the
       service, rounded half up.
     """
     service = _service_amount(quote)
     if credit and service > 0:
         return _requote(quote, QuoteLine("credit", "Included credit", -service))
+    if package and service > 0:
+        return _requote(quote, QuoteLine("package", f"Package session: {package}", -service))
     if birthday_percent and service > 0:
         label = f"Birthday gift ({Decimal(birthday_percent).normalize():f}%)"
         return _requote(quote, QuoteLine("birthday", label, -percent_of(service, birthday_percent)))

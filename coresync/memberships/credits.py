@@ -49,12 +49,19 @@ def credits_left(membership: Membership | None) -> int:
     return max(membership.plan.included_credits - membership.credits_used, 0)
 
 
-def benefits_for(membership: Membership | None, customer, *, guests: int, day: date) -> Benefits:
+def benefits_for(
+    membership: Membership | None,
+    customer,
+    *,
+    guests: int,
+    day: date,
+    with_credits: bool = True,
+) -> Benefits:
     """Return the benefits a booking on spa-local ``day`` for ``guests`` would get (nothing
-    is written)."""
+    is written); ``with_credits`` False: the birthday benefit only."""
     if membership is None or guests != 1:
         return NO_BENEFITS
-    left = credits_left(membership)
+    left = credits_left(membership) if with_credits else 0
     if left > 0:
         return Benefits(credit=True, credits_left=left)
     percent = membership.plan.birthday_discount_percent

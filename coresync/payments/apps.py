@@ -9,6 +9,7 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         from coresync.bookings import events
         from coresync.notifications.content import (
+            GIFT_CARD_DELIVERY,
             RECEIPT_KINDS,
             register_context_builder,
             register_payment_summary,
@@ -18,6 +19,7 @@ class PaymentsConfig(AppConfig):
             jobs,  # noqa: F401 - registers the outbox handlers
             memberships,  # registers the renewal/upgrade handlers
         )
+        from coresync.payments.giftcards import gift_card_email_context
         from coresync.payments.receipts import receipt_context
         from coresync.payments.selectors import booking_payment_summary
         from coresync.payments.subscribers import settle_on_booking_change
@@ -25,4 +27,5 @@ class PaymentsConfig(AppConfig):
         events.subscribe(settle_on_booking_change)
         register_payment_summary(booking_payment_summary)  # how a booking is paid, in emails
         register_context_builder(RECEIPT_KINDS, receipt_context)
+        register_context_builder((GIFT_CARD_DELIVERY,), gift_card_email_context)
         register_job("renew_memberships", memberships.schedule_due_renewals)

@@ -28,6 +28,8 @@ class PaymentKind(models.TextChoices):
     FULL = "full", "Booking, paid in full"
     FEE = "fee", "Cancellation or no-show fee"
     MEMBERSHIP = "membership", "Membership charge"
+    GIFT_CARD = "gift_card", "Gift card"
+    PACKAGE = "package", "Package of services"
 
 
 BOOKING_PAYMENT_KINDS = (PaymentKind.DEPOSIT, PaymentKind.FULL)

@@ -30,6 +30,7 @@ from coresync.bookings.models import Booking, BookingHistory, BookingStatus
 from coresync.bookings.services import confirm_booking
 from coresync.core.clock import now as clock_now
 from coresync.core.money import percent_of, quantize
+from coresync.giftcards import services as giftcards
 from coresync.payments import receipts
 from coresync.payments.models import (
     BOOKING_PAYMENT_KINDS,
@@ -69,10 +70,11 @@ REFUND_REASONS = {
 def booking_payment_amount(booking: Booking) -> tuple[Decimal, str]:
     """Return what is paid online when booking, and its kind: the total (``full``), or
     ``PAYMENT_DEPOSIT_PERCENT`` of it (``deposit``; the rest is paid at the spa)."""
+    due = quantize(booking.total - booking.gift_card_amount)  # gift cards paid the rest
     percent = settings.PAYMENT_DEPOSIT_PERCENT
     if percent >= 100:
-        return quantize(booking.total), PaymentKind.FULL
-    return percent_of(booking.total, percent), PaymentKind.DEPOSIT
+        return due, PaymentKind.FULL
+    return percent_of(due, percent), PaymentKind.DEPOSIT
 
 
 def start_booking_payment(booking: Booking, *, now: datetime | None = None) -> PaymentStart:
@@ -93,7 +95,8 @@ def start_booking_payment(booking: Booking, *, now: datetime | None = None) -> P
     """
     provider = get_provider()
     if not provider.collects_online:
-        return provider.start_booking_payment(booking, quantize(booking.total), idempotency_key="")
+        due = quantize(booking.total - booking.gift_card_amount)
+        return provider.start_booking_payment(booking, due, idempotency_key="")
     if booking.status != BookingStatus.PENDING:
         raise InvalidTransition(
             "This booking is not awaiting payment; book again.", status=booking.status
@@ -188,6 +191,7 @@ class Settlement:
     refund_ids: list[int] = field(default_factory=list)
     cancel_payment_ids: list[int] = field(default_factory=list)
     fee_payment_id: int | None = None
+    gift_card_returned: Decimal = ZERO
 
 
 def settle_booking(booking_id: int, *, now: datetime | None = None) -> Settlement:
@@ -247,9 +251,15 @@ def _plan_settlement(booking_id: int) -> Settlement:
             if payment.kind in BOOKING_PAYMENT_KINDS and payment.status in OPEN_PAYMENT_STATUSES
         ]
         settlement.cancel_payment_ids = [payment.pk for payment in open_booking_payments]
-        excess = held - keep
+        on_gift_cards = giftcards.held_on_gift_cards(booking)
+        excess = held + on_gift_cards - keep
         if excess > ZERO:
-            settlement.refund_ids = _write_refunds(booking, payments, excess)
+            # Money goes back the way it came: to the card first, then to the gift cards.
+            to_card = min(excess, sum((p.refundable_amount for p in payments), ZERO))
+            if to_card > ZERO:
+                settlement.refund_ids = _write_refunds(booking, payments, to_card)
+            if excess - to_card > ZERO:
+                settlement.gift_card_returned = giftcards.give_back(booking, excess - to_card)
         elif excess < ZERO and not open_booking_payments and _fee_may_be_charged(booking):
             settlement.fee_payment_id = _write_fee_payment(booking, -excess)
     return settlement

@@ -26,6 +26,7 @@ from coresync.bookings.models import Booking, BookingStatus
 from coresync.bookings.services import confirm_booking
 from coresync.core.clock import now as clock_now
 from coresync.payments import jobs, receipts
+from coresync.payments.giftcards import record_purchase_payment
 from coresync.payments.memberships import record_membership_payment
 from coresync.payments.models import (
     BOOKING_PAYMENT_KINDS,
@@ -172,6 +173,9 @@ def handle_payment_intent_succeeded(intent: dict[str, Any], now: datetime) -> No
     receipts.send_payment_receipt(payment)
     if payment.kind == PaymentKind.MEMBERSHIP:
         record_membership_payment(payment, now=now)
+        return
+    if payment.kind in (PaymentKind.GIFT_CARD, PaymentKind.PACKAGE):
+        record_purchase_payment(payment, now=now)
         return
     if booking is None or payment.kind not in BOOKING_PAYMENT_KINDS:
         return

@@ -101,6 +101,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
                 preferences=flow.preferences,
                 notes=form.cleaned_data["notes"],
                 guest_name=flow.guest_name,
+                gift_card=form.cleaned_data["gift_card"].strip(),
             ),
             idempotency_key=form.cleaned_data["idempotency_key"] or None,
             actor=request.user,
