@@ -572,6 +572,23 @@ class BookingFlow:
     def guest_options(self) -> list[int]:
         return list(range(1, self.service.max_guests + 1)) if self.service else [1]
 
+    @cached_property
+    def pays_online(self) -> bool:
+        """The booking is paid online (Stripe) on the next step, not at the spa."""
+        from coresync.payments.providers import get_provider
+
+        return get_provider().collects_online
+
+    @cached_property
+    def card_on_file(self) -> bool:
+        """The signed-in guest has a card on file: one tap confirms and pays."""
+        from coresync.payments.models import PaymentCustomer
+
+        if not self.pays_online or self.customer is None:
+            return False
+        customer = PaymentCustomer.objects.filter(user=self.customer).first()
+        return bool(customer and customer.has_card_on_file)
+
     @property
     def benefits(self) -> member_credits.Benefits:
         """The member's included credit or birthday benefit this booking would use."""

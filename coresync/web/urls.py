@@ -5,7 +5,7 @@ from django.urls import path, register_converter
 from django.views.generic import RedirectView
 
 from coresync.bookings.models import REFERENCE_PATTERN
-from coresync.web.views import account, auth, booking, pages, unsubscribe
+from coresync.web.views import account, auth, booking, pages, payment, unsubscribe
 
 
 class BookingReferenceConverter:
@@ -36,6 +36,8 @@ urlpatterns = [
     path("membership/", pages.membership, name="membership"),
     path("membership/join/", account.membership_join, name="membership_join"),
     path("membership/cancel/", account.membership_cancel, name="membership_cancel"),
+    path("membership/pay/", payment.membership_pay, name="membership_pay"),
+    path("membership/pay/done/", payment.membership_paid, name="membership_paid"),
     path("contact/", pages.contact, name="contact"),
     path("legal/privacy/", pages.privacy, name="privacy"),
     path("legal/terms/", pages.terms, name="terms"),
@@ -43,6 +45,7 @@ urlpatterns = [
     path("book/", booking.book, name="book"),
     path("book/confirm/", booking.confirm, name="book_confirm"),
     path("book/done/<reference:reference>/", booking.done, name="book_done"),
+    path("book/pay/<reference:reference>/", payment.book_pay, name="book_pay"),
     path("account/", account.overview, name="account"),
     path("account/login/", auth.login_view, name="login"),
     path("account/signup/", auth.signup, name="signup"),

@@ -26,7 +26,7 @@ def test_a_website_booking_with_stripe_waits_for_its_payment_like_the_api(
 
     # Then the booking holds its slot, pending, with a PaymentIntent at Stripe
     booking = Booking.objects.get()
-    assert response["Location"] == f"/book/done/{booking.reference}/"
+    assert response["Location"] == f"/book/pay/{booking.reference}/"  # the Payment Element
     assert booking.status == BookingStatus.PENDING
     payment = Payment.objects.get(booking=booking)
     assert (payment.amount, payment.status, payment.provider_payment_id) == (
@@ -35,7 +35,7 @@ def test_a_website_booking_with_stripe_waits_for_its_payment_like_the_api(
         "pi_0002",
     )
     assert [call.path for call in fake_stripe.requests] == ["/v1/customers", "/v1/payment_intents"]
-    page = client.get(response["Location"]).content.decode()
+    page = client.get(f"/book/done/{booking.reference}/").content.decode()
     assert "Your time is held" in page and "Your booking is confirmed" not in page
 
     # And the same form sent again books nothing more and asks Stripe for nothing new
@@ -48,7 +48,8 @@ def test_a_website_booking_with_stripe_waits_for_its_payment_like_the_api(
     assert deliver(APIClient(), make_event("payment_intent.succeeded", intent)).status_code == 200
     booking.refresh_from_db()
     assert booking.status == BookingStatus.CONFIRMED
-    assert "Your booking is confirmed" in client.get(response["Location"]).content.decode()
+    paid = client.get(response["Location"], follow=True)  # the payment page sends to the booking
+    assert "Your booking is confirmed" in paid.content.decode()
 
 
 def test_pay_at_the_spa_confirms_a_website_booking_at_once(client, spa, customer, frozen_now):

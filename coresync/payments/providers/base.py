@@ -192,6 +192,28 @@ class BasePaymentProvider:
         """
         raise NotImplementedError
 
+    def payment_state(self, payment) -> dict[str, Any]:
+        """Return the provider's current view of ``payment`` as a plain dict (Stripe: the
+        PaymentIntent: ``id``, ``status``, ``client_secret``, ``amount``…).
+
+        Raises:
+            OnlinePaymentsDisabled, PaymentProviderError.
+        """
+        raise NotImplementedError
+
+    def confirm_with_card_on_file(
+        self, payment, *, return_url: str, idempotency_key: str
+    ) -> dict[str, Any]:
+        """Confirm ``payment`` (created for the page) with the customer's card on file, the
+        customer present (one-tap); return the payment's state as :meth:`payment_state`.
+        The bank may still ask for 3-D Secure (``requires_action``): the page then finishes
+        it with the client secret.
+
+        Raises:
+            NoCardOnFile, OnlinePaymentsDisabled, PaymentProviderError.
+        """
+        raise NotImplementedError
+
     def refund(
         self,
         payment,

@@ -62,6 +62,12 @@ class OnsitePaymentProvider(BasePaymentProvider):
     ) -> ChargeResult:
         raise OnlinePaymentsDisabled("Fees are collected at the spa.")
 
+    def payment_state(self, payment) -> dict:
+        raise OnlinePaymentsDisabled()
+
+    def confirm_with_card_on_file(self, payment, *, return_url: str, idempotency_key: str):
+        raise OnlinePaymentsDisabled()
+
     def refund(
         self,
         payment,
