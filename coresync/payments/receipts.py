@@ -182,3 +182,51 @@ def receipt_context(payload: dict[str, Any]) -> tuple[Any, dict[str, Any] | None
         "receipt_method": method,
     }
     return user, context, ""
+
+
+# -- receipts on the site (My account) ---------------------------------------------------------
+
+
+def _payment_receipt(payment: Payment) -> dict[str, Any]:
+    parts = payment_breakdown(payment)
+    when = payment.succeeded_at
+    return {
+        **parts,
+        "number": f"P-{payment.uuid.hex[:10].upper()}",
+        "date": when,
+        "is_refund": False,
+    }
+
+
+def _refund_receipt(refund: Refund) -> dict[str, Any]:
+    parts = refund_breakdown(refund)
+    return {
+        **parts,
+        "charged": parts["total"],
+        "number": f"R-{refund.uuid.hex[:10].upper()}",
+        "date": refund.updated_at,
+        "is_refund": True,
+        "note": "",
+    }
+
+
+def customer_receipts(user, limit: int = 20) -> list[dict[str, Any]]:
+    """Return ``user``'s receipts, newest first: every captured payment and succeeded
+    refund, as :func:`payment_breakdown` / :func:`refund_breakdown` with ``number``,
+    ``date`` and ``is_refund``."""
+    payments = Payment.objects.filter(customer=user, status=PaymentStatus.SUCCEEDED).select_related(
+        "booking__service"
+    )[:limit]
+    refunds = Refund.objects.filter(
+        payment__customer=user, status=RefundStatus.SUCCEEDED
+    ).select_related("payment__booking__service")[:limit]
+    rows = [_payment_receipt(p) for p in payments] + [_refund_receipt(r) for r in refunds]
+    rows.sort(key=lambda row: row["date"] or 0, reverse=True)
+    return rows[:limit]
+
+
+def customer_receipt(user, number: str) -> dict[str, Any] | None:
+    """Return ``user``'s receipt ``P-…`` or ``R-…`` (``None`` if not theirs)."""
+    return next(
+        (row for row in customer_receipts(user, limit=500) if row["number"] == number), None
+    )

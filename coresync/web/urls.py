@@ -62,6 +62,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("account/preferences/", account.preferences, name="preferences"),
+    path("account/receipts/<str:number>/", account.receipt, name="receipt"),
     path("unsubscribe/<str:token>/", unsubscribe.unsubscribe_view, name="unsubscribe"),
     path("account/data/export/", account.export_data, name="export"),
     path("account/delete/", account.delete, name="delete_account"),

@@ -166,3 +166,22 @@ def test_joining_a_membership_on_the_site_pays_the_first_month_by_card(
     assert membership.status == MembershipStatus.ACTIVE
     assert "Welcome: your Premium membership is active." in done.content.decode()
     assert PaymentCustomer.objects.get(user=customer).has_card_on_file
+
+
+def test_my_account_lists_the_receipts_and_each_opens_with_its_lines_and_tax(
+    client, spa, customer, frozen_now, stripe_on, fake_stripe
+):
+    card_on_file(customer)
+    client.force_login(customer)
+    client.post(
+        "/book/confirm/", {**ready_params(), "idempotency_key": "rcpt-1", "pay": "card_on_file"}
+    )
+    number = "P-" + Payment.objects.get().uuid.hex[:10].upper()
+
+    account = client.get("/account/").content.decode()
+    assert number in account and "$108.88" in account
+
+    page = client.get(f"/account/receipts/{number}/").content.decode()
+    assert "Swedish Massage, 60 min" in page and "$100.00" in page
+    assert "$8.88" in page and "Paid: $108.88" in page
+    assert client.get("/account/receipts/P-0000000000/").status_code == 404

@@ -35,6 +35,7 @@ from coresync.memberships.services import add_month, cancel_membership, subscrib
 from coresync.notifications.selectors import channel_enabled, kind_enabled
 from coresync.payments.memberships import change_membership_plan, join, upgrade_price
 from coresync.payments.providers import get_provider
+from coresync.payments.receipts import customer_receipt, customer_receipts
 from coresync.spa.selectors import get_settings
 from coresync.web.access import (
     access_token_of,
@@ -88,8 +89,20 @@ def overview(request: HttpRequest) -> HttpResponse:
         "access": access,
         "membership": membership_summary(access, today, request.user),
         "lapsed": None if access.is_member else lapsed_membership(request.user, today),
+        "pays_online": get_provider().collects_online,
+        "receipts": customer_receipts(request.user),
     }
     return render(request, "web/account/overview.html", context)
+
+
+@login_required
+def receipt(request: HttpRequest, number: str) -> HttpResponse:
+    """One receipt of the guest's (a payment ``P-…`` or a refund ``R-…``): the line items,
+    tax and total, as the receipt email says them."""
+    found = customer_receipt(request.user, number)
+    if found is None:
+        raise Http404("No such receipt.")
+    return render(request, "web/account/receipt.html", {"receipt": found})
 
 
 @login_or_access_token
