@@ -25,7 +25,6 @@ from playwright.sync_api import expect
 from coresync.bookings.models import Booking, BookingStatus
 from coresync.memberships.models import Membership, MembershipStatus
 from coresync.notifications.models import OutboxMessage
-from coresync.payments.tests.conftest import fake_stripe, stripe_on  # noqa: F401
 from coresync.web.tests.e2e.conftest import DESKTOP, screenshot
 from coresync.web.tests.test_booking_page import ready_params
 
