@@ -1,6 +1,8 @@
 """Payment state changes (SPEC §5): ask for a booking's payment, save a card on file, settle
-a cancelled, no-show or expired booking (refund what the policy does not keep, charge a fee
-to the card on file), charge a membership period.
+a cancelled, no-show or expired booking (refund what the policy does not keep — to the card,
+then to the gift cards that paid — and charge a fee to the card on file), charge a saved
+card. Memberships' money: :mod:`coresync.payments.memberships`; gift cards and packages:
+:mod:`coresync.payments.giftcards`; the site's payment page: :mod:`coresync.payments.online`.
 
 Rules every function here follows (STYLE.md "Scarce time and stock", "Integrations"):
 
@@ -18,7 +20,7 @@ only enqueues outbox jobs (:mod:`coresync.payments.jobs`) inside the booking's t
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -490,40 +492,3 @@ def _record_charge(
                 receipts.send_payment_receipt(payment)
         payment.save()
         return payment
-
-
-# -- memberships ---------------------------------------------------------------------------
-
-
-def charge_membership(membership, *, period_start: date, now: datetime | None = None) -> Payment:
-    """Charge the plan's monthly price for the period starting ``period_start`` to the
-    member's card on file, once per membership and period (``membership:<id>:<date>``).
-
-    Returns the payment (``succeeded``, or ``failed`` with the bank's reason: the membership
-    then goes past due — the caller's decision).
-
-    Raises:
-        OnlinePaymentsDisabled: the spa takes membership fees at the desk.
-        PaymentProviderError: transient (retry later; the charge happens once).
-    """
-    provider = get_provider()
-    if not provider.collects_online:
-        raise OnlinePaymentsDisabled("Membership fees are paid at the spa.")
-    customer = PaymentCustomer.objects.filter(user_id=membership.customer_id).first()
-    with transaction.atomic():
-        payment, _ = Payment.objects.get_or_create(
-            purpose_key=f"membership:{membership.pk}:{period_start.isoformat()}",
-            defaults={
-                "customer_id": membership.customer_id,
-                "membership": membership,
-                "kind": PaymentKind.MEMBERSHIP,
-                "amount": quantize(membership.plan.monthly_price),
-                "currency": "USD",
-                "provider": provider.identifier,
-                "provider_customer_id": customer.provider_customer_id if customer else "",
-                "description": f"{membership.plan.name} membership from {period_start}",
-            },
-        )
-    if payment.status == PaymentStatus.PENDING and not payment.provider_payment_id:
-        payment = execute_card_charge(payment, now=now)
-    return payment
