@@ -359,6 +359,14 @@ def cancel_membership(customer, *, now: datetime | None = None) -> Membership:
             membership.status = MembershipStatus.CANCELLED
             membership.ends_on = today
             action = "membership.cancelled"
+        elif membership.status == MembershipStatus.PAST_DUE:
+            # The renewal was never paid: the membership ends now and is not charged again.
+            membership.status = MembershipStatus.CANCELLED
+            membership.ends_on = max(membership.started_on, today - timedelta(days=1))
+            MembershipRenewal.objects.filter(
+                membership=membership, status__in=OPEN_RENEWAL_STATUSES
+            ).update(status=RenewalStatus.SKIPPED, next_attempt_at=None)
+            action = "membership.cancelled"
         else:
             membership.ends_on = membership.current_period_end or today
             action = "membership.cancel_scheduled"

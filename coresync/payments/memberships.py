@@ -142,7 +142,10 @@ def run_renewal_attempt(renewal_id: int, attempt: int, *, now: datetime | None =
     renewal = MembershipRenewal.objects.select_related("membership", "plan").get(pk=renewal_id)
     if renewal.status not in OPEN_RENEWAL_STATUSES or renewal.attempts >= attempt:
         return "stale"
-    if renewal.membership.status not in (MembershipStatus.ACTIVE, MembershipStatus.PAST_DUE):
+    if (
+        renewal.membership.status not in (MembershipStatus.ACTIVE, MembershipStatus.PAST_DUE)
+        or renewal.membership.ends_on is not None
+    ):
         MembershipRenewal.objects.filter(pk=renewal.pk, status__in=OPEN_RENEWAL_STATUSES).update(
             status=RenewalStatus.SKIPPED, next_attempt_at=None
         )

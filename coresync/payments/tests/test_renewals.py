@@ -464,3 +464,35 @@ def test_every_change_is_in_the_membership_history(spa, renewing):
         "membership.plan_change_withdrawn",
         "membership.cancel_scheduled",
     ]
+
+
+def test_a_past_due_member_who_cancels_ends_now_and_is_not_charged_again(spa, renewing):
+    renewing.decline_off_session = "card_declined"
+    membership = member_on(spa.plans["premium"], date(2027, 1, 10))
+    tick(local(2027, 2, 10, 0, 30))
+    membership.refresh_from_db()
+    assert membership.status == MembershipStatus.PAST_DUE
+
+    with time_machine.travel(local(2027, 2, 11, 12), tick=False):
+        cancel_membership(membership.customer)
+    for day in (13, 17):
+        tick(local(2027, 2, day, 1))
+
+    membership.refresh_from_db()
+    assert (membership.status, membership.ends_on) == (
+        MembershipStatus.CANCELLED,
+        date(2027, 2, 10),
+    )
+    assert MembershipRenewal.objects.get().status == RenewalStatus.SKIPPED
+    assert len(charges(renewing)) == 1
+
+
+def test_a_cancellation_before_the_first_attempt_runs_charges_nothing(spa, renewing):
+    membership = member_on(spa.plans["premium"], date(2027, 1, 10))
+    with time_machine.travel(local(2027, 2, 10, 0, 1), tick=False):
+        schedule_due_renewals()  # the renewal is written, its job not run yet
+        cancel_membership(membership.customer)
+    tick(local(2027, 2, 10, 0, 30))
+
+    assert charges(renewing) == []
+    assert MembershipRenewal.objects.get().status == RenewalStatus.SKIPPED
