@@ -185,3 +185,56 @@ def test_my_account_lists_the_receipts_and_each_opens_with_its_lines_and_tax(
     assert "Swedish Massage, 60 min" in page and "$100.00" in page
     assert "$8.88" in page and "Paid: $108.88" in page
     assert client.get("/account/receipts/P-0000000000/").status_code == 404
+
+
+def test_a_member_upgrades_on_the_site_paying_the_prorated_difference_now(
+    client, spa, frozen_now, stripe_on, fake_stripe
+):
+    from datetime import date
+
+    from conftest import make_customer
+
+    member = make_customer("upgrader@example.com")
+    Membership.objects.create(
+        customer=member,
+        plan=spa.plans["premium"],
+        started_on=date(2026, 11, 15),
+        current_period_start=date(2026, 11, 15),
+        current_period_end=date(2026, 12, 15),
+        billing_anchor_day=15,
+    )
+    card_on_file(member)
+    client.force_login(member)
+
+    review = client.get("/membership/join/", {"plan": "unlimited"}).content.decode()
+    # (599 − 249) × 14 days left of 30 = 163.333… → 163.33
+    assert "$163.33" in review and "charged to your card on file" in review
+
+    done = client.post("/membership/join/", {"plan": "unlimited", "confirm": "yes"}, follow=True)
+
+    assert "You are now on the Unlimited plan." in done.content.decode()
+    assert Membership.objects.get().plan.slug == "unlimited"
+
+
+def test_a_declined_upgrade_on_the_site_says_so(client, spa, frozen_now, stripe_on, fake_stripe):
+    from datetime import date
+
+    from conftest import make_customer
+
+    fake_stripe.decline_off_session = "card_declined"
+    member = make_customer("declined@example.com")
+    Membership.objects.create(
+        customer=member,
+        plan=spa.plans["premium"],
+        started_on=date(2026, 11, 15),
+        current_period_start=date(2026, 11, 15),
+        current_period_end=date(2026, 12, 15),
+        billing_anchor_day=15,
+    )
+    card_on_file(member)
+    client.force_login(member)
+
+    done = client.post("/membership/join/", {"plan": "unlimited", "confirm": "yes"}, follow=True)
+
+    assert "Your card on file was declined" in done.content.decode()
+    assert Membership.objects.get().plan.slug == "premium"

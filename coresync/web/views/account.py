@@ -342,11 +342,25 @@ def membership_join(request: HttpRequest) -> HttpResponse:
                         "Your move to %(plan)s is booked for the end of this period; your "
                         "benefits stay as they are until then."
                     )
+                elif membership.pending_plan_id and online:
+                    text = _(
+                        "Your upgrade to %(plan)s is being charged to your card on file; it "
+                        "applies as soon as the payment goes through."
+                    )
                 elif membership.pending_plan_id:
                     text = _(
                         "Your upgrade to %(plan)s is reserved. It starts as soon as the "
                         "difference is paid at the spa; until then your plan stays as it is."
                     )
+                elif membership.plan_id != plan.pk:
+                    messages.error(
+                        request,
+                        _(
+                            "Your card on file was declined, so your plan stays as it is. "
+                            "Update your card and try again."
+                        ),
+                    )
+                    return redirect("web:account")
                 else:
                     text = _("You are now on the %(plan)s plan.")
             else:
