@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from coresync.bookings.api import views as booking_views
 from coresync.catalog.api import views as catalog_views
+from coresync.giftcards.api import views as giftcard_views
 from coresync.memberships.api import views as membership_views
 from coresync.resources.api import views as resource_views
 from coresync.scheduling.api import views as scheduling_views
@@ -43,6 +44,19 @@ urlpatterns = [
         "memberships/me/cancel/",
         membership_views.CancelMembershipView.as_view(),
         name="membership-cancel",
+    ),
+    path("gift-cards/", giftcard_views.GiftCardsView.as_view(), name="gift-cards"),
+    path(
+        "gift-cards/balance/",
+        giftcard_views.GiftCardBalanceView.as_view(),
+        name="gift-card-balance",
+    ),
+    path("packages/", giftcard_views.PackagesView.as_view(), name="packages"),
+    path("packages/mine/", giftcard_views.MyPackagesView.as_view(), name="my-packages"),
+    path(
+        "packages/<slug:slug>/buy/",
+        giftcard_views.BuyPackageView.as_view(),
+        name="package-buy",
     ),
     path("staff/schedule/", booking_views.StaffScheduleView.as_view(), name="staff-schedule"),
     path("staff/", include("coresync.staff.api.urls")),

@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "coresync.catalog",
     "coresync.resources",
     "coresync.memberships",
+    "coresync.giftcards",
     "coresync.scheduling",
     "coresync.bookings",
     "coresync.payments",
@@ -369,6 +370,22 @@ STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 PAYMENT_DEPOSIT_PERCENT = env.int("PAYMENT_DEPOSIT_PERCENT", default=100)
 if not 1 <= PAYMENT_DEPOSIT_PERCENT <= 100:
     raise environ.ImproperlyConfigured("PAYMENT_DEPOSIT_PERCENT must be between 1 and 100.")
+# Membership renewals (docs/memberships.md "Renewals"): the days after a billing period's
+# start on which each charge attempt runs; a decline before the last makes the membership
+# past due (benefits kept), the last one's decline expires it. Default "0,3,7": three tries
+# in seven days.
+MEMBERSHIP_RENEWAL_ATTEMPT_DAYS = [
+    int(day) for day in env.list("MEMBERSHIP_RENEWAL_ATTEMPT_DAYS", default=["0", "3", "7"])
+]
+if (
+    not MEMBERSHIP_RENEWAL_ATTEMPT_DAYS
+    or MEMBERSHIP_RENEWAL_ATTEMPT_DAYS[0] != 0
+    or sorted(set(MEMBERSHIP_RENEWAL_ATTEMPT_DAYS)) != MEMBERSHIP_RENEWAL_ATTEMPT_DAYS
+    or MEMBERSHIP_RENEWAL_ATTEMPT_DAYS[-1] > 27
+):
+    raise environ.ImproperlyConfigured(
+        "MEMBERSHIP_RENEWAL_ATTEMPT_DAYS must start at 0 and increase, within 27 days."
+    )
 # The booking returned by POST bookings/ (with its payment) shares the booking's enums.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
@@ -378,6 +395,7 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "OrderStatusEnum": "coresync.shop.models.OrderStatus",
         "ConciergeCategoryEnum": "coresync.concierge.models.RequestCategory",
         "ConciergeRequestStatusEnum": "coresync.concierge.models.RequestStatus",
+        "GiftCardStatusEnum": "coresync.giftcards.models.GiftCardStatus",
     }
 )
 

@@ -122,6 +122,30 @@ class Booking(models.Model):
         blank=True,
         help_text="Who the booking is for when it is not the customer (a gift, a companion).",
     )
+    credits_used = models.PositiveSmallIntegerField(
+        default=0, help_text="Included service credits of the membership this booking used."
+    )
+    credit_period_start = models.DateField(
+        null=True, blank=True, help_text="The membership period whose credit was used."
+    )
+    birthday_benefit_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The year whose birthday benefit this booking used."
+    )
+    package_purchase = models.ForeignKey(
+        "giftcards.PackagePurchase",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="bookings",
+        help_text="The package whose session this booking used.",
+    )
+    gift_card_amount = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        help_text="What gift cards paid of the total when booking (the rest is paid online "
+        "or at the spa).",
+    )
     preferences = models.JSONField(default=dict, blank=True)
     notes = models.TextField(blank=True)
     price_lines = models.JSONField(default=list)

@@ -42,11 +42,13 @@ from coresync.bookings.models import (
 )
 from coresync.bookings.policy import ensure_may_change, policy_for, policy_for_plan
 from coresync.catalog.models import Service
-from coresync.catalog.pricing import Quote
+from coresync.catalog.pricing import Quote, with_member_benefits
 from coresync.core import idempotency
 from coresync.core.clock import local_date, local_midnight_utc, within_calendar
 from coresync.core.clock import now as clock_now
 from coresync.core.errors import DomainError, Forbidden, InvalidInput
+from coresync.giftcards import services as giftcards
+from coresync.memberships import credits as member_credits
 from coresync.memberships.models import Tier
 from coresync.memberships.selectors import (
     CustomerAccess,
@@ -323,6 +325,7 @@ def create_booking(
     now: datetime | None = None,
     enforce_booking_window: bool = True,
     awaiting_payment: bool = False,
+    gift_card_code: str = "",
 ) -> Booking:
     """Book ``service`` at aware ``start`` for ``customer`` and return the booking.
 
@@ -345,6 +348,8 @@ def create_booking(
         enforce_booking_window: False lets staff and imports book outside notice/window.
         awaiting_payment: create ``pending`` and hold the slot for the spa's hold minutes
             instead of confirming at once (the offline "pay at the spa" default confirms).
+        gift_card_code: a gift card paying what it can of the total (its balance keeps the
+            rest); ``gift_card_amount`` records what it paid.
 
     Raises:
         InvalidInput (400), OutsideBookingWindow (422), OutsideWorkingHours (422),
@@ -375,6 +380,7 @@ def create_booking(
         preferences=preferences or {},
         notes=notes,
         guest_name=guest_name,
+        gift_card_code=gift_card_code,
     )
     if idempotency_key:
         replayed = _replay(customer, idempotency_key, fingerprint)
@@ -390,6 +396,7 @@ def create_booking(
         idempotency_key=idempotency_key,
         fingerprint=fingerprint,
         awaiting_payment=awaiting_payment,
+        gift_card=giftcards.find_redeemable(gift_card_code) if gift_card_code else None,
     )
     try:
         booking = _reserve(
@@ -475,6 +482,7 @@ def _booking_fingerprint(
     preferences: dict[str, Any],
     notes: str,
     guest_name: str,
+    gift_card_code: str = "",
 ) -> str:
     """Return the idempotency fingerprint of a booking request: its normalized choices
     (:func:`coresync.core.idempotency.fingerprint`)."""
@@ -495,6 +503,8 @@ def _booking_fingerprint(
         fingerprinted["technicians"] = sorted(request.technician_slugs)
     if guest_name:
         fingerprinted["guest_name"] = guest_name
+    if gift_card_code:
+        fingerprinted["gift_card"] = gift_card_code
     return idempotency.fingerprint(fingerprinted)
 
 
@@ -512,6 +522,7 @@ class _NewBooking:
     idempotency_key: str | None
     fingerprint: str
     awaiting_payment: bool
+    gift_card: Any = None
 
 
 def _quote_slot(prices, slot: Slot, guests: int) -> Quote:
@@ -527,7 +538,16 @@ def _write_new_booking(draft: _NewBooking, slot: Slot) -> Booking:
     question = draft.question
     now, request, access = question.now, question.request, question.access
     _refuse_overlap(draft.customer, slot, guest_name=draft.guest_name, now=now)
-    quote = _quote_slot(question.prices, slot, request.guests)
+    reference = issue_reference("CS", now)
+    used = _take_benefits(
+        access, draft.customer, request, request.guests, slot, reference, draft.actor
+    )
+    quote = with_member_benefits(
+        _quote_slot(question.prices, slot, request.guests),
+        credit=used.credit,
+        birthday_percent=used.birthday_percent,
+        package=used.package.package.name if used.package else "",
+    )
     hold_expires_at = (
         now + timedelta(minutes=question.spa_settings.hold_minutes)
         if draft.awaiting_payment
@@ -536,7 +556,13 @@ def _write_new_booking(draft: _NewBooking, slot: Slot) -> Booking:
     status = BookingStatus.PENDING if draft.awaiting_payment else BookingStatus.CONFIRMED
     plan = access.membership.plan if access.membership is not None else None
     booking = Booking.objects.create(
-        reference=issue_reference("CS", now),
+        reference=reference,
+        credits_used=1 if used.credit else 0,
+        credit_period_start=access.membership.current_period_start if used.credit else None,
+        birthday_benefit_year=local_date(slot.start, question.spa_settings.zone).year
+        if used.birthday_percent
+        else None,
+        package_purchase=used.package,
         customer=draft.customer,
         service=request.service,
         duration_minutes=request.minutes,
@@ -576,6 +602,11 @@ def _write_new_booking(draft: _NewBooking, slot: Slot) -> Booking:
         buffer_after=request.service.buffer_after,
         expires_at=hold_expires_at,
     )
+    if draft.gift_card is not None and quote.total > 0:
+        booking.gift_card_amount = giftcards.redeem(
+            draft.gift_card.pk, quote.total, booking=booking
+        )
+        booking.save(update_fields=["gift_card_amount"])
     log_action(
         booking,
         "booking.created",
@@ -589,6 +620,82 @@ def _write_new_booking(draft: _NewBooking, slot: Slot) -> Booking:
         },
     )
     return booking
+
+
+@dataclass(frozen=True)
+class UsedBenefits:
+    """What a new booking used: an included credit, a package session, or the birthday
+    benefit (at most one of them)."""
+
+    credit: bool = False
+    package: Any = None
+    birthday_percent: Decimal | None = None
+
+
+def _take_benefits(
+    access: CustomerAccess,
+    customer,
+    request: AvailabilityRequest,
+    guests: int,
+    slot: Slot,
+    reference: str,
+    actor,
+) -> UsedBenefits:
+    """Use, in this order, the member's included credit, a package session for this service,
+    or the birthday benefit, for a booking at ``slot`` (under the customer's lock; each use is
+    a conditional update, so nothing is used twice). Return what was used."""
+    membership = access.membership
+    day = local_date(slot.start, get_settings().zone)
+    offered = member_credits.benefits_for(membership, customer, guests=guests, day=day)
+    if offered.credit and member_credits.take_credit(
+        membership, booking_reference=reference, actor=actor
+    ):
+        return UsedBenefits(credit=True)
+    if guests == 1:
+        package = giftcards.usable_package(customer, request.service, request.minutes, day)
+        if package is not None and giftcards.take_session(package):
+            return UsedBenefits(package=package)
+    if offered.credit:  # the last credit went meanwhile: maybe the birthday benefit
+        offered = member_credits.benefits_for(
+            membership, customer, guests=guests, day=day, with_credits=False
+        )
+    if offered.birthday_percent and member_credits.take_birthday_benefit(
+        membership, year=day.year, booking_reference=reference
+    ):
+        return UsedBenefits(birthday_percent=offered.birthday_percent)
+    return UsedBenefits()
+
+
+def _give_back_benefits(booking: Booking) -> None:
+    """Give back the credit or birthday benefit a booking used (a free cancellation, an
+    expired hold); a new period's credits are not touched."""
+    if booking.package_purchase_id:
+        giftcards.give_back_session(booking.package_purchase_id)
+    if booking.membership_id is None:
+        return
+    if booking.credits_used:
+        member_credits.give_back_credit(
+            booking.membership_id,
+            period_start=booking.credit_period_start,
+            booking_reference=booking.reference,
+        )
+    if booking.birthday_benefit_year:
+        member_credits.give_back_birthday_benefit(
+            booking.membership_id,
+            year=booking.birthday_benefit_year,
+            booking_reference=booking.reference,
+        )
+
+
+def _with_recorded_benefits(booking: Booking, quote: Quote) -> Quote:
+    """Re-apply to a new quote (a reschedule) the benefits ``booking`` used."""
+    percent = booking.plan.birthday_discount_percent if booking.plan_id else None
+    return with_member_benefits(
+        quote,
+        credit=booking.credits_used > 0,
+        birthday_percent=percent if booking.birthday_benefit_year else None,
+        package=booking.package_purchase.package.name if booking.package_purchase_id else "",
+    )
 
 
 def _clean_guest_name(guest_name: str | None) -> str:
@@ -626,6 +733,8 @@ def _set_status(booking: Booking, target: str, *, actor, now: datetime, **change
     booking.save(update_fields=["status", "updated_at", *changes])
     if target not in ACTIVE_STATUSES and target != BookingStatus.COMPLETED:
         ledger.release(booking.pk, booking.start, booking.end)
+    if target == BookingStatus.EXPIRED:
+        _give_back_benefits(booking)  # never paid for: the credit was not used
     if target in (BookingStatus.CONFIRMED, BookingStatus.IN_PROGRESS):
         ledger.keep(booking.pk, booking.start, booking.end)
     data = {key: str(value) for key, value in changes.items() if key != "cancelled_by"}
@@ -698,8 +807,9 @@ def cancel_booking(
             _guard(booking, BookingStatus.CANCELLED)
         if now >= booking.start:
             raise TooLate("The booking has already started; it can no longer be cancelled.")
-        fee = policy_for(booking).cancellation_fee(booking, now)
-        return _set_status(
+        policy = policy_for(booking)
+        fee = policy.cancellation_fee(booking, now)
+        booking = _set_status(
             booking,
             BookingStatus.CANCELLED,
             actor=actor,
@@ -710,6 +820,11 @@ def cancel_booking(
             fee_waived=waive_fee and fee > 0,
             cancellation_reason=reason[:200],
         )
+        if now <= policy.free_until(booking.start):
+            # Cancelled in the free window: the included credit or birthday benefit comes
+            # back. A late cancellation (even of a booking the credit made free) keeps it.
+            _give_back_benefits(booking)
+        return booking
 
 
 def booked_technician_slugs(booking: Booking) -> tuple[str, ...]:
@@ -859,6 +974,7 @@ def preview_reschedule(
     prices = price_list_for(request, recorded_access(booking, spa_settings), spa_settings)
     room_row = Room.objects.get(pk=slot.room_id)
     quote = prices.quote(slot.start, booking.guests, room_row.premium_modifier_percent)
+    quote = _with_recorded_benefits(booking, quote)
     return ReschedulePlan(
         booking=booking,
         slot=slot,
@@ -953,7 +1069,7 @@ def _write_move(move: _Move, slot: Slot) -> Booking:
         "technicians": list(booked_technician_slugs(locked)),
     }
     ledger.release(locked.pk, locked.start, locked.end)
-    quote = _quote_slot(move.prices, slot, locked.guests)
+    quote = _with_recorded_benefits(locked, _quote_slot(move.prices, slot, locked.guests))
     ledger.allocate(
         locked.pk,
         slot,

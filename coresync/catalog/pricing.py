@@ -11,6 +11,10 @@ The order of lines, each rounded to cents half up:
 4. ``room``: the room's premium percent of the same service amount.
 5. ``addon:<slug>``: each add-on's price × guests (add-ons are not discounted).
 6. ``subtotal``; ``tax`` = subtotal × the spa's tax rate; ``total``.
+
+A member's benefits are applied to a quote afterwards (:func:`with_member_benefits`, when the
+booking is made): ``credit`` ("Included credit") brings the service — every line but the
+add-ons — to 0.00; ``birthday`` takes the plan's birthday percent off it. Tax follows.
 """
 
 from collections.abc import Sequence
@@ -241,3 +245,55 @@ def load_price_list(
         tier_prices=tier_prices,
         premium_discount_percent=premium_discount,
     )
+
+
+def _service_amount(quote: Quote) -> Decimal:
+    """The service part of a quote: every line except add-ons (base, tier, peak, room)."""
+    return sum(
+        (line.amount for line in quote.lines if not line.code.startswith("addon:")),
+        Decimal("0"),
+    )
+
+
+def _requote(quote: Quote, extra: QuoteLine) -> Quote:
+    lines = list(quote.lines)
+    position = next(
+        (index for index, line in enumerate(lines) if line.code.startswith("addon:")), len(lines)
+    )
+    lines.insert(position, extra)
+    subtotal = quantize(sum((line.amount for line in lines), Decimal("0")))
+    tax = quantize(subtotal * quote.tax_rate)
+    return Quote(
+        lines=tuple(lines),
+        subtotal=subtotal,
+        tax=tax,
+        total=subtotal + tax,
+        currency=quote.currency,
+        tax_rate=quote.tax_rate,
+    )
+
+
+def with_member_benefits(
+    quote: Quote,
+    *,
+    credit: bool = False,
+    birthday_percent: Decimal | None = None,
+    package: str = "",
+) -> Quote:
+    """Return ``quote`` with a member's benefits, placed before the add-ons:
+
+    - ``credit``: the line ``Included credit`` bringing the service to 0.00 (add-ons are still
+      charged, and taxed);
+    - ``package`` (a package's name): the line ``Package session: <name>``, the same way;
+    - ``birthday_percent`` (without either): ``Birthday gift (N%)``, that percent of the
+      service, rounded half up.
+    """
+    service = _service_amount(quote)
+    if credit and service > 0:
+        return _requote(quote, QuoteLine("credit", "Included credit", -service))
+    if package and service > 0:
+        return _requote(quote, QuoteLine("package", f"Package session: {package}", -service))
+    if birthday_percent and service > 0:
+        label = f"Birthday gift ({Decimal(birthday_percent).normalize():f}%)"
+        return _requote(quote, QuoteLine("birthday", label, -percent_of(service, birthday_percent)))
+    return quote

@@ -47,6 +47,7 @@ class BookingChoice:
     preferences: dict[str, Any] = field(default_factory=dict)
     notes: str = ""
     guest_name: str = ""
+    gift_card: str = ""
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ def checkout_booking(
         preferences=choice.preferences,
         notes=choice.notes,
         guest_name=choice.guest_name,
+        gift_card_code=choice.gift_card,
         idempotency_key=idempotency_key,
         actor=actor or customer,
         now=now,

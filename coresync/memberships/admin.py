@@ -4,7 +4,13 @@ from django import forms
 from django.contrib import admin, messages
 
 from coresync.core.errors import DomainError
-from coresync.memberships.models import Membership, MembershipPlan, TierPrice
+from coresync.memberships.models import (
+    Membership,
+    MembershipHistory,
+    MembershipPlan,
+    MembershipRenewal,
+    TierPrice,
+)
 from coresync.memberships.services import activate_membership
 
 
@@ -49,7 +55,17 @@ class MembershipPlanAdmin(admin.ModelAdmin):
             "Access and pricing",
             {"fields": ("advance_days", "priority", "vip", "discount_percent")},
         ),
-        ("Benefits", {"fields": ("included_credits", "benefits", "birthday_benefit")}),
+        (
+            "Benefits",
+            {
+                "fields": (
+                    "included_credits",
+                    "benefits",
+                    "birthday_benefit",
+                    "birthday_discount_percent",
+                )
+            },
+        ),
         (
             "Cancellation policy override",
             {
@@ -73,6 +89,40 @@ class TierPriceAdmin(admin.ModelAdmin):
     autocomplete_fields = ("service",)
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """Rows written by the services only: shown, never added, changed or deleted by hand."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class MembershipHistoryInline(ReadOnlyInline):
+    model = MembershipHistory
+    fields = ("created_at", "action", "from_status", "to_status", "from_plan", "to_plan", "actor")
+    readonly_fields = fields
+
+
+class MembershipRenewalInline(ReadOnlyInline):
+    model = MembershipRenewal
+    fields = (
+        "period_start",
+        "period_end",
+        "plan",
+        "amount",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    )
+    readonly_fields = fields
+
+
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     list_display = (
@@ -91,13 +141,21 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ("customer__email", "customer__name", "=number")
     autocomplete_fields = ("customer",)
     date_hierarchy = "started_on"
-    readonly_fields = ("number", "created_at")
+    readonly_fields = ("number", "created_at", "billing_anchor_day")
+    inlines = (MembershipRenewalInline, MembershipHistoryInline)
     fieldsets = (
-        (None, {"fields": ("customer", "plan", "status", "pending_plan")}),
+        (None, {"fields": ("customer", "plan", "status", "pending_plan", "next_plan")}),
         ("Dates", {"fields": ("started_on", "ends_on")}),
         (
             "Current period",
-            {"fields": ("current_period_start", "current_period_end", "credits_used")},
+            {
+                "fields": (
+                    "current_period_start",
+                    "current_period_end",
+                    "billing_anchor_day",
+                    "credits_used",
+                )
+            },
         ),
         (None, {"fields": ("number", "created_at")}),
     )

@@ -4,7 +4,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from coresync.memberships.models import Membership, MembershipPlan, MembershipStatus, Tier
+from coresync.memberships.models import (
+    BENEFIT_STATUSES,
+    Membership,
+    MembershipPlan,
+    MembershipStatus,
+    Tier,
+)
 from coresync.spa.models import SpaSettings
 
 
@@ -58,7 +64,7 @@ def current_membership(customer, today: date) -> Membership | None:
         return None
     candidates = (
         Membership.objects.filter(
-            customer=customer, status=MembershipStatus.ACTIVE, started_on__lte=today
+            customer=customer, status__in=BENEFIT_STATUSES, started_on__lte=today
         )
         .select_related("plan")
         .order_by("-plan__advance_days", "-started_on")

@@ -1,22 +1,27 @@
 """Membership changes: subscribe, change plan, cancel, activate (SPEC §3); managers' plan
 changes: create, update, deactivate.
 
-A membership gives its benefits only once paid. With the offline default (the monthly fee is
-paid at the spa) a customer's subscription or upgrade waits, ``pending``, until the front
-desk or a manager activates it on payment (:func:`activate_membership`); the members' money
-work replaces that step with an online payment. Rules (docs/memberships.md):
+A membership gives its benefits only once paid: a customer's subscription waits, ``pending``,
+until the first month is paid — at the desk (:func:`activate_membership`) or online
+(:func:`start_paid_membership`, called by payments when Stripe reports the payment). Rules
+(docs/memberships.md):
 
 - subscribe: a ``pending`` membership, no benefits, no welcome email yet;
 - upgrade (a plan with a higher monthly price): recorded as ``pending_plan``; the current
-  plan stays until the difference is paid and staff activate it;
-- downgrade: at once (fewer benefits; bookings keep the policy they were made under);
+  plan stays until the prorated difference is paid (online at once, or at the desk);
+- downgrade: at the end of the period (``next_plan``), applied by the renewal;
 - cancel: a pending membership ends at once; an active one at the end of the paid period,
-  keeping its benefits until then.
+  keeping its benefits until then;
+- renewals (:func:`open_renewal`, :func:`complete_renewal`, :func:`renewal_declined`): the
+  state changes of a period's charge, decided by :mod:`coresync.payments.renewals`.
+
+Every change writes a :class:`MembershipHistory` row (:func:`record`).
 """
 
 import calendar
-from collections.abc import Mapping
-from datetime import date, datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -30,8 +35,19 @@ from coresync.core.errors import Forbidden
 from coresync.core.signals import availability_inputs_changed
 from coresync.core.validation import FieldErrors, amount, percentage, read_values
 from coresync.memberships import events
+from coresync.memberships.billing import first_period, next_period_start, renewal_due_at
 from coresync.memberships.errors import MembershipConflict
-from coresync.memberships.models import PLAN_TIERS, Membership, MembershipPlan, MembershipStatus
+from coresync.memberships.models import (
+    BENEFIT_STATUSES,
+    OPEN_RENEWAL_STATUSES,
+    PLAN_TIERS,
+    Membership,
+    MembershipHistory,
+    MembershipPlan,
+    MembershipRenewal,
+    MembershipStatus,
+    RenewalStatus,
+)
 from coresync.memberships.selectors import open_membership
 from coresync.spa.selectors import get_settings
 
@@ -44,6 +60,52 @@ def add_month(day: date) -> date:
 
 def _today(now: datetime | None) -> date:
     return local_date(now or clock_now(), get_settings().zone)
+
+
+def record(
+    membership: Membership,
+    action: str,
+    *,
+    actor=None,
+    from_status: str = "",
+    to_status: str = "",
+    from_plan: MembershipPlan | None = None,
+    to_plan: MembershipPlan | None = None,
+    data: dict[str, Any] | None = None,
+) -> MembershipHistory:
+    """Write one membership history row (who, when, what): the one place changes are logged."""
+    return MembershipHistory.objects.create(
+        membership=membership,
+        action=action,
+        actor=actor if getattr(actor, "pk", None) else None,
+        from_status=from_status,
+        to_status=to_status,
+        from_plan=from_plan,
+        to_plan=to_plan,
+        data=data or {},
+    )
+
+
+def _start_period(membership: Membership, today: date) -> None:
+    """Start ``membership`` (locked) and its first billing period on ``today``; the day of
+    the month becomes its anchor day (:mod:`coresync.memberships.billing`)."""
+    start, end, anchor = first_period(today)
+    membership.status = MembershipStatus.ACTIVE
+    membership.started_on = start
+    membership.current_period_start = start
+    membership.current_period_end = end
+    membership.billing_anchor_day = anchor
+    membership.credits_used = 0
+    membership.save(
+        update_fields=[
+            "status",
+            "started_on",
+            "current_period_start",
+            "current_period_end",
+            "billing_anchor_day",
+            "credits_used",
+        ]
+    )
 
 
 def _open_membership_for_update(customer, today: date) -> Membership | None:
@@ -78,17 +140,29 @@ def subscribe(
             .values_list("number", flat=True)
             .first()
         )
+        start, end, anchor = first_period(today)
         membership = Membership.objects.create(
             **({"number": first_number} if first_number else {}),
             customer=customer,
             plan=plan,
             status=MembershipStatus.ACTIVE if paid else MembershipStatus.PENDING,
-            started_on=today,
-            current_period_start=today,
-            current_period_end=add_month(today),
+            started_on=start,
+            current_period_start=start,
+            current_period_end=end,
+            billing_anchor_day=anchor,
+        )
+        record(
+            membership,
+            "membership.subscribed",
+            actor=customer,
+            to_status=membership.status,
+            to_plan=plan,
+            data={"paid": paid},
         )
         if paid:
-            events.publish(membership, "membership.started", {})  # welcome email + card
+            events.publish(
+                membership, "membership.started", {}
+            )  # welcome email + PDF card, via the outbox
         return membership
 
 
@@ -108,33 +182,115 @@ def activate_membership(
     with transaction.atomic():
         membership = Membership.objects.select_for_update().get(pk=membership.pk)
         if membership.status == MembershipStatus.PENDING:
-            membership.status = MembershipStatus.ACTIVE
-            membership.started_on = today
-            membership.current_period_start = today
-            membership.current_period_end = add_month(today)
-            membership.save(
-                update_fields=[
-                    "status",
-                    "started_on",
-                    "current_period_start",
-                    "current_period_end",
-                ]
+            _start_period(membership, today)
+            record(
+                membership,
+                "membership.activated",
+                actor=actor,
+                from_status=MembershipStatus.PENDING,
+                to_status=MembershipStatus.ACTIVE,
+                to_plan=membership.plan,
+                data={"paid": "at the spa"},
             )
             events.publish(membership, "membership.started", {})
             return membership
         if membership.pending_plan_id is not None and membership.is_current(today):
-            membership.plan_id = membership.pending_plan_id
-            membership.pending_plan = None
-            membership.save(update_fields=["plan", "pending_plan"])
-            events.publish(membership, "membership.plan_changed", {"at": now})  # GBL §527-a
+            _apply_upgrade(membership, actor=actor, data={"paid": "at the spa"}, now=now)
             return membership
         raise MembershipConflict("This membership has nothing waiting for payment.")
 
 
+def start_paid_membership(
+    membership_id: int, *, now: datetime | None = None, data: dict[str, Any] | None = None
+) -> bool:
+    """Start a pending membership whose first month was paid online (the payment's webhook):
+    its first period starts today and the welcome email goes out. Return whether it started
+    (False when it already had: a webhook delivered again changes nothing).
+    """
+    today = _today(now)
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership_id)
+        if membership.status != MembershipStatus.PENDING:
+            return False
+        _start_period(membership, today)
+        record(
+            membership,
+            "membership.activated",
+            from_status=MembershipStatus.PENDING,
+            to_status=MembershipStatus.ACTIVE,
+            to_plan=membership.plan,
+            data={"paid": "online", **(data or {})},
+        )
+        events.publish(membership, "membership.started", {})
+        return True
+
+
+def _apply_upgrade(
+    membership: Membership, *, actor=None, data: dict[str, Any], now: datetime | None
+) -> None:
+    old_plan = membership.plan
+    membership.plan = membership.pending_plan
+    membership.pending_plan = None
+    membership.next_plan = None
+    membership.save(update_fields=["plan", "pending_plan", "next_plan"])
+    record(
+        membership,
+        "membership.upgraded",
+        actor=actor,
+        from_status=membership.status,
+        to_status=membership.status,
+        from_plan=old_plan,
+        to_plan=membership.plan,
+        data=data,
+    )
+    events.publish(membership, "membership.plan_changed", {"at": now})  # new terms, GBL §527-a
+
+
+def apply_paid_upgrade(
+    membership_id: int,
+    plan_id: int,
+    *,
+    now: datetime | None = None,
+    data: dict[str, Any] | None = None,
+) -> bool:
+    """Apply the upgrade to ``plan_id`` whose prorated difference was paid online; return
+    whether it was applied (False when it was already, or the member changed their mind)."""
+    with transaction.atomic():
+        membership = (
+            Membership.objects.select_for_update().select_related("plan").get(pk=membership_id)
+        )
+        if membership.pending_plan_id != plan_id:
+            return False
+        _apply_upgrade(membership, data={"paid": "online", **(data or {})}, now=now)
+        return True
+
+
+def withdraw_upgrade(membership_id: int, plan_id: int, *, reason: str = "") -> bool:
+    """Drop an upgrade whose charge was declined: the plan stays as it is. Return whether
+    an upgrade was waiting."""
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership_id)
+        if membership.pending_plan_id != plan_id:
+            return False
+        membership.pending_plan = None
+        membership.save(update_fields=["pending_plan"])
+        MembershipHistory.objects.create(
+            membership=membership,
+            action="membership.upgrade_declined",
+            from_status=membership.status,
+            to_status=membership.status,
+            from_plan_id=membership.plan_id,
+            to_plan_id=plan_id,
+            data={"reason": reason[:200]},
+        )
+        return True
+
+
 def change_plan(customer, plan: MembershipPlan, *, now: datetime | None = None) -> Membership:
     """Ask to move the membership to ``plan`` (module docstring: an upgrade waits for
-    payment as ``pending_plan``; a downgrade, or any change of a pending membership, applies
-    at once). Usage of the period is kept.
+    payment as ``pending_plan``; a downgrade waits for the end of the period as
+    ``next_plan``; any change of a pending membership applies at once). Usage of the period
+    is kept.
 
     Raises:
         MembershipConflict: no membership, it is already on ``plan``, or the plan is not
@@ -147,21 +303,39 @@ def change_plan(customer, plan: MembershipPlan, *, now: datetime | None = None) 
         membership = _open_membership_for_update(customer, today)
         if membership is None:
             raise MembershipConflict("You have no membership to change.")
+        old_plan = membership.plan
+        paid = membership.status in BENEFIT_STATUSES
         if membership.plan_id == plan.pk:
-            if membership.pending_plan_id is None:
+            if membership.pending_plan_id is None and membership.next_plan_id is None:
                 raise MembershipConflict(f"You are already on {plan.name}.")
-            membership.pending_plan = None  # back to the plan they have: no upgrade wanted
-        elif (
-            membership.status == MembershipStatus.ACTIVE
-            and plan.monthly_price > membership.plan.monthly_price
-        ):
+            # Back to the plan they have: no upgrade or downgrade wanted any more.
+            membership.pending_plan = membership.next_plan = None
+            action = "membership.plan_change_withdrawn"
+        elif paid and plan.monthly_price > membership.plan.monthly_price:
             membership.pending_plan = plan
+            membership.next_plan = None
+            action = "membership.upgrade_requested"
+        elif paid:
+            membership.next_plan = plan
+            membership.pending_plan = None
+            action = "membership.downgrade_scheduled"
         else:
             membership.plan = plan
-            membership.pending_plan = None
-        membership.save(update_fields=["plan", "pending_plan"])
-        if membership.status == MembershipStatus.ACTIVE and membership.pending_plan_id is None:
-            events.publish(membership, "membership.plan_changed", {"at": now})  # GBL §527-a
+            membership.pending_plan = membership.next_plan = None
+            action = "membership.plan_changed"
+        membership.save(update_fields=["plan", "pending_plan", "next_plan"])
+        record(
+            membership,
+            action,
+            actor=customer,
+            from_status=membership.status,
+            to_status=membership.status,
+            from_plan=old_plan,
+            to_plan=plan,
+            data={"effective": str(membership.current_period_end)}
+            if action == "membership.downgrade_scheduled"
+            else {},
+        )
         return membership
 
 
@@ -178,14 +352,249 @@ def cancel_membership(customer, *, now: datetime | None = None) -> Membership:
         membership = _open_membership_for_update(customer, today)
         if membership is None:
             raise MembershipConflict("You have no membership to cancel.")
+        previous = membership.status
         if membership.status == MembershipStatus.PENDING:
             membership.status = MembershipStatus.CANCELLED
             membership.ends_on = today
+            action = "membership.cancelled"
+        elif membership.status == MembershipStatus.PAST_DUE:
+            # The renewal was never paid: the membership ends now and is not charged again.
+            membership.status = MembershipStatus.CANCELLED
+            membership.ends_on = max(membership.started_on, today - timedelta(days=1))
+            MembershipRenewal.objects.filter(
+                membership=membership, status__in=OPEN_RENEWAL_STATUSES
+            ).update(status=RenewalStatus.SKIPPED, next_attempt_at=None)
+            action = "membership.cancelled"
         else:
             membership.ends_on = membership.current_period_end or today
-        membership.pending_plan = None
-        membership.save(update_fields=["status", "ends_on", "pending_plan"])
+            action = "membership.cancel_scheduled"
+        membership.pending_plan = membership.next_plan = None
+        membership.save(update_fields=["status", "ends_on", "pending_plan", "next_plan"])
+        record(
+            membership,
+            action,
+            actor=customer,
+            from_status=previous,
+            to_status=membership.status,
+            data={"ends_on": str(membership.ends_on)},
+        )
         return membership
+
+
+# -- renewals (decided by coresync.payments.renewals) --------------------------------------
+
+
+def renewal_candidates(today: date):
+    """Return the ids of memberships whose period has ended by spa-local ``today`` and that
+    are billed by CoreSync (an anchor day), or that end today or earlier."""
+    return Membership.objects.filter(
+        status__in=BENEFIT_STATUSES,
+        billing_anchor_day__isnull=False,
+        current_period_end__lte=today,
+    ).values_list("pk", flat=True)
+
+
+def open_renewal(membership_id: int, *, now: datetime | None = None) -> MembershipRenewal | None:
+    """Write the renewal of the period after ``membership_id``'s current one, once (the
+    unique membership + period start), when that period has come; return it — or ``None``
+    when nothing is to be billed: the membership was cancelled at period end (it becomes
+    ``cancelled`` once its last day has passed), is not billed by CoreSync, or is not due.
+
+    The renewal's plan is the downgrade the member chose (``next_plan``), else the plan.
+    """
+    today = _today(now)
+    with transaction.atomic():
+        membership = (
+            Membership.objects.select_for_update().select_related("plan").get(pk=membership_id)
+        )
+        if (
+            membership.status not in BENEFIT_STATUSES
+            or membership.billing_anchor_day is None
+            or membership.current_period_end is None
+            or membership.current_period_end > today
+        ):
+            return None
+        if membership.ends_on is not None:
+            if membership.ends_on < today:
+                previous = membership.status
+                membership.status = MembershipStatus.CANCELLED
+                membership.save(update_fields=["status"])
+                record(
+                    membership,
+                    "membership.cancelled",
+                    from_status=previous,
+                    to_status=MembershipStatus.CANCELLED,
+                    data={"ends_on": str(membership.ends_on)},
+                )
+            return None
+        period_start = membership.current_period_end
+        plan = membership.next_plan or membership.plan
+        renewal, _ = MembershipRenewal.objects.get_or_create(
+            membership=membership,
+            period_start=period_start,
+            defaults={
+                "period_end": next_period_start(period_start, membership.billing_anchor_day),
+                "plan": plan,
+                "amount": plan.monthly_price,
+                "next_attempt_at": renewal_due_at(period_start, get_settings().zone),
+            },
+        )
+        return renewal
+
+
+def complete_renewal(
+    renewal_id: int, *, now: datetime | None = None, data: dict[str, Any] | None = None
+) -> bool:
+    """Record a renewal paid (or, paying at the spa, rolled over): the membership's period
+    moves on, its credits start again, a chosen downgrade takes effect, a past-due membership
+    is active again. Return whether anything changed (False for a renewal already done)."""
+    with transaction.atomic():
+        renewal = MembershipRenewal.objects.select_for_update().get(pk=renewal_id)
+        if renewal.status not in OPEN_RENEWAL_STATUSES:
+            return False
+        membership = (
+            Membership.objects.select_for_update()
+            .select_related("plan")
+            .get(pk=renewal.membership_id)
+        )
+        renewal.status = RenewalStatus.SUCCEEDED
+        renewal.next_attempt_at = None
+        renewal.last_error = ""
+        renewal.save(update_fields=["status", "next_attempt_at", "last_error", "updated_at"])
+        if membership.current_period_end != renewal.period_start:
+            return True  # a stale renewal (the period was moved by hand): money only
+        previous_status, old_plan = membership.status, membership.plan
+        membership.current_period_start = renewal.period_start
+        membership.current_period_end = renewal.period_end
+        membership.credits_used = 0
+        membership.status = MembershipStatus.ACTIVE
+        membership.plan_id = renewal.plan_id
+        membership.next_plan = None
+        membership.save(
+            update_fields=[
+                "current_period_start",
+                "current_period_end",
+                "credits_used",
+                "status",
+                "plan",
+                "next_plan",
+            ]
+        )
+        membership.refresh_from_db(fields=["plan"])
+        details = {
+            "period_start": str(renewal.period_start),
+            "period_end": str(renewal.period_end),
+            "amount": f"{renewal.amount:.2f}",
+            **(data or {}),
+        }
+        record(
+            membership,
+            "membership.renewed",
+            from_status=previous_status,
+            to_status=MembershipStatus.ACTIVE,
+            from_plan=old_plan,
+            to_plan=membership.plan,
+            data=details,
+        )
+        if old_plan.pk != membership.plan_id:
+            record(
+                membership,
+                "membership.downgraded",
+                from_status=MembershipStatus.ACTIVE,
+                to_status=MembershipStatus.ACTIVE,
+                from_plan=old_plan,
+                to_plan=membership.plan,
+            )
+            events.publish(membership, "membership.plan_changed", {"at": now})
+        return True
+
+
+@dataclass(frozen=True)
+class DeclinedRenewal:
+    """What a declined renewal attempt led to: ``retry_at`` (the next attempt), or
+    ``expired`` (no attempt left: the membership expired)."""
+
+    renewal: MembershipRenewal
+    attempt: int
+    retry_at: datetime | None
+    expired: bool
+    changed: bool = True
+
+
+def renewal_declined(
+    renewal_id: int,
+    *,
+    attempt: int,
+    reason: str,
+    attempt_days: Sequence[int],
+    now: datetime | None = None,
+) -> DeclinedRenewal:
+    """Record that attempt number ``attempt`` of a renewal was declined (or no card was on
+    file). With attempts left, the membership is ``past_due`` (it keeps its benefits during
+    the grace period) and the next attempt is scheduled ``attempt_days[attempt]`` days after
+    the period's start (spa-local midnight); after the last, the renewal fails and the
+    membership ``expired`` — the member books as a non-member from then on; bookings already
+    made stay.
+
+    An attempt recorded already (a job run twice) changes nothing (``changed`` False).
+    """
+    now = now or clock_now()
+    today = _today(now)
+    zone = get_settings().zone
+    with transaction.atomic():
+        renewal = MembershipRenewal.objects.select_for_update().get(pk=renewal_id)
+        if renewal.status not in OPEN_RENEWAL_STATUSES or renewal.attempts >= attempt:
+            return DeclinedRenewal(renewal, renewal.attempts, None, False, changed=False)
+        membership = Membership.objects.select_for_update().get(pk=renewal.membership_id)
+        renewal.attempts = attempt
+        renewal.last_error = reason[:500]
+        expired = attempt >= len(attempt_days)
+        retry_at = None
+        if expired:
+            renewal.status = RenewalStatus.FAILED
+            renewal.next_attempt_at = None
+        else:
+            renewal.status = RenewalStatus.RETRYING
+            retry_day = renewal.period_start + timedelta(days=attempt_days[attempt])
+            retry_at = max(renewal_due_at(retry_day, zone), now)
+            renewal.next_attempt_at = retry_at
+        renewal.save()
+        previous = membership.status
+        record(
+            membership,
+            "membership.renewal_failed",
+            from_status=previous,
+            to_status=previous,
+            data={
+                "period_start": str(renewal.period_start),
+                "attempt": attempt,
+                "reason": reason[:200],
+                "retry_at": retry_at.isoformat() if retry_at else None,
+            },
+        )
+        if expired:
+            membership.status = MembershipStatus.EXPIRED
+            membership.ends_on = max(membership.started_on, today - timedelta(days=1))
+            membership.pending_plan = membership.next_plan = None
+            membership.save(update_fields=["status", "ends_on", "pending_plan", "next_plan"])
+            record(
+                membership,
+                "membership.expired",
+                from_status=previous,
+                to_status=MembershipStatus.EXPIRED,
+                data={"period_start": str(renewal.period_start), "attempts": attempt},
+            )
+        elif previous != MembershipStatus.PAST_DUE:
+            membership.status = MembershipStatus.PAST_DUE
+            membership.save(update_fields=["status"])
+            record(
+                membership,
+                "membership.past_due",
+                from_status=previous,
+                to_status=MembershipStatus.PAST_DUE,
+                data={"period_start": str(renewal.period_start)},
+            )
+        return DeclinedRenewal(renewal, attempt, retry_at, expired)
 
 
 # -- plans (managers) ----------------------------------------------------------------------
@@ -203,6 +612,7 @@ PLAN_READERS = {
     "included_credits": read.integer(0, 1000),
     "benefits": read.list_of(read.text(200)),
     "birthday_benefit": read.text(200, blank=True),
+    "birthday_discount_percent": read.optional(percentage(0, 100)),
     # Cancellation overrides: None means "the spa's policy" (SPEC §4 "policy per tier").
     "free_cancellation_hours": read.optional(read.integer(0, 24 * 365)),
     "late_cancellation_fee_percent": read.optional(percentage(0, 100)),

@@ -44,13 +44,25 @@ REVIEW_REQUEST = "review_request"
 MEMBERSHIP_WELCOME = "membership_welcome"
 MEMBERSHIP_CHANGED = "membership_changed"
 MEMBERSHIP_PRICE_CHANGED = "membership_price_changed"
-MEMBERSHIP_KINDS = (MEMBERSHIP_WELCOME, MEMBERSHIP_CHANGED, MEMBERSHIP_PRICE_CHANGED)
 BOOKING_NEEDS_REASSIGNMENT = "booking_needs_reassignment"
 REASSIGNMENT_NEEDED = "reassignment_needed"
 STAFF_BOOKING_KINDS = (REASSIGNMENT_NEEDED,)
 """Booking messages to a member of staff (``recipient_id`` in the payload), not to the
 booking's customer."""
 REASSIGNMENT_KINDS = (BOOKING_NEEDS_REASSIGNMENT, REASSIGNMENT_NEEDED)
+MEMBERSHIP_PAYMENT_FAILED = "membership_payment_failed"
+MEMBERSHIP_EXPIRED = "membership_expired"
+MEMBERSHIP_KINDS = (
+    MEMBERSHIP_WELCOME,
+    MEMBERSHIP_CHANGED,
+    MEMBERSHIP_PRICE_CHANGED,
+    MEMBERSHIP_PAYMENT_FAILED,
+    MEMBERSHIP_EXPIRED,
+)
+PAYMENT_RECEIPT = "payment_receipt"
+REFUND_RECEIPT = "refund_receipt"
+RECEIPT_KINDS = (PAYMENT_RECEIPT, REFUND_RECEIPT)
+GIFT_CARD_DELIVERY = "gift_card_delivery"
 
 KINDS = (
     BOOKING_CONFIRMATION,
@@ -65,7 +77,18 @@ KINDS = (
     MEMBERSHIP_PRICE_CHANGED,
     BOOKING_NEEDS_REASSIGNMENT,
     REASSIGNMENT_NEEDED,
+    MEMBERSHIP_PAYMENT_FAILED,
+    MEMBERSHIP_EXPIRED,
+    PAYMENT_RECEIPT,
+    REFUND_RECEIPT,
+    GIFT_CARD_DELIVERY,
 )
+
+MEMBERSHIP_STATUSES_OF_KIND = {
+    MEMBERSHIP_PAYMENT_FAILED: (MembershipStatus.PAST_DUE,),
+    MEMBERSHIP_EXPIRED: (MembershipStatus.EXPIRED,),
+}
+"""The statuses in which a membership notice still applies (the others: active only)."""
 
 OPT_OUT_KIND = {
     REMINDER_24H: REMINDERS,
@@ -93,6 +116,11 @@ SUBJECTS = {
     MEMBERSHIP_PRICE_CHANGED: "A change to your {plan} membership price",
     BOOKING_NEEDS_REASSIGNMENT: "Your {service} on {date}: your therapist is unavailable",
     REASSIGNMENT_NEEDED: "To reassign: {service} on {date} at {time}",
+    MEMBERSHIP_PAYMENT_FAILED: "Action needed: your {plan} membership payment did not go through",
+    MEMBERSHIP_EXPIRED: "Your {plan} membership has ended",
+    PAYMENT_RECEIPT: "Your {spa} receipt {receipt}",
+    REFUND_RECEIPT: "Your {spa} refund receipt {receipt}",
+    GIFT_CARD_DELIVERY: "A {spa} gift card for you, from {sender}",
 }
 
 SHORT_TEXTS = {
@@ -161,6 +189,19 @@ def _spa_context() -> dict[str, Any]:
         "site_url": settings.SITE_URL,
         "review_url": settings.REVIEW_URL,
     }
+
+
+ContextBuilder = Callable[[dict[str, Any]], tuple[Any, dict[str, Any] | None, str]]
+_context_builders: dict[str, ContextBuilder] = {}
+
+
+def register_context_builder(kinds: tuple[str, ...], builder: ContextBuilder) -> None:
+    """Let a higher app (payments: receipts; gift cards: their delivery) say what the emails
+    of ``kinds`` contain. ``builder(payload)`` returns ``(user, context, skip_reason)``: the
+    recipient (a user, or an object with ``email`` and ``name``), the template context (or
+    ``None`` with the reason the email no longer applies)."""
+    for kind in kinds:
+        _context_builders[kind] = builder
 
 
 PaymentSummary = Callable[[Booking], dict[str, str]]
@@ -459,6 +500,14 @@ def prepare(payload: dict[str, Any], channel: str, *, now: datetime, reference: 
         raise ValueError(f"Unknown notification kind {kind!r}.")
     if kind in MEMBERSHIP_KINDS:
         return _prepare_membership(kind, payload, channel, now=now, reference=reference)
+    if kind in _context_builders:
+        user, extra, reason = _context_builders[kind](payload)
+        if extra is None:
+            return Prepared(kind, user, None, reason)
+        context = {**_spa_context(), "kind": kind, "customer_name": _first_name(user), **extra}
+        return _render(kind, user, channel, context, (), reference)
+    if kind not in (*BOOKING_ATTACHMENTS, REMINDER_24H, REMINDER_1H, REMINDER_15M, REVIEW_REQUEST):
+        raise ValueError(f"No content registered for {kind!r}.")
     booking = (
         Booking.objects.select_related("customer", "service", "room", "technician", "membership")
         .prefetch_related("allocations__technician")
@@ -493,7 +542,7 @@ def _prepare_membership(
     if membership is None:
         return Prepared(kind, None, None, "The membership no longer exists.")
     user = membership.customer
-    if membership.status != MembershipStatus.ACTIVE:
+    if membership.status not in MEMBERSHIP_STATUSES_OF_KIND.get(kind, (MembershipStatus.ACTIVE,)):
         return Prepared(kind, user, None, f"Membership is {membership.status}.")
     plan = membership.plan
     earlier = Membership.objects.filter(
@@ -535,9 +584,29 @@ def _prepare_membership(
         "cancel_url": absolute_url(reverse("web:membership_cancel")),
         "member_number": member_number(membership),
         "customer_name": _first_name(user),
+        **_renewal_context(payload),
     }
     attachments = (_membership_card(membership),) if kind == MEMBERSHIP_WELCOME else ()
     return _render(kind, user, channel, context, attachments, reference)
+
+
+def _renewal_context(payload: dict[str, Any]) -> dict[str, Any]:
+    """The facts of a declined renewal for its notices: the amount, the attempt, when the
+    next try is, and where to update the card."""
+    from coresync.memberships.models import MembershipRenewal
+
+    renewal = MembershipRenewal.objects.filter(pk=payload.get("renewal_id")).first()
+    if renewal is None:
+        return {}
+    retry = renewal.next_attempt_at
+    return {
+        "renewal_amount": format_money(renewal.amount),
+        "renewal_period_start": _date(renewal.period_start),
+        "renewal_attempt": payload.get("attempt", renewal.attempts),
+        "renewal_retry_on": format_local(retry, get_settings().zone)["date"] if retry else "",
+        "renewal_reason": renewal.last_error,
+        "update_card_url": absolute_url(reverse("web:account")),
+    }
 
 
 def _unique(lines: list[str]) -> list[str]:
@@ -570,6 +639,8 @@ def _render(
         "time": context.get("start_time", ""),
         "plan": context.get("plan", ""),
         "address": context["spa_address"],
+        "receipt": context.get("receipt_number", ""),
+        "sender": context.get("sender_name", ""),
     }
     if channel in (SMS, PUSH):
         if kind not in SHORT_TEXTS:

@@ -13,6 +13,7 @@ Each run of an outbox message on a channel:
 
 import logging
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils.crypto import salted_hmac
 
@@ -75,7 +76,8 @@ def deliver(message: OutboxMessage, channel_name: str) -> None:
     user = prepared.user
     base = {
         "outbox_message": message,
-        "user": user,
+        # A recipient who is not a customer (a gift card's) is logged by address only.
+        "user": user if isinstance(user, get_user_model()) else None,
         "kind": prepared.kind,
         "to": prepared.message.to if prepared.message else _address(user, channel_name),
     }

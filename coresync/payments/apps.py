@@ -8,10 +8,22 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from coresync.bookings import events
-        from coresync.notifications.content import register_payment_summary
-        from coresync.payments import jobs  # noqa: F401 - registers the outbox handlers
+        from coresync.notifications.content import (
+            GIFT_CARD_DELIVERY,
+            RECEIPT_KINDS,
+            register_context_builder,
+            register_payment_summary,
+        )
+        from coresync.payments import (
+            jobs,  # noqa: F401 - registers the outbox handlers
+            memberships,  # noqa: F401 - registers the renewal/upgrade handlers
+        )
+        from coresync.payments.giftcards import gift_card_email_context
+        from coresync.payments.receipts import receipt_context
         from coresync.payments.selectors import booking_payment_summary
         from coresync.payments.subscribers import settle_on_booking_change
 
         events.subscribe(settle_on_booking_change)
         register_payment_summary(booking_payment_summary)  # how a booking is paid, in emails
+        register_context_builder(RECEIPT_KINDS, receipt_context)
+        register_context_builder((GIFT_CARD_DELIVERY,), gift_card_email_context)

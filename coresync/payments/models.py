@@ -28,6 +28,8 @@ class PaymentKind(models.TextChoices):
     FULL = "full", "Booking, paid in full"
     FEE = "fee", "Cancellation or no-show fee"
     MEMBERSHIP = "membership", "Membership charge"
+    GIFT_CARD = "gift_card", "Gift card"
+    PACKAGE = "package", "Package of services"
 
 
 BOOKING_PAYMENT_KINDS = (PaymentKind.DEPOSIT, PaymentKind.FULL)
@@ -98,9 +100,11 @@ class Payment(models.Model):
     """Money asked of a customer for a booking (deposit, full, fee) or a membership.
 
     ``purpose_key`` says what the payment is for, once: ``booking:<id>:full``,
-    ``booking:<id>:fee``, ``membership:<id>:<period start>``; its unique constraint is what
-    makes a fee charged once however often the no-show is processed. ``uuid`` keys the calls
-    to the provider.
+    ``booking:<id>:fee``, ``membership:<id>:first``, ``renewal:<id>:attempt:<n>``,
+    ``membership:<id>:upgrade:<plan id>:<period start>``, ``gift_card:<id>``,
+    ``package:<id>``; its unique constraint is what makes a fee charged once however often
+    the no-show is processed, and a renewal attempt charged once however often its job runs.
+    ``uuid`` keys the calls to the provider.
     """
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -1,6 +1,8 @@
 """Payment state changes (SPEC §5): ask for a booking's payment, save a card on file, settle
-a cancelled, no-show or expired booking (refund what the policy does not keep, charge a fee
-to the card on file), charge a membership period.
+a cancelled, no-show or expired booking (refund what the policy does not keep — to the card,
+then to the gift cards that paid — and charge a fee to the card on file), charge a saved
+card. Memberships' money: :mod:`coresync.payments.memberships`; gift cards and packages:
+:mod:`coresync.payments.giftcards`; the site's payment page: :mod:`coresync.payments.online`.
 
 Rules every function here follows (STYLE.md "Scarce time and stock", "Integrations"):
 
@@ -18,7 +20,7 @@ only enqueues outbox jobs (:mod:`coresync.payments.jobs`) inside the booking's t
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
@@ -30,6 +32,8 @@ from coresync.bookings.models import Booking, BookingHistory, BookingStatus
 from coresync.bookings.services import confirm_booking
 from coresync.core.clock import now as clock_now
 from coresync.core.money import percent_of, quantize
+from coresync.giftcards import services as giftcards
+from coresync.payments import receipts
 from coresync.payments.models import (
     BOOKING_PAYMENT_KINDS,
     OPEN_PAYMENT_STATUSES,
@@ -68,10 +72,11 @@ REFUND_REASONS = {
 def booking_payment_amount(booking: Booking) -> tuple[Decimal, str]:
     """Return what is paid online when booking, and its kind: the total (``full``), or
     ``PAYMENT_DEPOSIT_PERCENT`` of it (``deposit``; the rest is paid at the spa)."""
+    due = quantize(booking.total - booking.gift_card_amount)  # gift cards paid the rest
     percent = settings.PAYMENT_DEPOSIT_PERCENT
     if percent >= 100:
-        return quantize(booking.total), PaymentKind.FULL
-    return percent_of(booking.total, percent), PaymentKind.DEPOSIT
+        return due, PaymentKind.FULL
+    return percent_of(due, percent), PaymentKind.DEPOSIT
 
 
 def start_booking_payment(booking: Booking, *, now: datetime | None = None) -> PaymentStart:
@@ -92,7 +97,8 @@ def start_booking_payment(booking: Booking, *, now: datetime | None = None) -> P
     """
     provider = get_provider()
     if not provider.collects_online:
-        return provider.start_booking_payment(booking, quantize(booking.total), idempotency_key="")
+        due = quantize(booking.total - booking.gift_card_amount)
+        return provider.start_booking_payment(booking, due, idempotency_key="")
     if booking.status != BookingStatus.PENDING:
         raise InvalidTransition(
             "This booking is not awaiting payment; book again.", status=booking.status
@@ -212,6 +218,7 @@ class Settlement:
     refund_ids: list[int] = field(default_factory=list)
     cancel_payment_ids: list[int] = field(default_factory=list)
     fee_payment_id: int | None = None
+    gift_card_returned: Decimal = ZERO
 
 
 def settle_booking(booking_id: int, *, now: datetime | None = None) -> Settlement:
@@ -271,9 +278,15 @@ def _plan_settlement(booking_id: int) -> Settlement:
             if payment.kind in BOOKING_PAYMENT_KINDS and payment.status in OPEN_PAYMENT_STATUSES
         ]
         settlement.cancel_payment_ids = [payment.pk for payment in open_booking_payments]
-        excess = held - keep
+        on_gift_cards = giftcards.held_on_gift_cards(booking)
+        excess = held + on_gift_cards - keep
         if excess > ZERO:
-            settlement.refund_ids = _write_refunds(booking, payments, excess)
+            # Money goes back the way it came: to the card first, then to the gift cards.
+            to_card = min(excess, sum((p.refundable_amount for p in payments), ZERO))
+            if to_card > ZERO:
+                settlement.refund_ids = _write_refunds(booking, payments, to_card)
+            if excess - to_card > ZERO:
+                settlement.gift_card_returned = giftcards.give_back(booking, excess - to_card)
         elif excess < ZERO and not open_booking_payments and _fee_may_be_charged(booking):
             settlement.fee_payment_id = _write_fee_payment(booking, -excess)
     return settlement
@@ -407,6 +420,8 @@ def record_refund_result(
             )
         if refund.status == RefundStatus.SUCCEEDED and status == RefundStatus.PENDING:
             status = RefundStatus.SUCCEEDED  # an older answer arriving late
+        if status == RefundStatus.SUCCEEDED and refund.status != RefundStatus.SUCCEEDED:
+            receipts.send_refund_receipt(refund)
         refund.status = status
         refund.save(update_fields=changed)
         return refund
@@ -499,42 +514,6 @@ def _record_charge(
             payment.failure_message = failure_message[:500]
             if status == PaymentStatus.SUCCEEDED:
                 payment.succeeded_at = now
+                receipts.send_payment_receipt(payment)
         payment.save()
         return payment
-
-
-# -- memberships ---------------------------------------------------------------------------
-
-
-def charge_membership(membership, *, period_start: date, now: datetime | None = None) -> Payment:
-    """Charge the plan's monthly price for the period starting ``period_start`` to the
-    member's card on file, once per membership and period (``membership:<id>:<date>``).
-
-    Returns the payment (``succeeded``, or ``failed`` with the bank's reason: the membership
-    then goes past due — the caller's decision).
-
-    Raises:
-        OnlinePaymentsDisabled: the spa takes membership fees at the desk.
-        PaymentProviderError: transient (retry later; the charge happens once).
-    """
-    provider = get_provider()
-    if not provider.collects_online:
-        raise OnlinePaymentsDisabled("Membership fees are paid at the spa.")
-    customer = PaymentCustomer.objects.filter(user_id=membership.customer_id).first()
-    with transaction.atomic():
-        payment, _ = Payment.objects.get_or_create(
-            purpose_key=f"membership:{membership.pk}:{period_start.isoformat()}",
-            defaults={
-                "customer_id": membership.customer_id,
-                "membership": membership,
-                "kind": PaymentKind.MEMBERSHIP,
-                "amount": quantize(membership.plan.monthly_price),
-                "currency": "USD",
-                "provider": provider.identifier,
-                "provider_customer_id": customer.provider_customer_id if customer else "",
-                "description": f"{membership.plan.name} membership from {period_start}",
-            },
-        )
-    if payment.status == PaymentStatus.PENDING and not payment.provider_payment_id:
-        payment = execute_card_charge(payment, now=now)
-    return payment

@@ -20,6 +20,10 @@ def settle_on_booking_change(booking, action: str, data: dict[str, Any]) -> None
     an unpaid payment cancelled. Nothing to do for a pay-at-the-spa booking."""
     if action not in SETTLING_ACTIONS:
         return
-    if not get_provider().collects_online and not Payment.objects.filter(booking=booking).exists():
+    if (
+        not get_provider().collects_online
+        and not booking.gift_card_amount
+        and not Payment.objects.filter(booking=booking).exists()
+    ):
         return
     jobs.enqueue_settlement(booking, cause=action)

@@ -25,11 +25,14 @@ from coresync.bookings.errors import InvalidTransition
 from coresync.bookings.models import Booking, BookingStatus
 from coresync.bookings.services import confirm_booking
 from coresync.core.clock import now as clock_now
-from coresync.payments import jobs
+from coresync.payments import jobs, receipts
+from coresync.payments.giftcards import record_purchase_payment
+from coresync.payments.memberships import record_membership_payment
 from coresync.payments.models import (
     BOOKING_PAYMENT_KINDS,
     Payment,
     PaymentCustomer,
+    PaymentKind,
     PaymentStatus,
     Refund,
     StripeEvent,
@@ -167,6 +170,13 @@ def handle_payment_intent_succeeded(intent: dict[str, Any], now: datetime) -> No
     payment.save()
     if intent.get("setup_future_usage") and intent.get("customer"):
         save_card_on_file(intent["customer"], payment.payment_method_id)
+    receipts.send_payment_receipt(payment)
+    if payment.kind == PaymentKind.MEMBERSHIP:
+        record_membership_payment(payment, now=now)
+        return
+    if payment.kind in (PaymentKind.GIFT_CARD, PaymentKind.PACKAGE):
+        record_purchase_payment(payment, now=now)
+        return
     if booking is None or payment.kind not in BOOKING_PAYMENT_KINDS:
         return
     try:
@@ -196,6 +206,10 @@ def handle_payment_intent_failed(intent: dict[str, Any], now: datetime) -> None:
     payment.failure_code = str(error.get("code") or error.get("decline_code") or "")[:100]
     payment.failure_message = str(error.get("message") or "The payment failed.")[:500]
     payment.save()
+    if payment.kind == PaymentKind.MEMBERSHIP and not payment.purpose_key.endswith(":first"):
+        # An off-session charge (renewal, upgrade) declined: the member is not on the page
+        # to try again. A first month may be tried again with another card.
+        record_membership_payment(payment, now=now)
 
 
 def handle_payment_intent_status(intent: dict[str, Any], now: datetime) -> None:

@@ -21,6 +21,7 @@ composes selectors and reports what they say.
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import cached_property
+from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import Prefetch
@@ -32,9 +33,11 @@ from django.utils.translation import ngettext
 from coresync.accounts.preferences import PREFERENCE_FIELDS, saved_preferences
 from coresync.bookings.policy import CancellationPolicy, policy_for_plan
 from coresync.catalog.models import AddOn, Service, ServiceCategory
+from coresync.catalog.pricing import with_member_benefits
 from coresync.core.clock import local_date, within_calendar
 from coresync.core.clock import now as clock_now
 from coresync.core.errors import InvalidInput
+from coresync.memberships import credits as member_credits
 from coresync.memberships.models import MembershipPlan
 from coresync.memberships.selectors import CustomerAccess, get_customer_access
 from coresync.resources.models import Technician
@@ -252,6 +255,7 @@ class BookingFlow:
     today: date
     spa: SpaSettings
     access: CustomerAccess
+    customer: Any = None
     categories: list[ServiceCategory] = field(default_factory=list)
     service: Service | None = None
     durations: list[int] = field(default_factory=list)
@@ -568,9 +572,44 @@ class BookingFlow:
     def guest_options(self) -> list[int]:
         return list(range(1, self.service.max_guests + 1)) if self.service else [1]
 
+    @cached_property
+    def pays_online(self) -> bool:
+        """The booking is paid online (Stripe) on the next step, not at the spa."""
+        from coresync.payments.providers import get_provider
+
+        return get_provider().collects_online
+
+    @cached_property
+    def card_on_file(self) -> bool:
+        """The signed-in guest has a card on file: one tap confirms and pays."""
+        from coresync.payments.models import PaymentCustomer
+
+        if not self.pays_online or self.customer is None:
+            return False
+        customer = PaymentCustomer.objects.filter(user=self.customer).first()
+        return bool(customer and customer.has_card_on_file)
+
+    @property
+    def benefits(self) -> member_credits.Benefits:
+        """The member's included credit or birthday benefit this booking would use."""
+        if not self.offer:
+            return member_credits.NO_BENEFITS
+        return member_credits.benefits_for(
+            self.access.membership,
+            self.customer,
+            guests=self.guests,
+            day=self.local_start.date(),
+        )
+
     @property
     def quote(self):
-        return self.offer.quote if self.offer else None
+        """The slot's price with the member's benefits, as the booking will record it."""
+        if not self.offer:
+            return None
+        benefits = self.benefits
+        return with_member_benefits(
+            self.offer.quote, credit=benefits.credit, birthday_percent=benefits.birthday_percent
+        )
 
     def preference_summary(self) -> list[str]:
         return [
@@ -623,7 +662,14 @@ def read_flow(params, user, *, now: datetime | None = None) -> BookingFlow:
     spa = get_settings()
     today = local_date(now, spa.zone)
     access = get_customer_access(user, today, spa)
-    flow = BookingFlow(now=now, today=today, spa=spa, access=access, categories=_categories())
+    flow = BookingFlow(
+        now=now,
+        today=today,
+        spa=spa,
+        access=access,
+        customer=user if getattr(user, "is_authenticated", False) else None,
+        categories=_categories(),
+    )
     flow.windows = plan_windows()
     flow.saved_preferences = saved_preferences(user)
     flow.preferences = _preferences(params, user)

@@ -126,6 +126,7 @@ class ConfirmBookingForm(forms.Form):
     flow. Django's fields refuse NUL characters, which PostgreSQL cannot store."""
 
     notes = forms.CharField(required=False, max_length=1000, label=_("Notes"))
+    gift_card = forms.CharField(required=False, max_length=40, label=_("Gift card code"))
     idempotency_key = forms.CharField(required=False, max_length=200, label=_("Form key"))
 
 

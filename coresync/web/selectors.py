@@ -9,6 +9,7 @@ from django.db.models import Prefetch
 
 from coresync.bookings.models import ACTIVE_STATUSES, Booking, BookingAddOn, BookingStatus
 from coresync.bookings.policy import CancellationPolicy, can_cancel, can_reschedule, policy_for
+from coresync.memberships import credits as member_credits
 from coresync.memberships.models import Membership, MembershipStatus
 from coresync.memberships.selectors import CustomerAccess, open_membership
 from coresync.resources.models import WorkingHours
@@ -153,7 +154,7 @@ def membership_summary(
     return MembershipSummary(
         membership=membership,
         credits_included=included,
-        credits_left=max(included - membership.credits_used, 0),
+        credits_left=member_credits.credits_left(membership),
         cancelling=membership.ends_on is not None and membership.ends_on >= today,
         awaiting_payment=membership.status == MembershipStatus.PENDING,
     )

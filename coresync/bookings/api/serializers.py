@@ -78,6 +78,14 @@ class BookingCreateSerializer(serializers.Serializer):
         help_text="Who the booking is for when it is not you (a gift, a companion). Without "
         "it, a booking overlapping another of yours is refused with 409 customer_busy.",
     )
+    gift_card = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=40,
+        help_text="A gift card code: it pays what it can of the total (gift_card_amount in "
+        "the answer); its balance keeps the rest.",
+    )
 
 
 class QuoteRequestSerializer(serializers.Serializer):
@@ -149,6 +157,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "guest_name",
             "tier",
             "price",
+            "gift_card_amount",
             "cancellation_fee",
             "fee_waived",
             "can_cancel",

@@ -133,6 +133,7 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                 preferences=data["preferences"],
                 notes=data["notes"],
                 guest_name=data["guest_name"],
+                gift_card=data["gift_card"],
             ),
             idempotency_key=key,
             actor=request.user,

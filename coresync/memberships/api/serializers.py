@@ -1,7 +1,9 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from coresync.core.api.manage import StrictFieldsMixin
 from coresync.memberships.models import PLAN_TIERS, MembershipPlan
+from coresync.payments.api.serializers import PaymentStartSerializer
 
 
 class PlanSerializer(serializers.ModelSerializer):
@@ -19,6 +21,7 @@ class PlanSerializer(serializers.ModelSerializer):
             "included_credits",
             "benefits",
             "birthday_benefit",
+            "birthday_discount_percent",
         ]
 
 
@@ -36,7 +39,13 @@ class MembershipSerializer(serializers.Serializer):
     credits_included = serializers.IntegerField(source="plan.included_credits")
     pending_plan = PlanSerializer(
         allow_null=True,
-        help_text="An upgrade waiting for payment at the spa; null when none.",
+        help_text="An upgrade waiting for its payment (at the spa, or the prorated difference "
+        "being charged to the card on file); null when none.",
+    )
+    next_plan = PlanSerializer(
+        allow_null=True,
+        help_text="A downgrade chosen by the member: the plan from the next period; null when "
+        "none.",
     )
 
 
@@ -79,6 +88,13 @@ class PlanWriteSerializer(StrictFieldsMixin, serializers.Serializer):
     included_credits = serializers.IntegerField(required=False)
     benefits = serializers.ListField(child=serializers.CharField(), required=False)
     birthday_benefit = serializers.CharField(required=False, allow_blank=True)
+    birthday_discount_percent = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="Off one booking's service in the member's birthday month, once a year.",
+    )
     free_cancellation_hours = serializers.IntegerField(
         required=False, allow_null=True, help_text="Null: the spa's policy."
     )
@@ -89,3 +105,16 @@ class PlanWriteSerializer(StrictFieldsMixin, serializers.Serializer):
         max_digits=5, decimal_places=2, required=False, allow_null=True
     )
     is_active = serializers.BooleanField(required=False)
+
+
+class MembershipJoinedSerializer(MembershipSerializer):
+    """``POST memberships/``: the (pending) membership, plus how its first month is paid:
+    with ``stripe``, confirm ``payment.client_secret`` with the Payment Element (the card is
+    kept for the renewals); with ``onsite``, ``client_secret`` is null and ``amount`` is paid
+    at the spa, where the desk activates the membership."""
+
+    payment = serializers.SerializerMethodField()
+
+    @extend_schema_field(PaymentStartSerializer)
+    def get_payment(self, membership) -> dict:
+        return PaymentStartSerializer(membership.payment_start).data

@@ -11,6 +11,7 @@ from coresync.core.api.manage import ManagedViewSet, manager_crud_schema
 from coresync.core.clock import local_date, now
 from coresync.core.errors import InvalidInput
 from coresync.memberships.api.serializers import (
+    MembershipJoinedSerializer,
     MembershipSerializer,
     PlanChoiceSerializer,
     PlanManageSerializer,
@@ -21,12 +22,11 @@ from coresync.memberships.models import MembershipPlan
 from coresync.memberships.selectors import open_membership
 from coresync.memberships.services import (
     cancel_membership,
-    change_plan,
     create_plan,
     deactivate_plan,
-    subscribe,
     update_plan,
 )
+from coresync.payments.memberships import change_membership_plan, join
 from coresync.spa.selectors import get_settings
 
 
@@ -81,13 +81,17 @@ class MyMembershipView(APIView):
 class SubscribeView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=PlanChoiceSerializer, responses={201: MembershipSerializer})
+    @extend_schema(request=PlanChoiceSerializer, responses={201: MembershipJoinedSerializer})
     def post(self, request):
+        """Join a plan: a pending membership and how to pay its first month (online with
+        Stripe: the Payment Element confirms ``payment.client_secret``; else at the spa).
+        Asked again while the membership waits for that payment: the same payment."""
         reject_read_only(request.data, {"status", "customer", "price", "monthly_price"})
         payload = PlanChoiceSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        membership = subscribe(request.user, _plan(payload.validated_data["plan"]))
-        return Response(MembershipSerializer(membership).data, status=201)
+        membership, start = join(request.user, _plan(payload.validated_data["plan"]))
+        membership.payment_start = start
+        return Response(MembershipJoinedSerializer(membership).data, status=201)
 
 
 class ChangePlanView(APIView):
@@ -97,7 +101,7 @@ class ChangePlanView(APIView):
     def post(self, request):
         payload = PlanChoiceSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        membership = change_plan(request.user, _plan(payload.validated_data["plan"]))
+        membership = change_membership_plan(request.user, _plan(payload.validated_data["plan"]))
         return Response(MembershipSerializer(membership).data)
 
 

@@ -152,6 +152,12 @@ def test_add_membership(manager, client, memberships, premium):
             "current_period_start": "2026-03-01",
             "current_period_end": "2026-03-31",
             "credits_used": "0",
+            # the read-only renewal and history inlines' management forms
+            **{
+                f"{prefix}-{field}": value
+                for prefix in ("renewals", "history")
+                for field, value in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"))
+            },
         },
     )
 

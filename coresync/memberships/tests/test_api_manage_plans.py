@@ -59,6 +59,7 @@ def test_manager_creates_a_plan_with_cancellation_overrides(as_manager, spa):
         "included_credits": 1,
         "benefits": ["Robe and slippers"],
         "birthday_benefit": "A free facial",
+        "birthday_discount_percent": None,
         "free_cancellation_hours": 48,
         "late_cancellation_fee_percent": "25.00",
         "no_show_fee_percent": None,

@@ -44,7 +44,7 @@ def test_a_membership_gives_benefits_only_once_paid(api, spa, customer, manager,
     assert OutboxMessage.objects.count() == 1  # the welcome email
 
 
-def test_an_upgrade_waits_for_payment_a_downgrade_does_not(api, spa, manager, frozen_now):
+def test_an_upgrade_waits_for_payment_a_downgrade_for_the_period_end(api, spa, manager, frozen_now):
     api.post("/api/v1/memberships/", {"plan": "premium"}, format="json")
     activate_membership(Membership.objects.get(), actor=manager)
     upgrade = api.post("/api/v1/memberships/me/change/", {"plan": "unlimited"}, format="json")
@@ -57,8 +57,12 @@ def test_an_upgrade_waits_for_payment_a_downgrade_does_not(api, spa, manager, fr
     activate_membership(Membership.objects.get(), actor=manager)
     assert api.get("/api/v1/me/").json()["tier"] == "vip"
     downgrade = api.post("/api/v1/memberships/me/change/", {"plan": "base"}, format="json")
-    assert (downgrade.json()["plan"]["slug"], downgrade.json()["pending_plan"]) == ("base", None)
-    assert api.get("/api/v1/me/").json()["tier"] == "base"
+    assert (
+        downgrade.json()["plan"]["slug"],
+        downgrade.json()["pending_plan"],
+        downgrade.json()["next_plan"]["slug"],
+    ) == ("unlimited", None, "base")
+    assert api.get("/api/v1/me/").json()["tier"] == "vip"  # paid until the period ends
 
 
 def test_cancel_keeps_benefits_to_the_period_end_and_ends_a_pending_one_now(

@@ -576,6 +576,7 @@ def test_the_beat_schedule_names_every_periodic_task():
         "outbox-dispatch": "notifications.dispatch_outbox",
         "due-reminders": "notifications.send_due_reminders",
         "expire-holds": "notifications.expire_holds",
+        "membership-renewals": "payments.renew_memberships",
         "review-requests": "notifications.send_review_requests",
         "outbox-retry-failed": "notifications.retry_failed",
         "autocomplete-past-bookings": "notifications.autocomplete_past_bookings",

@@ -155,6 +155,24 @@ class BasePaymentProvider:
         """
         raise NotImplementedError
 
+    def start_customer_payment(
+        self,
+        user,
+        amount: Decimal,
+        *,
+        currency: str,
+        description: str,
+        idempotency_key: str,
+        metadata: dict[str, str] | None = None,
+    ) -> PaymentStart:
+        """Ask ``user`` for ``amount`` on the page (a membership's first month, a gift card),
+        keeping the card on file for later off-session charges (renewals).
+
+        Raises:
+            OnlinePaymentsDisabled, PaymentProviderError.
+        """
+        raise NotImplementedError
+
     def charge_card_on_file(
         self,
         user,
@@ -171,6 +189,28 @@ class BasePaymentProvider:
 
         Raises:
             NoCardOnFile, OnlinePaymentsDisabled, PaymentProviderError (transient).
+        """
+        raise NotImplementedError
+
+    def payment_state(self, payment) -> dict[str, Any]:
+        """Return the provider's current view of ``payment`` as a plain dict (Stripe: the
+        PaymentIntent: ``id``, ``status``, ``client_secret``, ``amount``…).
+
+        Raises:
+            OnlinePaymentsDisabled, PaymentProviderError.
+        """
+        raise NotImplementedError
+
+    def confirm_with_card_on_file(
+        self, payment, *, return_url: str, idempotency_key: str
+    ) -> dict[str, Any]:
+        """Confirm ``payment`` (created for the page) with the customer's card on file, the
+        customer present (one-tap); return the payment's state as :meth:`payment_state`.
+        The bank may still ask for 3-D Secure (``requires_action``): the page then finishes
+        it with the client secret.
+
+        Raises:
+            NoCardOnFile, OnlinePaymentsDisabled, PaymentProviderError.
         """
         raise NotImplementedError
 

@@ -38,6 +38,18 @@ class OnsitePaymentProvider(BasePaymentProvider):
             provider=self.identifier, amount=amount, currency=booking.currency, client_secret=None
         )
 
+    def start_customer_payment(
+        self,
+        user,
+        amount: Decimal,
+        *,
+        currency: str,
+        description: str,
+        idempotency_key: str,
+        metadata: dict[str, str] | None = None,
+    ) -> PaymentStart:
+        return PaymentStart(provider=self.identifier, amount=amount, currency=currency)
+
     def charge_card_on_file(
         self,
         user,
@@ -49,6 +61,12 @@ class OnsitePaymentProvider(BasePaymentProvider):
         metadata: dict[str, str] | None = None,
     ) -> ChargeResult:
         raise OnlinePaymentsDisabled("Fees are collected at the spa.")
+
+    def payment_state(self, payment) -> dict:
+        raise OnlinePaymentsDisabled()
+
+    def confirm_with_card_on_file(self, payment, *, return_url: str, idempotency_key: str):
+        raise OnlinePaymentsDisabled()
 
     def refund(
         self,

@@ -240,6 +240,42 @@ class StripePaymentProvider(BasePaymentProvider):
             status=intent_status(intent.status),
         )
 
+    def start_customer_payment(
+        self,
+        user,
+        amount: Decimal,
+        *,
+        currency: str,
+        description: str,
+        idempotency_key: str,
+        metadata: dict[str, str] | None = None,
+    ) -> PaymentStart:
+        """Create a PaymentIntent the customer confirms on the page (Payment Element, 3-D
+        Secure included); its card is kept for off-session charges (renewals)."""
+        customer_id = self.ensure_customer(user).provider_customer_id
+        intent = self._post(
+            self.client.v1.payment_intents.create,
+            params={
+                "amount": to_minor_units(amount),
+                "currency": currency.lower(),
+                "customer": customer_id,
+                "setup_future_usage": "off_session",
+                "automatic_payment_methods": {"enabled": True},
+                "description": description[:1000],
+                "metadata": metadata or {},
+            },
+            idempotency_key=idempotency_key,
+        )
+        return PaymentStart(
+            provider=self.identifier,
+            amount=amount,
+            currency=currency,
+            client_secret=intent.client_secret,
+            provider_payment_id=intent.id,
+            provider_customer_id=customer_id,
+            status=intent_status(intent.status),
+        )
+
     def charge_card_on_file(
         self,
         user,
@@ -285,6 +321,42 @@ class StripePaymentProvider(BasePaymentProvider):
             provider_payment_id=intent.id,
             payment_method_id=customer.default_payment_method_id,
         )
+
+    def payment_state(self, payment) -> dict[str, Any]:
+        try:
+            intent = self.client.v1.payment_intents.retrieve(payment.provider_payment_id)
+        except stripe.StripeError as error:
+            raise PaymentProviderError(
+                str(error.user_message or error), permanent=_is_permanent(error)
+            ) from error
+        return intent.to_dict()
+
+    def confirm_with_card_on_file(
+        self, payment, *, return_url: str, idempotency_key: str
+    ) -> dict[str, Any]:
+        customer = PaymentCustomer.objects.filter(user_id=payment.customer_id).first()
+        if customer is None or not customer.has_card_on_file:
+            raise NoCardOnFile()
+        try:
+            intent = self._post(
+                self.client.v1.payment_intents.confirm,
+                payment.provider_payment_id,
+                params={
+                    "payment_method": customer.default_payment_method_id,
+                    "return_url": return_url,
+                },
+                idempotency_key=idempotency_key,
+            )
+        except stripe.CardError as error:
+            intent = getattr(error.error, "payment_intent", None)
+            state = intent.to_dict() if intent is not None else {"id": payment.provider_payment_id}
+            state.setdefault("status", "requires_payment_method")
+            state["last_payment_error"] = {
+                "code": error.code or "card_declined",
+                "message": str(error.user_message or "The card was declined."),
+            }
+            return state
+        return intent.to_dict()
 
     def refund(
         self,

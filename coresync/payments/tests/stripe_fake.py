@@ -41,6 +41,9 @@ class FakeStripe:
     answers_by_key: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
     failures: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
     decline_off_session: str | None = None
+    confirm_outcome: str = "succeeded"
+    """What confirming an intent with a saved card does: ``succeeded``, ``requires_action``
+    (3-D Secure) or a decline code such as ``card_declined``."""
     counter: itertools.count = field(default_factory=lambda: itertools.count(1))
     request_ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -49,6 +52,7 @@ class FakeStripe:
             ("POST", r"/v1/customers$", self._create_customer),
             ("POST", r"/v1/payment_intents$", self._create_intent),
             ("POST", r"/v1/payment_intents/(?P<id>[^/]+)/cancel$", self._cancel_intent),
+            ("POST", r"/v1/payment_intents/(?P<id>[^/]+)/confirm$", self._confirm_intent),
             ("GET", r"/v1/payment_intents/(?P<id>[^/]+)$", self._get_intent),
             ("POST", r"/v1/setup_intents$", self._create_setup_intent),
             ("POST", r"/v1/refunds$", self._create_refund),
@@ -161,6 +165,27 @@ class FakeStripe:
             intent["amount_received"] = intent["amount"]
         self.intents[intent_id] = intent
         return 200, intent
+
+    def _confirm_intent(self, params, id):
+        intent = self.intents[id]
+        intent["payment_method"] = params.get("payment_method") or intent.get("payment_method")
+        if self.confirm_outcome == "succeeded":
+            intent["status"] = "succeeded"
+            intent["amount_received"] = intent["amount"]
+        elif self.confirm_outcome == "requires_action":
+            intent["status"] = "requires_action"
+            intent["next_action"] = {"type": "use_stripe_sdk"}
+        else:
+            intent["status"] = "requires_payment_method"
+            return 402, {
+                "error": {
+                    "type": "card_error",
+                    "code": self.confirm_outcome,
+                    "message": "Your card was declined.",
+                    "payment_intent": dict(intent),
+                }
+            }
+        return 200, dict(intent)
 
     def _get_intent(self, params, id):
         return 200, self.intents[id]

@@ -30,8 +30,11 @@ from coresync.core.clock import local_date, now
 from coresync.core.errors import DomainError, InvalidInput
 from coresync.memberships.models import MembershipPlan, MembershipStatus
 from coresync.memberships.selectors import get_customer_access, open_membership
-from coresync.memberships.services import add_month, cancel_membership, change_plan, subscribe
+from coresync.memberships.services import add_month, cancel_membership, subscribe
 from coresync.notifications.selectors import channel_enabled, kind_enabled
+from coresync.payments.memberships import change_membership_plan, join, upgrade_price
+from coresync.payments.providers import get_provider
+from coresync.payments.receipts import customer_receipt, customer_receipts
 from coresync.privacy.selectors import export_personal_data
 from coresync.privacy.services import delete_account
 from coresync.spa.selectors import get_settings
@@ -87,8 +90,20 @@ def overview(request: HttpRequest) -> HttpResponse:
         "access": access,
         "membership": membership_summary(access, today, request.user),
         "lapsed": None if access.is_member else lapsed_membership(request.user, today),
+        "pays_online": get_provider().collects_online,
+        "receipts": customer_receipts(request.user),
     }
     return render(request, "web/account/overview.html", context)
+
+
+@login_required
+def receipt(request: HttpRequest, number: str) -> HttpResponse:
+    """One receipt of the guest's (a payment ``P-…`` or a refund ``R-…``): the line items,
+    tax and total, as the receipt email says them."""
+    found = customer_receipt(request.user, number)
+    if found is None:
+        raise Http404("No such receipt.")
+    return render(request, "web/account/receipt.html", {"receipt": found})
 
 
 @login_or_access_token
@@ -309,15 +324,44 @@ def membership_join(request: HttpRequest) -> HttpResponse:
     ):
         messages.info(request, _("You are already on the %(plan)s plan.") % {"plan": plan.name})
         return redirect("web:account")
+    online = get_provider().collects_online
+    joining = waiting is None or waiting.status == MembershipStatus.PENDING
+    if request.method == "POST" and request.POST.get("confirm") == "yes" and online and joining:
+        # Joining: a pending membership and its first month paid on the next page.
+        try:
+            join(customer, plan, now=instant)
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("web:membership")
+        return redirect("web:membership_pay")
     if request.method == "POST" and request.POST.get("confirm") == "yes":
         try:
             if waiting is not None:
-                membership = change_plan(customer, plan, now=instant)
-                if membership.pending_plan_id:
+                membership = change_membership_plan(customer, plan, now=instant)
+                if membership.next_plan_id:
+                    text = _(
+                        "Your move to %(plan)s is booked for the end of this period; your "
+                        "benefits stay as they are until then."
+                    )
+                elif membership.pending_plan_id and online:
+                    text = _(
+                        "Your upgrade to %(plan)s is being charged to your card on file; it "
+                        "applies as soon as the payment goes through."
+                    )
+                elif membership.pending_plan_id:
                     text = _(
                         "Your upgrade to %(plan)s is reserved. It starts as soon as the "
                         "difference is paid at the spa; until then your plan stays as it is."
                     )
+                elif membership.plan_id != plan.pk:
+                    messages.error(
+                        request,
+                        _(
+                            "Your card on file was declined, so your plan stays as it is. "
+                            "Update your card and try again."
+                        ),
+                    )
+                    return redirect("web:account")
                 else:
                     text = _("You are now on the %(plan)s plan.")
             else:
@@ -333,10 +377,19 @@ def membership_join(request: HttpRequest) -> HttpResponse:
         return redirect("web:account")
     upgrade = (
         waiting is not None
-        and waiting.status == MembershipStatus.ACTIVE
+        and waiting.status in (MembershipStatus.ACTIVE, MembershipStatus.PAST_DUE)
         and plan.monthly_price > waiting.plan.monthly_price
     )
+    downgrade = (
+        waiting is not None
+        and waiting.status in (MembershipStatus.ACTIVE, MembershipStatus.PAST_DUE)
+        and plan.monthly_price < waiting.plan.monthly_price
+    )
     context = {
+        "pays_online": online,
+        "upgrade_now": upgrade and online,
+        "upgrade_cost": upgrade_price(waiting, plan, today) if upgrade and online else None,
+        "downgrade_at_period_end": downgrade,
         "plan": plan,
         "plan_policy": policy_for_plan(plan),
         "access": access,
@@ -345,7 +398,7 @@ def membership_join(request: HttpRequest) -> HttpResponse:
         "period_end": add_month(today),
         "membership": access.membership,
         "waiting": waiting,
-        "upgrade_waits_for_payment": upgrade,
+        "upgrade_waits_for_payment": upgrade and not online,
         "drops_upgrade": waiting is not None
         and waiting.pending_plan is not None
         and plan.pk == waiting.plan_id,

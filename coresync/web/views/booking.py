@@ -9,6 +9,7 @@ import uuid
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,15 +20,19 @@ from django.views.decorators.http import require_GET, require_POST
 
 from coresync.bookings.errors import CustomerBusy
 from coresync.bookings.limits import booking_attempt_retry_after
+from coresync.bookings.models import BookingStatus
 from coresync.checkout.services import BookingChoice, checkout_booking
 from coresync.core.clock import now
 from coresync.core.errors import DomainError
+from coresync.notifications.content import absolute_url
+from coresync.payments.online import pay_with_card_on_file, sync_payment
 from coresync.scheduling.errors import SlotUnavailable
 from coresync.web.booking_flow import ANY_TECHNICIAN, BookingFlow, read_flow
 from coresync.web.forms import ConfirmBookingForm
 from coresync.web.selectors import booking_row, customer_booking
 from coresync.web.throttle import booking_page_retry_after
 from coresync.web.views.errors import too_many_requests
+from coresync.web.views.payment import booking_payment
 
 
 def _render_flow(request: HttpRequest, flow: BookingFlow, status: int = 200) -> HttpResponse:
@@ -101,6 +106,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
                 preferences=flow.preferences,
                 notes=form.cleaned_data["notes"],
                 guest_name=flow.guest_name,
+                gift_card=form.cleaned_data["gift_card"].strip(),
             ),
             idempotency_key=form.cleaned_data["idempotency_key"] or None,
             actor=request.user,
@@ -126,7 +132,29 @@ def confirm(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         flow.add_message("confirm", error.message)
         return _render_flow(request, flow, status=error.status)
+    if result.awaiting_payment:
+        return _pay(request, result.booking)
     return redirect("web:book_done", reference=result.booking.reference)
+
+
+def _pay(request: HttpRequest, booking) -> HttpResponse:
+    """After booking with Stripe: one tap with the card on file when asked (and it went
+    through), else the payment page (Payment Element, 3-D Secure)."""
+    pay_page = reverse("web:book_pay", args=[booking.reference])
+    payment = booking_payment(booking)
+    if payment is None or request.POST.get("pay") != "card_on_file":
+        return redirect(pay_page)
+    done = reverse("web:book_done", args=[booking.reference])
+    try:
+        outcome = pay_with_card_on_file(payment, return_url=absolute_url(done))
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(pay_page)
+    if outcome.status == "succeeded":
+        return redirect(done)
+    if outcome.message:
+        messages.error(request, outcome.message)
+    return redirect(pay_page)
 
 
 @require_GET
@@ -136,7 +164,14 @@ def done(request: HttpRequest, reference: str) -> HttpResponse:
     booking = customer_booking(request.user, reference)
     if booking is None:
         raise Http404("No such booking.")
+    payment = booking_payment(booking) if booking.status == BookingStatus.PENDING else None
+    if payment is not None and request.GET.get("payment_intent"):
+        # Back from the payment page: the webhook may still be on its way.
+        sync_payment(payment)
+        booking = customer_booking(request.user, reference)
+        payment = booking_payment(booking) if booking.status == BookingStatus.PENDING else None
     context = {
+        "payment_open": payment is not None,
         "booking": booking,
         "row": booking_row(booking, now()),
         "arrival": settings.SPA_WHAT_TO_BRING,

@@ -151,7 +151,7 @@
       }
       hidden.value = guestName.value;
     }
-    var button = form.querySelector("button[type=submit]");
+    var button = event.submitter || form.querySelector("button[type=submit]");
     if (button) {
       button.setAttribute("aria-busy", "true");
       button.textContent = button.getAttribute("data-busy-label") || button.textContent;

@@ -1,0 +1,3 @@
+"""Stripe switched on and the fake Stripe API, shared with the payment tests."""
+
+from coresync.payments.tests.conftest import api, fake_stripe, stripe_on  # noqa: F401

@@ -1,0 +1,220 @@
+"""Selling gift cards and packages (docs/gift-cards.md): the card or package row, its
+payment (online with Stripe; at the desk otherwise), and — once paid — the gift card emailed
+to its recipient on the chosen day, through the outbox.
+
+Paid online: ``payment_intent.succeeded`` for the purchase activates it
+(:func:`record_purchase_payment`; a webhook delivered twice changes nothing). Paid at the
+spa: staff activate it in the admin (:func:`activate_paid_at_desk`).
+"""
+
+import logging
+from datetime import datetime, time
+from decimal import Decimal
+
+from django.db import transaction
+
+from coresync.core.clock import local_date
+from coresync.core.clock import now as clock_now
+from coresync.core.errors import InvalidInput
+from coresync.core.money import quantize
+from coresync.giftcards import services as giftcards
+from coresync.giftcards.models import GiftCard, GiftCardStatus, Package, PackagePurchase
+from coresync.notifications.content import GIFT_CARD_DELIVERY
+from coresync.notifications.delivery import TOPIC_EMAIL
+from coresync.notifications.outbox import enqueue
+from coresync.payments.models import Payment, PaymentKind, PaymentStatus
+from coresync.payments.providers import get_provider
+from coresync.payments.providers.base import (
+    PaymentProviderError,
+    PaymentProviderUnavailable,
+    PaymentStart,
+)
+from coresync.spa.selectors import get_settings
+
+logger = logging.getLogger(__name__)
+
+MIN_AMOUNT = Decimal("10.00")
+MAX_AMOUNT = Decimal("2000.00")
+DELIVERY_TIME = time(9, 0)
+"""A gift card dated for a day is emailed at 9:00 spa-local time that day."""
+
+
+def sell_gift_card(
+    purchaser,
+    *,
+    amount: Decimal,
+    recipient_email: str,
+    recipient_name: str = "",
+    sender_name: str = "",
+    message: str = "",
+    deliver_on=None,
+    now: datetime | None = None,
+) -> tuple[GiftCard, PaymentStart]:
+    """Sell a gift card of ``amount`` to ``purchaser`` for ``recipient_email``, emailed on
+    ``deliver_on`` (spa-local; today when empty); return the card (waiting for payment) and
+    how to pay it.
+
+    Raises:
+        InvalidInput: an amount outside 10.00–2,000.00, a delivery day in the past or more
+            than a year ahead.
+        PaymentProviderUnavailable: Stripe could not be reached (ask again: same intent).
+    """
+    now = now or clock_now()
+    today = local_date(now, get_settings().zone)
+    amount = quantize(amount)
+    if not MIN_AMOUNT <= amount <= MAX_AMOUNT:
+        raise InvalidInput(
+            f"A gift card is between ${MIN_AMOUNT} and ${MAX_AMOUNT:,}.",
+            fields={"amount": "Out of range."},
+        )
+    deliver_on = deliver_on or today
+    if deliver_on < today or (deliver_on - today).days > 366:
+        raise InvalidInput(
+            "Choose a delivery day from today to a year ahead.",
+            fields={"deliver_on": "Out of range."},
+        )
+    provider = get_provider()
+    with transaction.atomic():
+        card = GiftCard.objects.create(
+            amount=amount,
+            balance=Decimal("0.00"),
+            purchaser=purchaser,
+            sender_name=(sender_name or getattr(purchaser, "name", ""))[:150],
+            recipient_email=recipient_email,
+            recipient_name=recipient_name[:150],
+            message=message[:1000],
+            deliver_on=deliver_on,
+        )
+        payment = Payment.objects.create(
+            purpose_key=f"gift_card:{card.pk}",
+            customer=purchaser,
+            kind=PaymentKind.GIFT_CARD,
+            amount=amount,
+            provider=provider.identifier,
+            description=f"Gift card for {recipient_name or recipient_email}",
+        )
+    return card, _start(payment)
+
+
+def buy_package(customer, package: Package) -> tuple[PackagePurchase, PaymentStart]:
+    """Sell ``package`` to ``customer``: the purchase (waiting for payment) and how to pay.
+
+    Raises:
+        InvalidInput: not on sale. PaymentProviderUnavailable.
+    """
+    provider = get_provider()
+    with transaction.atomic():
+        purchase = giftcards.start_package_purchase(customer, package)
+        payment = Payment.objects.create(
+            purpose_key=f"package:{purchase.pk}",
+            customer=customer,
+            kind=PaymentKind.PACKAGE,
+            amount=quantize(package.price),
+            provider=provider.identifier,
+            description=package.name,
+        )
+    return purchase, _start(payment)
+
+
+def _start(payment: Payment) -> PaymentStart:
+    provider = get_provider()
+    if not provider.collects_online:
+        return PaymentStart(provider=provider.identifier, amount=payment.amount, currency="USD")
+    try:
+        start = provider.start_customer_payment(
+            payment.customer,
+            payment.amount,
+            currency=payment.currency,
+            description=payment.description,
+            idempotency_key=f"payment-{payment.uuid}",
+            metadata={
+                "coresync_payment": str(payment.uuid),
+                "coresync_purpose": payment.purpose_key,
+            },
+        )
+    except PaymentProviderError as error:
+        logger.warning("Purchase payment %s not started: %s", payment.pk, error)
+        raise PaymentProviderUnavailable() from error
+    Payment.objects.filter(pk=payment.pk, provider_payment_id="").update(
+        provider_payment_id=start.provider_payment_id,
+        provider_customer_id=start.provider_customer_id,
+    )
+    return start
+
+
+def record_purchase_payment(payment: Payment, *, now: datetime | None = None) -> bool:
+    """Activate the gift card or package a captured ``payment`` bought (and plan the gift
+    card's email); return whether anything changed. Call inside a transaction."""
+    if payment.status != PaymentStatus.SUCCEEDED:
+        return False
+    now = now or clock_now()
+    kind, _, identifier = payment.purpose_key.partition(":")
+    if kind == "gift_card":
+        if not giftcards.activate_gift_card(int(identifier)):
+            return False
+        schedule_delivery(GiftCard.objects.get(pk=int(identifier)))
+        return True
+    if kind == "package":
+        return giftcards.activate_package(int(identifier), local_date(now, get_settings().zone))
+    return False
+
+
+def schedule_delivery(card: GiftCard):
+    """Enqueue the gift card's email to its recipient at 9:00 spa-local time on its
+    delivery day (at once if that has passed), once."""
+    zone = get_settings().zone
+    due = datetime.combine(card.deliver_on, DELIVERY_TIME, tzinfo=zone)
+    return enqueue(
+        TOPIC_EMAIL,
+        {"kind": GIFT_CARD_DELIVERY, "gift_card_id": card.pk},
+        dedupe_key=f"gift_card:{card.pk}:delivery",
+        available_at=max(due, clock_now()),
+    )
+
+
+def activate_paid_at_desk(card: GiftCard) -> bool:
+    """The purchase was paid at the desk (pay-at-the-spa): activate the card and plan its
+    email."""
+    with transaction.atomic():
+        Payment.objects.filter(
+            purpose_key=f"gift_card:{card.pk}", status=PaymentStatus.PENDING
+        ).update(status=PaymentStatus.SUCCEEDED, succeeded_at=clock_now())
+        if not giftcards.activate_gift_card(card.pk):
+            return False
+        schedule_delivery(card)
+        return True
+
+
+def gift_card_email_context(payload):
+    """The delivery email of a gift card (registered with notifications): to the recipient,
+    with the sender, the message, the amount and the code."""
+    from types import SimpleNamespace
+
+    from django.urls import reverse
+
+    from coresync.notifications.content import absolute_url, format_money
+
+    card = GiftCard.objects.filter(pk=payload.get("gift_card_id")).first()
+    if card is None:
+        return None, None, "The gift card no longer exists."
+    recipient = SimpleNamespace(
+        pk=None,
+        email=card.recipient_email,
+        name=card.recipient_name,
+        phone="",
+        notification_preferences={},
+    )
+    if card.status != GiftCardStatus.ACTIVE:
+        return recipient, None, f"Gift card is {card.status}."
+    return (
+        recipient,
+        {
+            "sender_name": card.sender_name or "a friend",
+            "gift_message": card.message,
+            "gift_amount": format_money(card.amount),
+            "gift_balance": format_money(card.balance),
+            "gift_code": card.code,
+            "book_url": absolute_url(reverse("web:book")),
+        },
+        "",
+    )

@@ -1,0 +1,166 @@
+"""Paying on the site with Stripe's Payment Element (docs/payments.md "Paying on the site"):
+a booking waiting for its payment, and the first month of a membership.
+
+Stripe.js, from Stripe's own host, is the one script the site loads from elsewhere (Stripe
+requires it for PCI SAQ A); the Content-Security-Policy admits it on these pages only, and
+only when ``PAYMENT_PROVIDER`` is ``stripe``. Everything else stays vendored.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from coresync.bookings.models import BookingStatus
+from coresync.core.errors import DomainError
+from coresync.memberships.models import Membership, MembershipStatus
+from coresync.notifications.content import absolute_url
+from coresync.payments.models import BOOKING_PAYMENT_KINDS, Payment
+from coresync.payments.online import open_payment, pay_with_card_on_file, payment_page, sync_payment
+from coresync.web.selectors import customer_booking
+
+STRIPE_CSP = {
+    "script-src": ["https://js.stripe.com"],
+    "frame-src": ["https://js.stripe.com", "https://hooks.stripe.com"],
+    "connect-src": ["https://api.stripe.com"],
+}
+"""What Stripe.js and the Payment Element need (Stripe's documented CSP), added to the
+site's policy on the payment pages only."""
+
+
+def allow_stripe_js(response: HttpResponse) -> HttpResponse:
+    """Admit Stripe.js on this response when the provider is Stripe."""
+    if settings.PAYMENT_PROVIDER == "stripe":
+        response._csp_update = STRIPE_CSP
+    return response
+
+
+def booking_payment(booking) -> Payment | None:
+    """The booking's payment the customer may still make on the page, if any."""
+    payment = (
+        Payment.objects.filter(booking=booking, kind__in=BOOKING_PAYMENT_KINDS)
+        .order_by("-pk")
+        .first()
+    )
+    return open_payment(payment) if payment else None
+
+
+def _render_pay(request, page, *, what: str, action: str, return_url: str, extra=None):
+    context = {
+        "page": page,
+        "what": what,
+        "action": action,
+        "return_url": return_url,
+        **(extra or {}),
+    }
+    return allow_stripe_js(render(request, "web/pay.html", context))
+
+
+def _one_tap(request, payment, page, *, done: str, **render_args) -> HttpResponse:
+    try:
+        outcome = pay_with_card_on_file(payment, return_url=render_args["return_url"])
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(request.path)
+    if outcome.status == "succeeded":
+        return redirect(done)
+    if outcome.status == "requires_action":
+        return _render_pay(request, page, **render_args, extra={"next_action": True})
+    messages.error(request, outcome.message)
+    return redirect(request.path)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def book_pay(request: HttpRequest, reference: str) -> HttpResponse:
+    """Pay for a booking that holds its slot: the Payment Element, or (POST) one tap with
+    the card on file. Paid, expired or paid at the spa: the booking's page."""
+    booking = customer_booking(request.user, reference)
+    if booking is None:
+        raise Http404("No such booking.")
+    done = reverse("web:book_done", args=[booking.reference])
+    payment = booking_payment(booking) if booking.status == BookingStatus.PENDING else None
+    if payment is None:
+        return redirect(done)
+    try:
+        page = payment_page(payment)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(done)
+    args = {
+        "what": _("%(service)s, booking %(reference)s")
+        % {"service": booking.service.name, "reference": booking.reference},
+        "action": request.path,
+        "return_url": absolute_url(done),
+    }
+    if request.method == "POST":
+        return _one_tap(request, payment, page, done=done, **args)
+    return _render_pay(request, page, **args, extra={"booking": booking})
+
+
+def _first_payment(user) -> tuple[Membership | None, Payment | None]:
+    membership = (
+        Membership.objects.filter(customer=user, status=MembershipStatus.PENDING)
+        .select_related("plan")
+        .order_by("-created_at")
+        .first()
+    )
+    if membership is None:
+        return None, None
+    payment = Payment.objects.filter(purpose_key=f"membership:{membership.pk}:first").first()
+    return membership, open_payment(payment) if payment else None
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def membership_pay(request: HttpRequest) -> HttpResponse:
+    """Pay the first month of the membership just chosen (Payment Element, or one tap with
+    the card on file); the card is kept for the monthly renewals."""
+    membership, payment = _first_payment(request.user)
+    done = reverse("web:membership_paid")
+    if payment is None:
+        return redirect("web:account")
+    try:
+        page = payment_page(payment)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("web:account")
+    args = {
+        "what": _("%(plan)s membership, first month") % {"plan": membership.plan.name},
+        "action": request.path,
+        "return_url": absolute_url(done),
+    }
+    if request.method == "POST":
+        return _one_tap(request, payment, page, done=done, **args)
+    return _render_pay(request, page, **args, extra={"membership": membership})
+
+
+@login_required
+def membership_paid(request: HttpRequest) -> HttpResponse:
+    """Back from the payment page: bring the payment up to date (the webhook may still be on
+    its way) and say where the membership stands."""
+    membership = Membership.objects.filter(customer=request.user).order_by("-created_at").first()
+    payment = (
+        Payment.objects.filter(purpose_key=f"membership:{membership.pk}:first").first()
+        if membership
+        else None
+    )
+    if payment is not None:
+        sync_payment(payment)
+        membership.refresh_from_db()
+    if membership is not None and membership.status == MembershipStatus.ACTIVE:
+        messages.success(
+            request,
+            _(
+                "Welcome: your %(plan)s membership is active. Your card is kept for the "
+                "monthly renewal."
+            )
+            % {"plan": membership.plan.name},
+        )
+    else:
+        messages.info(request, _("We are waiting for your payment to complete."))
+    return redirect("web:account")
