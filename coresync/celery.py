@@ -22,9 +22,3 @@ app = Celery("coresync")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.conf.beat_schedule = beat_schedule()
-# The assistant sits above notifications, so its daily purge is scheduled here.
-app.conf.beat_schedule["assistant-purge-conversations"] = {
-    "task": "assistant.purge_conversations",
-    "schedule": 24 * 3600,
-    "options": {"expires": 3600},
-}

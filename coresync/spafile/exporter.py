@@ -23,6 +23,7 @@ from coresync.resources.models import (
     Technician,
     WorkingHours,
 )
+from coresync.shop.models import Product
 from coresync.spa.models import SpaSettings
 from coresync.spafile.schema import (
     Absence,
@@ -36,6 +37,7 @@ from coresync.spafile.schema import (
     PeakWindow,
     Plan,
     Policy,
+    ProductEntry,
     RoomEntry,
     Schedule,
     ServiceEntry,
@@ -102,9 +104,11 @@ class _Exporter:
             "staff": self.staff(),
             "holds": self.holds(),
             "bookings": self.bookings(),
+            "products": self.products(),
         }
-        if not sections["holds"]:
-            del sections["holds"]
+        for optional in ("holds", "products"):
+            if not sections[optional]:
+                del sections[optional]
         return sections
 
     def settings_section(self) -> Settings:
@@ -240,6 +244,27 @@ class _Exporter:
             )
             for window in PeakPricingWindow.objects.order_by("pk")
         ]
+
+    def products(self) -> list[ProductEntry]:
+        products = []
+        for product in Product.objects.order_by("pk"):
+            entry: dict[str, Any] = {
+                "slug": product.slug,
+                "name": product.name,
+                "category": product.category,
+                "price": product.price,
+                "stock": product.stock,
+            }
+            if product.description:
+                entry["description"] = product.description
+            if product.member_price is not None:
+                entry["member_price"] = product.member_price
+            if product.low_stock_threshold:
+                entry["low_stock_threshold"] = product.low_stock_threshold
+            if not product.is_active:
+                entry["active"] = False
+            products.append(ProductEntry.model_construct(**entry))
+        return products
 
     def rooms(self) -> list[RoomEntry]:
         rooms = []

@@ -56,6 +56,7 @@ from coresync.resources.models import (
     Technician,
     WorkingHours,
 )
+from coresync.shop.models import Product
 from coresync.spa.models import SETTINGS_CACHE_KEY, SpaSettings
 from coresync.spa.selectors import get_settings
 from coresync.spafile.schema import (
@@ -311,6 +312,7 @@ class _Writer:
         self._staff()
         self._holds()
         self._bookings()
+        self._products()
 
     def _upsert(
         self, model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]
@@ -449,6 +451,17 @@ class _Writer:
         self._count_rows(
             "peak_pricing", _sync_rows(PeakPricingWindow.objects.order_by("pk"), fields, windows)
         )
+
+    def _products(self) -> None:
+        for spec in self.document.products or []:
+            values = _fields(
+                spec,
+                *("name", "category", "description", "price", "member_price", "stock"),
+                *("low_stock_threshold",),
+                is_active="active",
+            )
+            _product, outcome = self._upsert(Product, {"slug": spec.slug}, values)
+            self._count("products", outcome)
 
     def _rooms(self) -> None:
         for spec in self.document.rooms or []:

@@ -60,6 +60,7 @@ from coresync.core.readers import (
 )
 from coresync.memberships.models import PLAN_TIERS, MembershipPlan, MembershipStatus
 from coresync.resources.models import TECHNICIAN_EXCEPTION_KINDS, HoldLevel, Room, Technician
+from coresync.shop.models import ProductCategory
 from coresync.spafile import yaml_io
 
 IMPORTABLE_BOOKING_STATUSES = ("confirmed", "pending", "in_progress")
@@ -208,6 +209,23 @@ class ServiceEntry(Entry):
             if self.prices is not None
             else dict.fromkeys(self.durations or [], self.price)
         )
+
+
+PRODUCT_CATEGORIES = tuple(ProductCategory.values)
+
+
+class ProductEntry(Entry):
+    """A product of the pickup shop (ARCHITECTURE.md "Shop and concierge")."""
+
+    slug: Slug
+    name: Text(150)
+    category: Choice(PRODUCT_CATEGORIES, "category")
+    description: Text(None, blank=True) = ""
+    price: Money
+    member_price: Money = None
+    stock: Integer(0, 1_000_000)
+    low_stock_threshold: Integer(0, 1_000_000) = 0
+    active: Boolean = True
 
 
 class AddOnEntry(Entry):
@@ -479,6 +497,7 @@ LIST_SECTIONS: dict[str, tuple[type[Entry], str | None]] = {
     "staff": (StaffMember, "email"),
     "holds": (Hold, None),
     "bookings": (BookingEntry, "customer"),
+    "products": (ProductEntry, "slug"),
 }
 SECTIONS = ("settings", *LIST_SECTIONS)
 
@@ -500,6 +519,7 @@ class SpaDocument(BaseModel):
     staff: list[StaffMember] | None = None
     holds: list[Hold] | None = None
     bookings: list[BookingEntry] | None = None
+    products: list[ProductEntry] | None = None
     _source: "Source" = PrivateAttr(default=None)
     _indexes: dict[str, list[int]] = PrivateAttr(default_factory=dict)
 
