@@ -583,7 +583,8 @@ def test_the_beat_schedule_names_every_periodic_task():
         "autocomplete-past-bookings": "notifications.autocomplete_past_bookings",
         "outbox-cleanup": "notifications.cleanup_outbox",
         "payroll-close": "staff.close_pay_periods",
-    }
+        "assistant-purge-conversations": "assistant.purge_conversations",
+    }.items()
     assert schedule["outbox-dispatch"]["schedule"] == 30.0
     assert schedule["due-reminders"]["schedule"] == 60.0
     assert {entry["task"] for entry in schedule.values()} <= set(app.tasks)

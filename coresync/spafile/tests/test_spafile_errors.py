@@ -242,7 +242,8 @@ def test_empty_file_is_refused(db):
 
     assert raised.value.messages == [
         "spa.yaml:1: expected a mapping of sections (settings, plans, categories, services, "
-        "addons, peak_pricing, rooms, technicians, customers, staff, holds, bookings, products); got nothing"
+        "addons, peak_pricing, rooms, technicians, customers, staff, holds, bookings, "
+        "products); got nothing"
     ]
 
 

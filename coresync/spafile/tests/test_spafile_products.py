@@ -15,8 +15,15 @@ settings:
   name: Test Spa
   timezone: America/New_York
 products:
-  - {slug: vitamin-c-serum, name: Vitamin C Serum, category: skincare, price: "80.00", member_price: "68.00", stock: 12, low_stock_threshold: 3}
-  - {slug: jade-roller, name: Jade Roller, category: accessories, price: "35.00", stock: 0, active: false}
+  - slug: vitamin-c-serum
+    name: Vitamin C Serum
+    category: skincare
+    price: "80.00"
+    member_price: "68.00"
+    stock: 12
+    low_stock_threshold: 3
+  - {slug: jade-roller, name: Jade Roller, category: accessories, price: "35.00", stock: 0,
+     active: false}
 """
 
 
