@@ -570,6 +570,7 @@ def test_the_beat_schedule_names_every_periodic_task():
     from coresync.notifications import tasks
     from coresync.staff import tasks as staff_tasks  # a worker finds it by autodiscovery
 
+    app.loader.import_default_modules()  # what a worker does at start: each app's tasks.py
     schedule = app.conf.beat_schedule
 
     tasks_by_job = {name: entry["task"] for name, entry in schedule.items()}
