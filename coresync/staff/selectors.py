@@ -278,9 +278,9 @@ def free_technicians(booking: Booking, now: datetime) -> list[Technician]:
     return list(Technician.objects.filter(pk__in=free_ids).order_by("name", "pk"))
 
 
-def reassignment_queue(now: datetime, *, with_free: bool = True) -> list[ReassignmentRow]:
+def reassignment_queue(now: datetime) -> list[ReassignmentRow]:
     """Return the upcoming bookings with the status ``needs_reassignment``, soonest first,
-    each with the technicians who are away and (``with_free``) those free at its time."""
+    each with the technicians who are away and those free at its time."""
     bookings = (
         Booking.objects.filter(status=BookingStatus.NEEDS_REASSIGNMENT, start__gt=now)
         .select_related("service", "room", "technician", "customer")
@@ -300,10 +300,8 @@ def reassignment_queue(now: datetime, *, with_free: bool = True) -> list[Reassig
         ) or {}
         slugs = flagged.get("absent_technicians") or []
         names = dict(Technician.objects.filter(slug__in=slugs).values_list("slug", "name"))
-        row = ReassignmentRow(booking, [names.get(slug, slug) for slug in slugs])
-        if with_free:
-            row.free = free_technicians(booking, now)
-        rows.append(row)
+        absent = [names.get(slug, slug) for slug in slugs]
+        rows.append(ReassignmentRow(booking, absent, free_technicians(booking, now)))
     return rows
 
 

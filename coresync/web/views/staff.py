@@ -396,7 +396,9 @@ def manage(request: HttpRequest) -> HttpResponse:
         "time_off": TimeOffRequest.objects.filter(status=TimeOffStatus.PENDING)
         .select_related("technician")
         .order_by("date", "pk"),
-        "to_reassign": len(reassignment_queue(now, with_free=False)),
+        "to_reassign": Booking.objects.filter(
+            status=BookingStatus.NEEDS_REASSIGNMENT, start__gt=now
+        ).count(),
         "period": period_containing(now, _zone()),
         "section": "manage",
     }
