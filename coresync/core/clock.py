@@ -40,6 +40,21 @@ def local_date(instant: datetime, tz: ZoneInfo) -> date:
     return instant.astimezone(tz).date()
 
 
+def is_nonexistent(local: datetime) -> bool:
+    """Tell whether a naive-looking wall-clock time in ``local.tzinfo`` never happens.
+
+    ``local`` carries a ``ZoneInfo``; a spring-forward gap time (02:30 on 2026-03-08 in
+    America/New_York) does not survive a round trip through UTC.
+    """
+    round_trip = local.astimezone(UTC).astimezone(local.tzinfo)
+    return round_trip.replace(tzinfo=None) != local.replace(tzinfo=None, fold=0)
+
+
+def is_ambiguous(local: datetime) -> bool:
+    """Tell whether a wall-clock time occurs twice (fall-back overlap, PEP 495 ``fold``)."""
+    return local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset()
+
+
 def local_midnight_utc(day: date, tz: ZoneInfo) -> datetime:
     """Return the UTC instant of the start of local ``day`` (midnight, or the first instant
     after a gap in zones whose transitions happen at midnight)."""
