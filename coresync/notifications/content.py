@@ -506,7 +506,14 @@ def prepare(payload: dict[str, Any], channel: str, *, now: datetime, reference: 
             return Prepared(kind, user, None, reason)
         context = {**_spa_context(), "kind": kind, "customer_name": _first_name(user), **extra}
         return _render(kind, user, channel, context, (), reference)
-    if kind not in (*BOOKING_ATTACHMENTS, REMINDER_24H, REMINDER_1H, REMINDER_15M, REVIEW_REQUEST):
+    if kind not in (
+        *BOOKING_ATTACHMENTS,
+        *REASSIGNMENT_KINDS,
+        REMINDER_24H,
+        REMINDER_1H,
+        REMINDER_15M,
+        REVIEW_REQUEST,
+    ):
         raise ValueError(f"No content registered for {kind!r}.")
     booking = (
         Booking.objects.select_related("customer", "service", "room", "technician", "membership")

@@ -574,18 +574,21 @@ def test_the_beat_schedule_names_every_periodic_task():
     schedule = app.conf.beat_schedule
 
     tasks_by_job = {name: entry["task"] for name, entry in schedule.items()}
-    assert tasks_by_job.items() >= {
-        "outbox-dispatch": "notifications.dispatch_outbox",
-        "due-reminders": "notifications.send_due_reminders",
-        "expire-holds": "notifications.expire_holds",
-        "membership-renewals": "payments.renew_memberships",
-        "review-requests": "notifications.send_review_requests",
-        "outbox-retry-failed": "notifications.retry_failed",
-        "autocomplete-past-bookings": "notifications.autocomplete_past_bookings",
-        "outbox-cleanup": "notifications.cleanup_outbox",
-        "payroll-close": "staff.close_pay_periods",
-        "assistant-purge-conversations": "assistant.purge_conversations",
-    }.items()
+    assert (
+        tasks_by_job.items()
+        >= {
+            "outbox-dispatch": "notifications.dispatch_outbox",
+            "due-reminders": "notifications.send_due_reminders",
+            "expire-holds": "notifications.expire_holds",
+            "membership-renewals": "payments.renew_memberships",
+            "review-requests": "notifications.send_review_requests",
+            "outbox-retry-failed": "notifications.retry_failed",
+            "autocomplete-past-bookings": "notifications.autocomplete_past_bookings",
+            "outbox-cleanup": "notifications.cleanup_outbox",
+            "payroll-close": "staff.close_pay_periods",
+            "assistant-purge-conversations": "assistant.purge_conversations",
+        }.items()
+    )
     assert schedule["outbox-dispatch"]["schedule"] == 30.0
     assert schedule["due-reminders"]["schedule"] == 60.0
     assert {entry["task"] for entry in schedule.values()} <= set(app.tasks)
