@@ -1,6 +1,7 @@
 """The concierge's emails to the member, one per change (topic ``concierge.email``)."""
 
-from coresync.concierge.models import ConciergeRequest
+from coresync.accounts.models import User
+from coresync.concierge.models import ConciergeRequest, RequestStatus
 from coresync.concierge.services import TOPIC_CONCIERGE_EMAIL
 from coresync.core.money import format_amount
 from coresync.notifications.models import OutboxMessage
@@ -33,6 +34,9 @@ LINES = {
 def deliver_concierge_email(message: OutboxMessage) -> None:
     """Send the member the news of ``message``'s request (its ``kind`` is the change)."""
     kind = message.payload.get("kind", "")
+    if kind == "overdue_report":
+        _overdue_report(message)
+        return
     if kind not in SUBJECTS:
         raise ValueError(f"Unknown concierge email {kind!r}.")
     request = (
@@ -61,4 +65,29 @@ def deliver_concierge_email(message: OutboxMessage) -> None:
         kind=f"concierge_{kind}",
         subject=SUBJECTS[kind].format(**words),
         text=text,
+    )
+
+
+def _overdue_report(message: OutboxMessage) -> None:
+    """The managers' daily list of requests still waiting past their review target."""
+    manager = User.objects.filter(pk=message.payload.get("manager_id"), is_active=True).first()
+    rows = ConciergeRequest.objects.filter(
+        pk__in=message.payload.get("request_ids", []), status=RequestStatus.PENDING
+    ).select_related("member")
+    if manager is None or not rows:
+        return
+    lines = "\n".join(
+        f"  {row.reference}  {row.title} ({row.member.name}), "
+        f"due {row.review_due_at:%Y-%m-%d %H:%M} UTC"
+        for row in rows
+    )
+    send_plain_email(
+        message,
+        manager,
+        kind="concierge_overdue_report",
+        subject=f"{len(rows)} concierge request(s) waiting past 24 hours",
+        text=(
+            f"Hello {manager.get_short_name()},\n\n"
+            f"These requests still wait for an answer:\n\n{lines}\n"
+        ),
     )

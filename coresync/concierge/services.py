@@ -22,7 +22,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 
-from coresync.accounts.models import acts_for_every_customer
+from coresync.accounts.models import Role, User, acts_for_every_customer
 from coresync.concierge.errors import AgeVerificationRequired
 from coresync.concierge.models import ConciergeRequest, RequestCategory, RequestStatus
 from coresync.core import audit
@@ -267,3 +267,23 @@ def overdue_requests(now: datetime | None = None) -> QuerySet[ConciergeRequest]:
     return ConciergeRequest.objects.filter(
         status=RequestStatus.PENDING, review_due_at__lt=now or clock_now()
     ).order_by("review_due_at")
+
+
+def report_overdue_requests(now: datetime | None = None) -> int:
+    """The periodic job (:mod:`coresync.concierge.schedule`): tell every active manager, once
+    a spa-local day, which requests are past their 24-hour review target (one outbox email
+    each, listing them). Returns how many requests are overdue."""
+    now = now or clock_now()
+    overdue = list(overdue_requests(now).values_list("pk", flat=True))
+    if not overdue:
+        return 0
+    today = local_date(now, get_settings().zone)
+    managers = User.objects.filter(role=Role.MANAGER, is_active=True).values_list("pk", flat=True)
+    with transaction.atomic():
+        for manager_id in managers:
+            enqueue(
+                TOPIC_CONCIERGE_EMAIL,
+                {"kind": "overdue_report", "manager_id": manager_id, "request_ids": overdue},
+                dedupe_key=f"concierge:overdue:{today.isoformat()}:{manager_id}",
+            )
+    return len(overdue)

@@ -247,3 +247,25 @@ def test_an_ended_membership_may_no_longer_ask(spa, frozen_now):
     former.memberships.update(ends_on=date(2026, 11, 30))
 
     assert ask(former).status_code == 403
+
+
+def test_requests_past_their_review_target_are_reported_to_each_manager_once_a_day(
+    premium_member, manager, frozen_now
+):
+    from django.core import mail
+
+    from coresync.concierge.services import report_overdue_requests
+    from coresync.notifications.jobs import dispatch_outbox
+
+    reference = ask(premium_member).json()["reference"]
+    mail.outbox.clear()
+
+    with time_machine.travel(local(2026, 12, 2, 9), tick=False):
+        first = report_overdue_requests()
+        second = report_overdue_requests()  # the next hour: no second email today
+        dispatch_outbox()
+
+    assert (first, second) == (1, 1)
+    [email] = [m for m in mail.outbox if m.to == [manager.email]]
+    assert reference in email.body
+    assert "waiting past 24 hours" in email.subject
