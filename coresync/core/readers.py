@@ -256,10 +256,14 @@ HourlyRate = Annotated[
 ]
 
 
+# PostgreSQL text (and jsonb) cannot hold the NUL character.
+_no_nul = _check(lambda text: "\x00" not in text, lambda text: "must not contain the NUL character")
+
+
 def Text(max_length: int | None = None, *, blank: bool = False) -> Any:
     """A string of at most ``max_length`` characters; empty only if ``blank``."""
     checks = [] if blank else [_check(str.strip, lambda value: "must not be empty")]
-    return Annotated[str, Strict(), StringConstraints(max_length=max_length), *checks]
+    return Annotated[str, Strict(), StringConstraints(max_length=max_length), _no_nul, *checks]
 
 
 def Integer(minimum: int = 0, maximum: int | None = None) -> Any:
@@ -409,6 +413,8 @@ def weekday(value: Any) -> int:
 def _plain_scalar(value: Any) -> Any:
     if isinstance(value, dict | list | date):
         raise FieldError(f"expected a string, number, true/false or null; got {describe(value)}")
+    if isinstance(value, str) and "\x00" in value:
+        raise FieldError("must not contain the NUL character")
     return value
 
 

@@ -312,3 +312,17 @@ def test_a_key_written_twice_does_not_hide_the_other_problems(frozen_now, exampl
         'spa.yaml:117: customers[1] (email "premium@example.com"): field "plan": '
         'unknown plan "gold"',
     ]
+
+
+def test_text_with_a_nul_character_is_refused(frozen_now, example_text, snapshot):
+    before = snapshot()
+    text = example_text.replace("name: Gia Guest", 'name: "Gia\\0 Guest"')
+
+    with pytest.raises(SpaFileError) as raised:
+        import_spa_text(text, filename="spa.yaml")
+
+    assert raised.value.messages == [
+        'spa.yaml:115: customers[0] (email "guest@example.com"): field "name": '
+        "must not contain the NUL character"
+    ]
+    assert snapshot() == before
