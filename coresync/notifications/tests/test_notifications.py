@@ -579,6 +579,7 @@ def test_the_beat_schedule_names_every_periodic_task():
         "outbox-retry-failed": "notifications.retry_failed",
         "autocomplete-past-bookings": "notifications.autocomplete_past_bookings",
         "outbox-cleanup": "notifications.cleanup_outbox",
+        "assistant-purge-conversations": "assistant.purge_conversations",
     }
     assert schedule["outbox-dispatch"]["schedule"] == 30.0
     assert schedule["due-reminders"]["schedule"] == 60.0
