@@ -566,10 +566,12 @@ def test_the_in_process_loop_dispatches_and_runs_the_periodic_jobs(spa, customer
 
 
 def test_the_beat_schedule_names_every_periodic_task():
+    from coresync.assistant import tasks as assistant_tasks
     from coresync.celery import app
     from coresync.notifications import tasks
 
     schedule = app.conf.beat_schedule
+    assert assistant_tasks.purge_old_conversations.name == "assistant.purge_conversations"
 
     assert {name: entry["task"] for name, entry in schedule.items()} == {
         "outbox-dispatch": "notifications.dispatch_outbox",
