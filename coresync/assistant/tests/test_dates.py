@@ -41,6 +41,9 @@ NEW_YORK = ZoneInfo("America/New_York")
         ("a 90 minute massage at 3", None, time(15, 0), None),
         ("a 60-minute massage", None, None, None),
         ("may I book something", None, None, None),
+        ("on 2026-12-04 at 3pm", date(2026, 12, 4), time(15, 0), None),
+        ("2026-12-04T15:00:00-05:00", date(2026, 12, 4), time(15, 0), None),
+        ("2026-12-10 10:30", date(2026, 12, 10), time(10, 30), None),
     ],
 )
 def test_days_and_times_in_words(text, day, clock, part):
