@@ -554,3 +554,11 @@ def test_a_conversation_is_forgotten_after_thirty_minutes(customer, frozen_now):
         # The day and service are gone: a bare time asks for the treatment again.
         assert chat.say("at 3pm")["actions"] == []
     assert not Proposal.objects.filter(discarded=False, used_at__isnull=True).exists()
+
+
+def test_a_null_conversation_starts_one(customer, frozen_now):
+    response = client_for(customer).post(
+        URL, {"text": "hello", "conversation": None}, format="json"
+    )
+    assert response.status_code == 200
+    assert Conversation.objects.get().owner == customer
