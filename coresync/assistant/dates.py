@@ -199,6 +199,12 @@ def parse_day(text: str, today: date) -> date | None:
         return today + timedelta(days=2)
     if re.search(r"\b(tomorrow|tmrw|tmr)\b", lowered):
         return today + timedelta(days=1)
+    match = re.search(r"\b(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})", lowered)
+    if match:
+        try:
+            return date(int(match["year"]), int(match["month"]), int(match["day"]))
+        except ValueError:
+            return None
     match = re.search(rf"\bin\s+(?P<count>{_NUMBER})\s+days?\b", lowered)
     if match:
         return today + timedelta(days=_number(match["count"]))
@@ -245,8 +251,13 @@ def parse_day(text: str, today: date) -> date | None:
 
 def parse_when(text: str, today: date) -> WhenMention:
     """Return the day, clock time and part of day ``text`` names (any may be ``None``)."""
-    # A numeric date's digits are not a time ("12/5 at 6 pm": 6 pm, not 12 or 5).
-    without_dates = re.sub(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b", " ", text)
+    # A numeric date's digits are not a time ("12/5 at 6 pm": 6 pm, not 12 or 5); an ISO
+    # date-time's time is read in the spa's zone as written (its offset is the spa's).
+    text = re.sub(
+        r"\b(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?", r"\1 \2", text
+    )
+    without_dates = re.sub(r"\b\d{4}-\d{2}-\d{2}\b", " ", text)
+    without_dates = re.sub(r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b", " ", without_dates)
     without_dates = re.sub(r"\bin\s+\d{1,2}\s+days?\b", " ", without_dates, flags=re.I)
     without_dates = re.sub(
         rf"\b(?:{MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)\b",

@@ -69,7 +69,7 @@ _RULES: tuple[tuple[str, re.Pattern], ...] = tuple(
                 r"\bsomething (else|later|earlier)\b",
             ),
         ),
-        ("cancel", (r"\bcancel",)),
+        ("cancel", (r"\bcancel(?!lation polic)",)),
         (
             "reschedule",
             (r"\b(reschedul\w*|move|postpone|push back|change the (time|date|day))\b",),
@@ -258,7 +258,12 @@ def understand(text: str, catalog: Catalog, today: date) -> Understanding:
         when=parse_when(text, today),
         reference=find_reference(text),
     )
-    names_a_choice = bool(understanding.service or understanding.when or understanding.technician)
+    names_a_choice = bool(
+        understanding.service
+        or understanding.when.day
+        or understanding.when.clock
+        or understanding.technician
+    )
     if names_a_choice and (not by_rule or understanding.intent in ("greet", "services", "unknown")):
         # "swedish please", "2 pm": a choice in the booking, not the nearest example.
         understanding.intent = "book"

@@ -14,6 +14,7 @@ Read tools: ``search_services``, ``check_availability``, ``quote``, ``my_booking
 expired: the engine never supplies an id the server did not give it.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -103,6 +104,7 @@ def _record(context: ToolContext, tool: str, arguments: dict, error: DomainError
 def _tool(function):
     """Record each call of ``function`` (its keyword arguments, outcome and error code)."""
 
+    @functools.wraps(function)
     def wrapper(context: ToolContext, **arguments):
         recorded = {key: _jsonable(value) for key, value in arguments.items()}
         try:
@@ -113,8 +115,6 @@ def _tool(function):
         _record(context, function.__name__, recorded, None)
         return result
 
-    wrapper.__name__ = function.__name__
-    wrapper.__doc__ = function.__doc__
     return wrapper
 
 

@@ -6,7 +6,9 @@ class MessageRequestSerializer(serializers.Serializer):
     and the phone refuse the same things."""
 
     text = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=100_000)
-    conversation = serializers.CharField(required=False, allow_blank=True, max_length=64)
+    conversation = serializers.CharField(
+        required=False, allow_blank=True, allow_null=True, max_length=64
+    )
 
 
 class MessageResponseSerializer(serializers.Serializer):

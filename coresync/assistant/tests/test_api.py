@@ -505,3 +505,60 @@ def test_durations_the_service_offers(customer, frozen_now):
     chat = Chat(customer)
     answer = chat.say("a 90 minute swedish massage on friday at 3")
     assert "proposal" not in types(answer)
+
+
+def test_a_jwt_caller_books_through_the_assistant(customer, frozen_now):
+    from factories import PASSWORD
+
+    client = APIClient()
+    token = client.post(
+        "/api/v1/auth/token/", {"email": customer.email, "password": PASSWORD}, format="json"
+    ).json()["access"]
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    first = client.post(URL, {"text": "Swedish massage Friday at 3"}, format="json").json()
+    done = client.post(
+        URL, {"text": "yes", "conversation": first["conversation"]}, format="json"
+    ).json()
+
+    assert types(done) == ["booking_created"]
+    assert Booking.objects.get().customer == customer
+
+
+def test_a_booking_on_a_spring_forward_day_carries_the_summer_offset(vip_member):
+    # Friday 12 March 2027 08:00; the clocks go forward on Sunday the 14th.
+    with time_machine.travel(local(2027, 3, 12, 8), tick=False):
+        chat = Chat(vip_member)
+        proposal = chat.say("Swedish massage on Sunday at 10am")
+        assert action(proposal, "proposal")["start"] == "2027-03-14T10:00:00-04:00"
+        assert action(chat.say("yes"), "booking_created")["start"] == "2027-03-14T10:00:00-04:00"
+    assert Booking.objects.get().start == local(2027, 3, 14, 10)
+
+
+def test_a_time_that_does_not_exist_is_not_proposed(vip_member):
+    with time_machine.travel(local(2027, 3, 12, 8), tick=False):
+        chat = Chat(vip_member)
+        assert chat.say("Swedish massage on Sunday at 2:30 am")["actions"] == []
+        assert chat.say("yes")["actions"] == []
+    assert not Booking.objects.exists()
+
+
+def test_a_guest_asking_for_their_bookings_is_asked_to_sign_in(spa, frozen_now):
+    assert types(Chat().say("show my bookings")) == ["sign_in_required"]
+
+
+def test_a_conversation_is_forgotten_after_thirty_minutes(customer, frozen_now):
+    chat = Chat(customer)
+    chat.say("Swedish massage on Friday")
+    with time_machine.travel(frozen_now + timedelta(minutes=31), tick=False):
+        # The day and service are gone: a bare time asks for the treatment again.
+        assert chat.say("at 3pm")["actions"] == []
+    assert not Proposal.objects.filter(discarded=False, used_at__isnull=True).exists()
+
+
+def test_a_null_conversation_starts_one(customer, frozen_now):
+    response = client_for(customer).post(
+        URL, {"text": "hello", "conversation": None}, format="json"
+    )
+    assert response.status_code == 200
+    assert Conversation.objects.get().owner == customer

@@ -566,12 +566,14 @@ def test_the_in_process_loop_dispatches_and_runs_the_periodic_jobs(spa, customer
 
 
 def test_the_beat_schedule_names_every_periodic_task():
+    from coresync.assistant import tasks as assistant_tasks
     from coresync.celery import app
     from coresync.notifications import tasks
     from coresync.staff import tasks as staff_tasks  # a worker finds it by autodiscovery
 
     app.loader.import_default_modules()  # what a worker does at start: each app's tasks.py
     schedule = app.conf.beat_schedule
+    assert assistant_tasks.purge_old_conversations.name == "assistant.purge_conversations"
 
     tasks_by_job = {name: entry["task"] for name, entry in schedule.items()}
     assert (
