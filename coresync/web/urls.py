@@ -62,6 +62,8 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("account/preferences/", account.preferences, name="preferences"),
+    path("account/card/", payment.card, name="card"),
+    path("account/card/saved/", payment.card_saved, name="card_saved"),
     path("account/receipts/<str:number>/", account.receipt, name="receipt"),
     path("unsubscribe/<str:token>/", unsubscribe.unsubscribe_view, name="unsubscribe"),
     path("account/data/export/", account.export_data, name="export"),

@@ -238,3 +238,22 @@ def test_a_declined_upgrade_on_the_site_says_so(client, spa, frozen_now, stripe_
 
     assert "Your card on file was declined" in done.content.decode()
     assert Membership.objects.get().plan.slug == "premium"
+
+
+def test_a_member_saves_a_new_card_after_a_declined_renewal(
+    client, spa, customer, frozen_now, stripe_on, fake_stripe
+):
+    card_on_file(customer)
+    client.force_login(customer)
+
+    page = client.get("/account/card/")
+
+    html = page.content.decode()
+    assert 'data-mode="setup"' in html and 'data-client-secret="seti_0001_secret_test"' in html
+    assert "https://js.stripe.com" in csp(page)["script-src"]
+    fake_stripe.set_setup_status("seti_0001", "succeeded", payment_method="pm_fresh")
+
+    saved = client.get("/account/card/saved/", {"setup_intent": "seti_0001"}, follow=True)
+
+    assert "Your card is saved" in saved.content.decode()
+    assert PaymentCustomer.objects.get(user=customer).default_payment_method_id == "pm_fresh"

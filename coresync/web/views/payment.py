@@ -20,7 +20,14 @@ from coresync.core.errors import DomainError
 from coresync.memberships.models import Membership, MembershipStatus
 from coresync.notifications.content import absolute_url
 from coresync.payments.models import BOOKING_PAYMENT_KINDS, Payment
-from coresync.payments.online import open_payment, pay_with_card_on_file, payment_page, sync_payment
+from coresync.payments.online import (
+    open_payment,
+    pay_with_card_on_file,
+    payment_page,
+    record_saved_card,
+    sync_payment,
+)
+from coresync.payments.services import create_setup_intent
 from coresync.web.selectors import customer_booking
 
 STRIPE_CSP = {
@@ -163,4 +170,31 @@ def membership_paid(request: HttpRequest) -> HttpResponse:
         )
     else:
         messages.info(request, _("We are waiting for your payment to complete."))
+    return redirect("web:account")
+
+
+@login_required
+def card(request: HttpRequest) -> HttpResponse:
+    """Save a card on file (after a declined renewal, or before an upgrade): the Payment
+    Element in setup mode (``stripe.confirmSetup``); the card becomes the one charged for
+    renewals, fees and one-tap payments."""
+    try:
+        setup = create_setup_intent(request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("web:account")
+    context = {
+        "setup": setup,
+        "return_url": absolute_url(reverse("web:card_saved")),
+    }
+    return allow_stripe_js(render(request, "web/card.html", context))
+
+
+@login_required
+def card_saved(request: HttpRequest) -> HttpResponse:
+    """Back from saving a card: make it the card on file now (the webhook may be later)."""
+    if record_saved_card(request.user, request.GET.get("setup_intent", "")):
+        messages.success(request, _("Your card is saved: we use it for your next payments."))
+    else:
+        messages.info(request, _("We are waiting for your card to be confirmed."))
     return redirect("web:account")
