@@ -19,6 +19,7 @@ from coresync.bookings.models import BookingStatus
 from coresync.core.errors import DomainError
 from coresync.memberships.models import Membership, MembershipStatus
 from coresync.notifications.content import absolute_url
+from coresync.payments.memberships import first_payment
 from coresync.payments.models import BOOKING_PAYMENT_KINDS, Payment
 from coresync.payments.online import (
     open_payment,
@@ -118,7 +119,7 @@ def _first_payment(user) -> tuple[Membership | None, Payment | None]:
     )
     if membership is None:
         return None, None
-    payment = Payment.objects.filter(purpose_key=f"membership:{membership.pk}:first").first()
+    payment = first_payment(membership)
     return membership, open_payment(payment) if payment else None
 
 
@@ -151,11 +152,7 @@ def membership_paid(request: HttpRequest) -> HttpResponse:
     """Back from the payment page: bring the payment up to date (the webhook may still be on
     its way) and say where the membership stands."""
     membership = Membership.objects.filter(customer=request.user).order_by("-created_at").first()
-    payment = (
-        Payment.objects.filter(purpose_key=f"membership:{membership.pk}:first").first()
-        if membership
-        else None
-    )
+    payment = first_payment(membership) if membership else None
     if payment is not None:
         sync_payment(payment)
         membership.refresh_from_db()
