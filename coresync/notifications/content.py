@@ -612,7 +612,7 @@ def _renewal_context(payload: dict[str, Any]) -> dict[str, Any]:
         "renewal_attempt": payload.get("attempt", renewal.attempts),
         "renewal_retry_on": format_local(retry, get_settings().zone)["date"] if retry else "",
         "renewal_reason": renewal.last_error,
-        "update_card_url": absolute_url(reverse("web:account")),
+        "update_card_url": absolute_url(reverse("web:card")),
     }
 
 

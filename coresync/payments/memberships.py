@@ -47,7 +47,13 @@ from coresync.memberships.selectors import open_membership
 from coresync.notifications.jobs import drain
 from coresync.notifications.outbox import PermanentError, enqueue, outbox_handler
 from coresync.payments import receipts
-from coresync.payments.models import Payment, PaymentCustomer, PaymentKind, PaymentStatus
+from coresync.payments.models import (
+    OPEN_PAYMENT_STATUSES,
+    Payment,
+    PaymentCustomer,
+    PaymentKind,
+    PaymentStatus,
+)
 from coresync.payments.providers import get_provider
 from coresync.payments.providers.base import (
     OnlinePaymentsDisabled,
@@ -55,7 +61,7 @@ from coresync.payments.providers.base import (
     PaymentProviderUnavailable,
     PaymentStart,
 )
-from coresync.payments.services import execute_card_charge
+from coresync.payments.services import cancel_open_payment, execute_card_charge
 from coresync.spa.selectors import get_settings
 
 logger = logging.getLogger(__name__)
@@ -192,7 +198,7 @@ def record_membership_payment(payment: Payment, *, now: datetime | None = None) 
                 renewal_paid(int(renewal_id), payment, now=now)
             else:
                 renewal_payment_declined(int(renewal_id), int(attempt), payment, now=now)
-        elif payment.purpose_key.endswith(":first") and outcome == "paid":
+        elif is_first_payment(payment) and outcome == "paid":
             if membership_services.start_paid_membership(
                 payment.membership_id, now=now, data={"payment": str(payment.uuid)}
             ):
@@ -253,9 +259,25 @@ def renew_membership_job(message) -> None:
 # -- joining online: the first month ------------------------------------------------------
 
 
+def first_payment_key(membership: Membership) -> str:
+    """The purpose key of a pending membership's first month, for its plan of the moment: a
+    plan changed before paying gets a new payment, at the new price."""
+    return f"membership:{membership.pk}:first:{membership.plan_id}"
+
+
+def is_first_payment(payment: Payment) -> bool:
+    return ":first:" in payment.purpose_key
+
+
+def first_payment(membership: Membership) -> Payment | None:
+    """The payment of ``membership``'s first month at its current plan, if asked for."""
+    return Payment.objects.filter(purpose_key=first_payment_key(membership)).first()
+
+
 def start_membership_payment(membership: Membership) -> PaymentStart:
     """Ask for the first month of a pending ``membership`` online: its payment row once
-    (``membership:<id>:first``), then — no lock held — a PaymentIntent keyed by the row that
+    (``membership:<id>:first:<plan id>``), then — no lock held — a PaymentIntent keyed by the
+    row that
     keeps the card for the renewals. Paying at the spa: nothing (the desk activates it).
 
     Raises:
@@ -270,7 +292,7 @@ def start_membership_payment(membership: Membership) -> PaymentStart:
         raise MembershipConflict("This membership is not waiting for its first payment.")
     with transaction.atomic():
         payment, _ = Payment.objects.get_or_create(
-            purpose_key=f"membership:{membership.pk}:first",
+            purpose_key=first_payment_key(membership),
             defaults={
                 "customer_id": membership.customer_id,
                 "membership": membership,
@@ -317,7 +339,10 @@ def join(customer, plan: MembershipPlan, *, now: datetime | None = None):
     online = get_provider().collects_online
     if online and waiting is not None and waiting.status == MembershipStatus.PENDING:
         if waiting.plan_id != plan.pk:
+            earlier = first_payment(waiting)
             waiting = membership_services.change_plan(customer, plan, now=now)
+            if earlier is not None and earlier.status in OPEN_PAYMENT_STATUSES:
+                cancel_open_payment(earlier)  # the old plan's price can no longer be paid
         membership = waiting
     else:
         membership = membership_services.subscribe(customer, plan, now=now)

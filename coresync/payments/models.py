@@ -100,7 +100,7 @@ class Payment(models.Model):
     """Money asked of a customer for a booking (deposit, full, fee) or a membership.
 
     ``purpose_key`` says what the payment is for, once: ``booking:<id>:full``,
-    ``booking:<id>:fee``, ``membership:<id>:first``, ``renewal:<id>:attempt:<n>``,
+    ``booking:<id>:fee``, ``membership:<id>:first:<plan id>``, ``renewal:<id>:attempt:<n>``,
     ``membership:<id>:upgrade:<plan id>:<period start>``, ``gift_card:<id>``,
     ``package:<id>``; its unique constraint is what makes a fee charged once however often
     the no-show is processed, and a renewal attempt charged once however often its job runs.

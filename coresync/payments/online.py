@@ -144,3 +144,22 @@ def pay_with_card_on_file(payment: Payment, *, return_url: str) -> OneTap:
         return OneTap("requires_action", client_secret=state.get("client_secret") or "")
     error = state.get("last_payment_error") or {}
     return OneTap("failed", message=error.get("message") or "The card was declined.")
+
+
+def record_saved_card(user, setup_intent_id: str) -> bool:
+    """Back from saving a card on the page: make it the card on file now (as the
+    ``setup_intent.succeeded`` webhook will; the second changes nothing). Return whether a
+    card was saved. Only a SetupIntent of ``user``'s own customer counts."""
+    from coresync.payments.services import save_card_on_file
+
+    customer = PaymentCustomer.objects.filter(user=user).exclude(provider_customer_id="").first()
+    if customer is None or not setup_intent_id:
+        return False
+    try:
+        state = get_provider().setup_state(setup_intent_id)
+    except (PaymentProviderError, OnlinePaymentsDisabled) as error:
+        logger.info("SetupIntent %s not read: %s", setup_intent_id, error)
+        return False
+    if state.get("status") != "succeeded" or state.get("customer") != customer.provider_customer_id:
+        return False
+    return save_card_on_file(customer.provider_customer_id, state.get("payment_method") or "")

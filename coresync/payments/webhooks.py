@@ -27,7 +27,7 @@ from coresync.bookings.services import confirm_booking
 from coresync.core.clock import now as clock_now
 from coresync.payments import jobs, receipts
 from coresync.payments.giftcards import record_purchase_payment
-from coresync.payments.memberships import record_membership_payment
+from coresync.payments.memberships import is_first_payment, record_membership_payment
 from coresync.payments.models import (
     BOOKING_PAYMENT_KINDS,
     Payment,
@@ -206,7 +206,7 @@ def handle_payment_intent_failed(intent: dict[str, Any], now: datetime) -> None:
     payment.failure_code = str(error.get("code") or error.get("decline_code") or "")[:100]
     payment.failure_message = str(error.get("message") or "The payment failed.")[:500]
     payment.save()
-    if payment.kind == PaymentKind.MEMBERSHIP and not payment.purpose_key.endswith(":first"):
+    if payment.kind == PaymentKind.MEMBERSHIP and not is_first_payment(payment):
         # An off-session charge (renewal, upgrade) declined: the member is not on the page
         # to try again. A first month may be tried again with another card.
         record_membership_payment(payment, now=now)

@@ -134,3 +134,26 @@ class PlanChoiceForm(forms.Form):
     """The plan a guest joins or moves to, by slug."""
 
     plan = forms.SlugField(max_length=50)
+
+
+class GiftCardForm(forms.Form):
+    """A gift card to buy: the amount, for whom, a message, the day it is emailed."""
+
+    amount = forms.DecimalField(
+        label=_("Amount (USD)"), min_value=10, max_value=2000, decimal_places=2, max_digits=7
+    )
+    recipient_name = forms.CharField(label=_("Their name"), max_length=150, required=False)
+    recipient_email = forms.EmailField(label=_("Their email"))
+    sender_name = forms.CharField(label=_("From"), max_length=150, required=False)
+    message = forms.CharField(
+        label=_("Message (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    deliver_on = forms.DateField(
+        label=_("Email it on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Today if empty; at 9:00 AM New York time."),
+    )

@@ -285,3 +285,19 @@ def test_a_package_for_another_service_is_not_used(customer, frozen_now, five_ma
 
     assert "package" not in {line["code"] for line in booking.price_lines}
     assert Booking.objects.get().status == BookingStatus.CONFIRMED
+
+
+def test_a_gift_card_purchase_is_listed_with_the_customers_payments(api, customer, frozen_now):
+    api.force_authenticate(customer)
+    api.post(
+        "/api/v1/gift-cards/",
+        {"amount": "90.00", "recipient_email": "friend@example.com"},
+        format="json",
+    )
+
+    # (every answer is checked against the OpenAPI schema: a null booking must be allowed)
+    listed = api.get("/api/v1/payments/").json()["results"]
+
+    assert [(row["kind"], row["booking"], row["amount"]) for row in listed] == [
+        ("gift_card", None, "90.00")
+    ]

@@ -44,7 +44,12 @@ class PaymentSerializer(serializers.ModelSerializer):
     """A payment as its customer sees it."""
 
     id = serializers.UUIDField(source="uuid", read_only=True)
-    booking = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    booking = serializers.SlugRelatedField(
+        slug_field="reference",
+        read_only=True,
+        allow_null=True,
+        help_text="The booking paid for; null for a membership, gift card or package.",
+    )
     refunds = RefundSerializer(many=True, read_only=True)
 
     class Meta:

@@ -192,6 +192,15 @@ class BasePaymentProvider:
         """
         raise NotImplementedError
 
+    def setup_state(self, setup_intent_id: str) -> dict[str, Any]:
+        """Return a SetupIntent as a plain dict (``status``, ``customer``,
+        ``payment_method``).
+
+        Raises:
+            OnlinePaymentsDisabled, PaymentProviderError.
+        """
+        raise NotImplementedError
+
     def payment_state(self, payment) -> dict[str, Any]:
         """Return the provider's current view of ``payment`` as a plain dict (Stripe: the
         PaymentIntent: ``id``, ``status``, ``client_secret``, ``amount``…).

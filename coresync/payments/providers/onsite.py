@@ -62,6 +62,9 @@ class OnsitePaymentProvider(BasePaymentProvider):
     ) -> ChargeResult:
         raise OnlinePaymentsDisabled("Fees are collected at the spa.")
 
+    def setup_state(self, setup_intent_id: str) -> dict:
+        raise OnlinePaymentsDisabled()
+
     def payment_state(self, payment) -> dict:
         raise OnlinePaymentsDisabled()
 

@@ -322,6 +322,15 @@ class StripePaymentProvider(BasePaymentProvider):
             payment_method_id=customer.default_payment_method_id,
         )
 
+    def setup_state(self, setup_intent_id: str) -> dict[str, Any]:
+        try:
+            intent = self.client.v1.setup_intents.retrieve(setup_intent_id)
+        except stripe.StripeError as error:
+            raise PaymentProviderError(
+                str(error.user_message or error), permanent=_is_permanent(error)
+            ) from error
+        return intent.to_dict()
+
     def payment_state(self, payment) -> dict[str, Any]:
         try:
             intent = self.client.v1.payment_intents.retrieve(payment.provider_payment_id)

@@ -38,6 +38,7 @@ class FakeStripe:
     requests: list[StripeRequest] = field(default_factory=list)
     intents: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    setup_intents: dict[str, dict[str, Any]] = field(default_factory=dict)
     answers_by_key: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
     failures: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
     decline_off_session: str | None = None
@@ -55,6 +56,7 @@ class FakeStripe:
             ("POST", r"/v1/payment_intents/(?P<id>[^/]+)/confirm$", self._confirm_intent),
             ("GET", r"/v1/payment_intents/(?P<id>[^/]+)$", self._get_intent),
             ("POST", r"/v1/setup_intents$", self._create_setup_intent),
+            ("GET", r"/v1/setup_intents/(?P<id>[^/]+)$", self._get_setup_intent),
             ("POST", r"/v1/refunds$", self._create_refund),
         ]
         for method, pattern, handler in routes:
@@ -205,13 +207,23 @@ class FakeStripe:
 
     def _create_setup_intent(self, params):
         setup_id = self._id("seti")
-        return 200, {
+        self.setup_intents[setup_id] = {
             "id": setup_id,
             "object": "setup_intent",
             "client_secret": f"{setup_id}_secret_test",
             "customer": params.get("customer"),
             "status": "requires_payment_method",
+            "payment_method": None,
         }
+        return 200, dict(self.setup_intents[setup_id])
+
+    def _get_setup_intent(self, params, id):
+        return 200, dict(self.setup_intents[id])
+
+    def set_setup_status(self, setup_id: str, status: str, **changes: Any) -> dict[str, Any]:
+        """Move a SetupIntent as the customer's browser would (card saved → ``succeeded``)."""
+        self.setup_intents[setup_id].update(status=status, **changes)
+        return dict(self.setup_intents[setup_id])
 
     def _create_refund(self, params):
         intent = self.intents[params["payment_intent"]]

@@ -496,3 +496,14 @@ def test_a_cancellation_before_the_first_attempt_runs_charges_nothing(spa, renew
 
     assert charges(renewing) == []
     assert MembershipRenewal.objects.get().status == RenewalStatus.SKIPPED
+
+
+def test_a_plan_changed_before_the_first_payment_is_paid_at_the_new_price(spa, renewing, customer):
+    with time_machine.travel(local(2026, 12, 31, 15), tick=False):
+        join(customer, spa.plans["premium"])
+        membership, start = join(customer, spa.plans["base"])
+
+    assert (membership.plan.slug, start.amount) == ("base", Decimal("149.00"))
+    premium, base = Payment.objects.order_by("pk")
+    assert (premium.status, base.status) == (PaymentStatus.CANCELED, PaymentStatus.PENDING)
+    assert renewing.intents[premium.provider_payment_id]["status"] == "canceled"

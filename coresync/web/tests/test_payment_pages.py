@@ -238,3 +238,68 @@ def test_a_declined_upgrade_on_the_site_says_so(client, spa, frozen_now, stripe_
 
     assert "Your card on file was declined" in done.content.decode()
     assert Membership.objects.get().plan.slug == "premium"
+
+
+def test_a_member_saves_a_new_card_after_a_declined_renewal(
+    client, spa, customer, frozen_now, stripe_on, fake_stripe
+):
+    card_on_file(customer)
+    client.force_login(customer)
+
+    page = client.get("/account/card/")
+
+    html = page.content.decode()
+    assert 'data-mode="setup"' in html and 'data-client-secret="seti_0001_secret_test"' in html
+    assert "https://js.stripe.com" in csp(page)["script-src"]
+    fake_stripe.set_setup_status("seti_0001", "succeeded", payment_method="pm_fresh")
+
+    saved = client.get("/account/card/saved/", {"setup_intent": "seti_0001"}, follow=True)
+
+    assert "Your card is saved" in saved.content.decode()
+    assert PaymentCustomer.objects.get(user=customer).default_payment_method_id == "pm_fresh"
+
+
+def test_a_gift_card_is_bought_on_the_site_and_paid_with_the_payment_element(
+    client, spa, customer, frozen_now, stripe_on, fake_stripe
+):
+    from coresync.giftcards.models import GiftCard
+
+    client.force_login(customer)
+    assert "Gift cards" in client.get("/").content.decode()  # in the footer
+
+    response = client.post(
+        "/gift-cards/",
+        {
+            "amount": "120",
+            "recipient_name": "Maya",
+            "recipient_email": "maya@example.com",
+            "sender_name": "Sam",
+            "message": "Enjoy!",
+            "deliver_on": "2026-12-24",
+        },
+    )
+
+    card = GiftCard.objects.get()
+    assert response["Location"] == f"/gift-cards/{card.uuid}/pay/"
+    page = client.get(response["Location"])
+    assert "Gift card for Maya" in page.content.decode() and "Pay $120.00" in page.content.decode()
+    assert "https://js.stripe.com" in csp(page)["script-src"]
+    fake_stripe.set_intent_status(Payment.objects.get().provider_payment_id, "succeeded")
+
+    done = client.get(f"/gift-cards/{card.uuid}/paid/", follow=True)
+
+    assert "The gift card goes to maya@example.com on December 24, 2026." in done.content.decode()
+    card.refresh_from_db()
+    assert (card.status, card.balance) == ("active", card.amount)
+    assert OutboxMessage.objects.filter(payload__kind="gift_card_delivery").count() == 1
+
+
+def test_a_gift_card_bought_on_the_site_is_paid_at_the_spa_by_default(client, spa, customer):
+    client.force_login(customer)
+
+    response = client.post(
+        "/gift-cards/", {"amount": "50", "recipient_email": "friend@example.com"}, follow=True
+    )
+
+    assert "pay $50.00 at the spa" in response.content.decode()
+    assert "stripe" not in client.get("/gift-cards/")["Content-Security-Policy"]

@@ -12,15 +12,27 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from coresync.bookings.models import BookingStatus
-from coresync.core.errors import DomainError
+from coresync.core.errors import DomainError, InvalidInput
+from coresync.giftcards.models import GiftCard
 from coresync.memberships.models import Membership, MembershipStatus
 from coresync.notifications.content import absolute_url
+from coresync.payments.giftcards import sell_gift_card
+from coresync.payments.memberships import first_payment
 from coresync.payments.models import BOOKING_PAYMENT_KINDS, Payment
-from coresync.payments.online import open_payment, pay_with_card_on_file, payment_page, sync_payment
+from coresync.payments.online import (
+    open_payment,
+    pay_with_card_on_file,
+    payment_page,
+    record_saved_card,
+    sync_payment,
+)
+from coresync.payments.services import create_setup_intent
+from coresync.web.forms import GiftCardForm
 from coresync.web.selectors import customer_booking
 
 STRIPE_CSP = {
@@ -111,7 +123,7 @@ def _first_payment(user) -> tuple[Membership | None, Payment | None]:
     )
     if membership is None:
         return None, None
-    payment = Payment.objects.filter(purpose_key=f"membership:{membership.pk}:first").first()
+    payment = first_payment(membership)
     return membership, open_payment(payment) if payment else None
 
 
@@ -144,11 +156,7 @@ def membership_paid(request: HttpRequest) -> HttpResponse:
     """Back from the payment page: bring the payment up to date (the webhook may still be on
     its way) and say where the membership stands."""
     membership = Membership.objects.filter(customer=request.user).order_by("-created_at").first()
-    payment = (
-        Payment.objects.filter(purpose_key=f"membership:{membership.pk}:first").first()
-        if membership
-        else None
-    )
+    payment = first_payment(membership) if membership else None
     if payment is not None:
         sync_payment(payment)
         membership.refresh_from_db()
@@ -160,6 +168,113 @@ def membership_paid(request: HttpRequest) -> HttpResponse:
                 "monthly renewal."
             )
             % {"plan": membership.plan.name},
+        )
+    else:
+        messages.info(request, _("We are waiting for your payment to complete."))
+    return redirect("web:account")
+
+
+@login_required
+def card(request: HttpRequest) -> HttpResponse:
+    """Save a card on file (after a declined renewal, or before an upgrade): the Payment
+    Element in setup mode (``stripe.confirmSetup``); the card becomes the one charged for
+    renewals, fees and one-tap payments."""
+    try:
+        setup = create_setup_intent(request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("web:account")
+    context = {
+        "setup": setup,
+        "return_url": absolute_url(reverse("web:card_saved")),
+    }
+    return allow_stripe_js(render(request, "web/card.html", context))
+
+
+@login_required
+def card_saved(request: HttpRequest) -> HttpResponse:
+    """Back from saving a card: make it the card on file now (the webhook may be later)."""
+    if record_saved_card(request.user, request.GET.get("setup_intent", "")):
+        messages.success(request, _("Your card is saved: we use it for your next payments."))
+    else:
+        messages.info(request, _("We are waiting for your card to be confirmed."))
+    return redirect("web:account")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def gift_card(request: HttpRequest) -> HttpResponse:
+    """Buy a gift card: the form, then its payment (the Payment Element; paying at the spa,
+    the desk takes it). It is emailed to the recipient on its day once paid."""
+    form = GiftCardForm(request.POST or None, initial={"sender_name": request.user.name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            card, start = sell_gift_card(request.user, **form.cleaned_data)
+        except InvalidInput as error:
+            for name, message in error.fields.items():
+                form.add_error(name if name in form.fields else None, message)
+        else:
+            if start.client_secret:
+                return redirect("web:gift_card_pay", card_id=card.uuid)
+            messages.success(
+                request,
+                _(
+                    "Your gift card is reserved: pay %(amount)s at the spa and we email it "
+                    "to %(email)s."
+                )
+                % {"amount": f"${card.amount:,.2f}", "email": card.recipient_email},
+            )
+            return redirect("web:account")
+    return render(request, "web/gift_card.html", {"form": form})
+
+
+def _gift_card_payment(user, card_id) -> Payment | None:
+    card = GiftCard.objects.filter(uuid=card_id, purchaser=user).first()
+    if card is None:
+        raise Http404("No such gift card.")
+    payment = Payment.objects.filter(purpose_key=f"gift_card:{card.pk}").first()
+    return card, payment
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def gift_card_pay(request: HttpRequest, card_id) -> HttpResponse:
+    """Pay for a gift card just bought (Payment Element, or one tap)."""
+    card, payment = _gift_card_payment(request.user, card_id)
+    done = reverse("web:gift_card_paid", args=[card.uuid])
+    if payment is None or open_payment(payment) is None:
+        return redirect(done)
+    try:
+        page = payment_page(payment)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("web:account")
+    args = {
+        "what": _("Gift card for %(who)s") % {"who": card.recipient_name or card.recipient_email},
+        "action": request.path,
+        "return_url": absolute_url(done),
+    }
+    if request.method == "POST":
+        return _one_tap(request, payment, page, done=done, **args)
+    return _render_pay(request, page, **args)
+
+
+@login_required
+def gift_card_paid(request: HttpRequest, card_id) -> HttpResponse:
+    """Back from paying a gift card: record it (the webhook may be later) and say when it
+    is emailed."""
+    card, payment = _gift_card_payment(request.user, card_id)
+    if payment is not None:
+        sync_payment(payment)
+    card.refresh_from_db()
+    if card.status == "active":
+        messages.success(
+            request,
+            _("Thank you! The gift card goes to %(email)s on %(day)s.")
+            % {
+                "email": card.recipient_email,
+                "day": formats.date_format(card.deliver_on, "F j, Y"),
+            },
         )
     else:
         messages.info(request, _("We are waiting for your payment to complete."))

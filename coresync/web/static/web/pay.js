@@ -38,8 +38,9 @@
       button.disabled = true;
       var label = button.textContent;
       button.textContent = button.dataset.busyLabel || label;
-      stripe
-        .confirmPayment({ elements: elements, confirmParams: { return_url: returnUrl } })
+      var confirm = root.dataset.mode === "setup" ? stripe.confirmSetup : stripe.confirmPayment;
+      confirm
+        .call(stripe, { elements: elements, confirmParams: { return_url: returnUrl } })
         .then(function (result) {
           // Only reached when the payment did not go through (success redirects).
           if (result.error) show(result.error.message);
