@@ -7,7 +7,8 @@ The format is that of ``../shared/spa-file-example.yaml`` (docs/spa-file.md):
 - :func:`parse_spa_text` checks a file and returns a :class:`SpaDocument` or raises
   :class:`SpaFileError` listing every problem with its file, line, entry and field;
 - :func:`import_spa_file` / :func:`import_spa_text` check, then write in one transaction;
-- :func:`export_spa_text` writes the database back in the same format.
+- :func:`export_spa_text` writes the database back in the same format;
+- :func:`parse_sheet` checks a pricing sheet (tabs, rows, columns) with the same models.
 """
 
 from coresync.spafile.exporter import export_document, export_spa_text
@@ -18,6 +19,7 @@ from coresync.spafile.importer import (
     import_spa_text,
 )
 from coresync.spafile.schema import SpaDocument, SpaFileError, parse_spa_text
+from coresync.spafile.sheet import parse_sheet
 
 __all__ = [
     "ImportReport",
@@ -28,5 +30,6 @@ __all__ = [
     "import_document",
     "import_spa_file",
     "import_spa_text",
+    "parse_sheet",
     "parse_spa_text",
 ]

@@ -6,8 +6,7 @@ from decimal import Decimal
 import pytest
 
 from coresync.catalog.models import Service, ServiceVariant
-from coresync.spafile.services import SpaFileError, import_document, import_spa_text
-from coresync.spafile.sheet import parse_sheet
+from coresync.spafile.services import SpaFileError, import_document, import_spa_text, parse_sheet
 
 pytestmark = pytest.mark.django_db
 
