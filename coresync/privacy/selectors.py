@@ -3,6 +3,7 @@
 from typing import Any
 
 from coresync.accounts.models import User
+from coresync.assistant.models import Conversation
 from coresync.bookings.models import Booking
 from coresync.concierge.models import ConciergeRequest
 from coresync.memberships.models import Membership
@@ -11,7 +12,8 @@ from coresync.shop.models import Order
 
 def export_personal_data(user: User) -> dict[str, Any]:
     """Return everything CoreSync holds on ``user`` as JSON-ready data: profile, preferences,
-    memberships, bookings (with their history), shop orders and concierge requests."""
+    memberships, bookings (with their history), shop orders, concierge requests and the
+    assistant's transcripts."""
     bookings = (
         Booking.objects.filter(customer=user)
         .select_related("service", "room", "technician")
@@ -103,5 +105,21 @@ def export_personal_data(user: User) -> dict[str, Any]:
                 "created_at": row.created_at.isoformat(),
             }
             for row in ConciergeRequest.objects.filter(member=user)
+        ],
+        "assistant_conversations": [
+            {
+                "id": str(conversation.id),
+                "channel": conversation.channel,
+                "started_at": conversation.started_at.isoformat(),
+                "messages": [
+                    {
+                        "role": message.role,
+                        "text": message.text,
+                        "at": message.created_at.isoformat(),
+                    }
+                    for message in conversation.messages.all()
+                ],
+            }
+            for conversation in Conversation.objects.filter(owner=user).prefetch_related("messages")
         ],
     }

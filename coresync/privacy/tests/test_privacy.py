@@ -5,7 +5,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from rest_framework.test import APIClient
 
+from coresync.assistant.models import Conversation
 from coresync.concierge.models import ConciergeRequest
 from coresync.concierge.services import RequestDetails, submit_request
 from coresync.privacy.selectors import export_personal_data
@@ -36,16 +38,30 @@ def history(premium_member, frozen_now):
     return order, request
 
 
-def test_the_export_holds_orders_and_concierge_requests(premium_member, history):
+def test_the_export_holds_orders_concierge_requests_and_transcripts(premium_member, history):
+    client = APIClient()
+    client.force_authenticate(premium_member)
+    client.post("/api/v1/assistant/messages/", {"text": "What are your hours?"}, format="json")
+
     data = export_personal_data(premium_member)
 
     assert [
         (o["reference"], o["notes"], o["items"][0]["quantity"]) for o in data["shop_orders"]
     ] == [(history[0].reference, "Gift wrap please", 2)]
     assert [r["title"] for r in data["concierge_requests"]] == ["Peonies for Anna"]
+    [conversation] = data["assistant_conversations"]
+    assert conversation["messages"][0] == {
+        **conversation["messages"][0],
+        "role": "user",
+        "text": "What are your hours?",
+    }
 
 
 def test_erasure_clears_their_words_and_keeps_the_amounts(premium_member, history):
+    client = APIClient()
+    client.force_authenticate(premium_member)
+    client.post("/api/v1/assistant/messages/", {"text": "What are your hours?"}, format="json")
+
     delete_account(premium_member)
 
     order = Order.objects.get()
@@ -53,3 +69,4 @@ def test_erasure_clears_their_words_and_keeps_the_amounts(premium_member, histor
     assert (order.notes, order.total) == ("", history[0].total)
     assert (request.title, request.description) == ("(erased)", "")
     assert request.budget_max == Decimal("90.00")
+    assert not Conversation.objects.exists()
