@@ -41,8 +41,20 @@ def export_personal_data(user: User) -> dict[str, Any]:
                 "started_on": membership.started_on.isoformat(),
                 "ends_on": membership.ends_on.isoformat() if membership.ends_on else None,
                 "credits_used": membership.credits_used,
+                "history": [
+                    {
+                        "at": entry.created_at.isoformat(),
+                        "action": entry.action,
+                        "from_status": entry.from_status,
+                        "to_status": entry.to_status,
+                        "data": entry.data,
+                    }
+                    for entry in membership.history.all()
+                ],
             }
-            for membership in Membership.objects.filter(customer=user).select_related("plan")
+            for membership in Membership.objects.filter(customer=user)
+            .select_related("plan")
+            .prefetch_related("history")
         ],
         "bookings": [
             {
