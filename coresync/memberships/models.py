@@ -263,7 +263,7 @@ OPEN_RENEWAL_STATUSES = (RenewalStatus.DUE, RenewalStatus.RETRYING)
 class MembershipRenewal(models.Model):
     """The renewal of one membership for one billing period, written once: the unique
     (membership, period_start) is what makes a period billed once however often the
-    scheduler runs (docs/decisions/0002-membership-renewals.md).
+    scheduler runs (docs/decisions/0003-membership-renewals.md).
 
     ``attempts`` counts charges tried; ``next_attempt_at`` is when the next runs (retries with
     backoff over the grace period, ``MEMBERSHIP_RENEWAL_ATTEMPT_DAYS``).

@@ -1,4 +1,4 @@
-"""The money of memberships (docs/memberships.md, docs/decisions/0002-membership-renewals.md):
+"""The money of memberships (docs/memberships.md, docs/decisions/0003-membership-renewals.md):
 the first month paid online, monthly renewals charged off-session to the card on file with
 retries over a grace period, and upgrades charged now with proration.
 
