@@ -25,10 +25,9 @@ from coresync.notifications.outbox import enqueue
 from coresync.payments.models import Payment, PaymentKind, PaymentStatus
 from coresync.payments.providers import get_provider
 from coresync.payments.providers.base import (
-    PaymentProviderError,
-    PaymentProviderUnavailable,
     PaymentStart,
 )
+from coresync.payments.services import start_purchase_payment
 from coresync.spa.selectors import get_settings
 
 logger = logging.getLogger(__name__)
@@ -120,26 +119,7 @@ def _start(payment: Payment) -> PaymentStart:
     provider = get_provider()
     if not provider.collects_online:
         return PaymentStart(provider=provider.identifier, amount=payment.amount, currency="USD")
-    try:
-        start = provider.start_customer_payment(
-            payment.customer,
-            payment.amount,
-            currency=payment.currency,
-            description=payment.description,
-            idempotency_key=f"payment-{payment.uuid}",
-            metadata={
-                "coresync_payment": str(payment.uuid),
-                "coresync_purpose": payment.purpose_key,
-            },
-        )
-    except PaymentProviderError as error:
-        logger.warning("Purchase payment %s not started: %s", payment.pk, error)
-        raise PaymentProviderUnavailable() from error
-    Payment.objects.filter(pk=payment.pk, provider_payment_id="").update(
-        provider_payment_id=start.provider_payment_id,
-        provider_customer_id=start.provider_customer_id,
-    )
-    return start
+    return start_purchase_payment(payment, payment.customer)
 
 
 def record_purchase_payment(payment: Payment, *, now: datetime | None = None) -> bool:

@@ -58,10 +58,13 @@ from coresync.payments.providers import get_provider
 from coresync.payments.providers.base import (
     OnlinePaymentsDisabled,
     PaymentProviderError,
-    PaymentProviderUnavailable,
     PaymentStart,
 )
-from coresync.payments.services import cancel_open_payment, execute_card_charge
+from coresync.payments.services import (
+    cancel_open_payment,
+    execute_card_charge,
+    start_purchase_payment,
+)
 from coresync.spa.selectors import get_settings
 
 logger = logging.getLogger(__name__)
@@ -303,26 +306,7 @@ def start_membership_payment(membership: Membership) -> PaymentStart:
                 "description": f"{membership.plan.name} membership, first month",
             },
         )
-    try:
-        start = provider.start_customer_payment(
-            membership.customer,
-            payment.amount,
-            currency=payment.currency,
-            description=payment.description,
-            idempotency_key=f"payment-{payment.uuid}",
-            metadata={
-                "coresync_payment": str(payment.uuid),
-                "coresync_purpose": payment.purpose_key,
-            },
-        )
-    except PaymentProviderError as error:
-        logger.warning("First payment of membership %s not started: %s", membership.pk, error)
-        raise PaymentProviderUnavailable() from error
-    Payment.objects.filter(pk=payment.pk, provider_payment_id="").update(
-        provider_payment_id=start.provider_payment_id,
-        provider_customer_id=start.provider_customer_id,
-    )
-    return start
+    return start_purchase_payment(payment, membership.customer)
 
 
 def join(customer, plan: MembershipPlan, *, now: datetime | None = None):

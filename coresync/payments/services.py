@@ -163,6 +163,38 @@ def recorded_booking_payment(booking: Booking) -> PaymentStart:
     )
 
 
+def start_purchase_payment(payment: Payment, customer) -> PaymentStart:
+    """Ask the provider for the PaymentIntent of a purchase written as ``payment`` (a
+    membership's first month, a gift card, a package), keyed by the row's UUID so repeating
+    the request returns the same intent; store the intent's ids on the row. No transaction
+    is held around the call.
+
+    Raises:
+        PaymentProviderUnavailable: the provider could not be reached (try again: same intent).
+    """
+    provider = get_provider(payment.provider)
+    try:
+        start = provider.start_customer_payment(
+            customer,
+            payment.amount,
+            currency=payment.currency,
+            description=payment.description,
+            idempotency_key=f"payment-{payment.uuid}",
+            metadata={
+                "coresync_payment": str(payment.uuid),
+                "coresync_purpose": payment.purpose_key,
+            },
+        )
+    except PaymentProviderError as error:
+        logger.warning("Payment %s (%s) not started: %s", payment.pk, payment.purpose_key, error)
+        raise PaymentProviderUnavailable() from error
+    Payment.objects.filter(pk=payment.pk, provider_payment_id="").update(
+        provider_payment_id=start.provider_payment_id,
+        provider_customer_id=start.provider_customer_id,
+    )
+    return start
+
+
 def create_setup_intent(user) -> SetupStart:
     """Start saving a card on file for ``user`` (confirmed on the page with Elements).
 
