@@ -1,22 +1,5 @@
-"""The booking page's state (SPEC §4; docs/website.md "Booking flow").
-
-Every choice lives in the page's query string (``/book/?service=swedish&duration=60&date=…``),
-so a reload, the back button or a sign-in in the middle restores the same choices. This module
-reads those parameters, checks them in order with the availability engine — the same
-functions the API and ``create_booking`` use — and says which step is open:
-
-1. ``treatment``: service, duration, guests (the engine needs them to find times);
-2. ``date``: a day of the two-month calendar;
-3. ``time``: a start on that day;
-4. ``technician``: "any" or one who is free then (skipped for self-guided services);
-5. ``details``: preferences and add-ons, with the live quote;
-6. ``confirm``.
-
-A choice that no longer holds (a time taken meanwhile, an add-on that makes the service too
-long for that start, a technician who does not perform the new service) is dropped with a
-message on its step, and the steps after it close. Nothing here decides a business rule: it
-composes selectors and reports what they say.
-"""
+"""The booking page's state: every choice read from the query string and checked in order
+with the availability engine, and which step is open (docs/website.md "Booking flow")."""
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -34,188 +17,41 @@ from coresync.accounts.preferences import PREFERENCE_FIELDS, saved_preferences
 from coresync.bookings.policy import CancellationPolicy, policy_for_plan
 from coresync.catalog.models import AddOn, Service, ServiceCategory
 from coresync.catalog.pricing import with_member_benefits
-from coresync.core.clock import local_date, within_calendar
+from coresync.core.clock import local_date
 from coresync.core.clock import now as clock_now
 from coresync.core.errors import InvalidInput
 from coresync.memberships import credits as member_credits
-from coresync.memberships.models import MembershipPlan
 from coresync.memberships.selectors import CustomerAccess, get_customer_access
 from coresync.resources.models import Technician
 from coresync.scheduling.loader import candidate_technicians
 from coresync.scheduling.selectors import (
     AvailabilityRequest,
-    CalendarDay,
     SlotOffer,
     build_availability_request,
     get_availability,
-    month_calendar,
-    widest_plan_access,
 )
 from coresync.spa.models import SpaSettings
 from coresync.spa.selectors import get_settings
-
-STEPS = ("treatment", "date", "time", "technician", "details", "confirm")
-ANY_TECHNICIAN = "any"
-
-# Which later choices a step's form leaves out, because they depend on it.
-DROPPED_BY = {
-    "date": ("start", "technician", "second_technician"),
-    "time": ("technician", "second_technician"),
-}
-STATE_ORDER = (
-    "service",
-    "duration",
-    "guests",
-    "month",
-    "date",
-    "start",
-    "technician",
-    "second_technician",
-    "addons",
+from coresync.web.booking_flow.calendar import (
+    CalendarView,
+    PlanWindow,
+    calendar_view,
+    last_first_month,
+    longer_window,
+    plan_windows,
+    windows_sentence,
 )
-GUEST_NAME_MAX_LENGTH = 150
-
-
-def default_guests(service: Service) -> int:
-    """How many guests a service is booked for unless the guest says otherwise: two for a
-    treatment given to several guests at once by therapists (the couples massage), else one.
-    A self-guided place (the steam room) is booked per person."""
-    if service.self_guided or service.max_guests < 2:
-        return 1
-    return 2
-
-
-def add_months(day: date, months: int) -> date:
-    """Return the first day of the month ``months`` after ``day``'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def parse_date(value: str | None) -> date | None:
-    """Return the ``YYYY-MM-DD`` day in ``value``, or ``None`` (malformed or out of range)."""
-    try:
-        day = date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-    return day if day is not None and within_calendar(day) else None
-
-
-def parse_month(value: str | None) -> date | None:
-    """Return the first day of the ``YYYY-MM`` month in ``value``, or ``None``."""
-    return parse_date(f"{value}-01") if value else None
-
-
-def parse_start(value: str | None) -> datetime | None:
-    """Return an aware datetime from ISO-8601 with an offset, or ``None``."""
-    try:
-        start = datetime.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-    if start is None or start.utcoffset() is None or not within_calendar(start):
-        return None
-    return start
-
-
-@dataclass
-class MonthView:
-    """One month of the calendar: Sunday-first weeks of days (``None`` pads)."""
-
-    first: date
-    weeks: list[list["DayCell | None"]]
-
-
-@dataclass(frozen=True)
-class DayCell:
-    """A calendar day ready to render: its ISO date, state and a spoken label."""
-
-    day: CalendarDay
-    iso: str
-    label: str
-    selected: bool
-    focus: bool
-    beyond_window: bool = False
-    window_end: bool = False
-
-    @property
-    def state(self) -> str:
-        """What the day shows: the calendar's state, or ``beyond_plan`` for a member's day past
-        their plan's window that a longer plan reaches."""
-        return "beyond_plan" if self.beyond_window else self.day.state
-
-    @property
-    def css(self) -> str:
-        classes = ["day", f"day--{self.state}"]
-        if self.day.bookable:
-            classes.append("day--bookable")
-        if self.window_end:
-            classes.append("day--window-end")
-        if self.day.is_today:
-            classes.append("day--today")
-        if self.selected:
-            classes.append("day--selected")
-        return " ".join(classes)
-
-
-def day_label(day: CalendarDay, *, beyond_window: bool = False, window_end: bool = False) -> str:
-    """Return what a screen reader says for a calendar day."""
-    if beyond_window:
-        state = _("beyond your plan's booking window")
-    elif day.state == "available":
-        state = _("available")
-    elif day.state == "members_only":
-        state = _("members only, available to you") if day.bookable else _("members only")
-    else:
-        state = _("unavailable")
-    label = f"{formats.date_format(day.date, 'l, F j')}: {state}"
-    if day.is_today:
-        label += ", " + _("today")
-    if window_end:
-        label += ", " + _("the last day your plan can book")
-    return label
-
-
-@dataclass(frozen=True)
-class PlanWindow:
-    """A plan's name and how many days ahead it books (for "Base 30, Premium 60…")."""
-
-    name: str
-    advance_days: int
-
-
-def plan_windows() -> list[PlanWindow]:
-    """Return the offered plans' booking windows, shortest first."""
-    plans = MembershipPlan.objects.filter(is_active=True).order_by("advance_days", "monthly_price")
-    return [PlanWindow(plan.name, plan.advance_days) for plan in plans]
-
-
-def windows_sentence(windows: list[PlanWindow]) -> str:
-    """Return "Base members book up to 30 days ahead, Premium 60, Unlimited 90"."""
-    if not windows:
-        return ""
-    first, *others = windows
-    text = _("%(plan)s members book up to %(days)s days ahead") % {
-        "plan": first.name,
-        "days": first.advance_days,
-    }
-    for window in others:
-        text += ", " + _("%(plan)s %(days)s") % {"plan": window.name, "days": window.advance_days}
-    return text
-
-
-def longer_window(access: CustomerAccess, windows: list[PlanWindow]) -> PlanWindow | None:
-    """Return the first plan that books further ahead than ``access`` (the next tier up)."""
-    return next((window for window in windows if window.advance_days > access.advance_days), None)
-
-
-@dataclass
-class CalendarView:
-    """Two months of days; ``focus_date`` is the day keyboard focus enters on (the selected
-    day, else today, else the first bookable day)."""
-
-    months: list[MonthView]
-    weekdays: list[tuple[str, str]]
-    selected: date | None
-    focus_date: date | None
+from coresync.web.booking_flow.params import (
+    ANY_TECHNICIAN,
+    DROPPED_BY,
+    GUEST_NAME_MAX_LENGTH,
+    STEPS,
+    add_months,
+    default_guests,
+    parse_date,
+    parse_month,
+    parse_start,
+)
 
 
 @dataclass
@@ -949,75 +785,6 @@ def load_open_steps(flow: BookingFlow) -> None:
         flow.technician_choices = technicians_at(flow)
 
 
-def last_first_month(today: date, access: CustomerAccess) -> date:
-    """The latest month the two-month calendar may start at: the month before the last day
-    that the caller — or, for a non-member, a member — could book."""
-    widest = widest_plan_access()
-    horizon = max(access.advance_days, widest.advance_days if widest else 0)
-    last_day = date.fromordinal(today.toordinal() + horizon)
-    return max(add_months(last_day, -1), today.replace(day=1))
-
-
-def calendar_months(
-    request: AvailabilityRequest, access: CustomerAccess, first: date, now: datetime
-) -> list[MonthView]:
-    """Return two months from ``first`` with each day's state for ``access``."""
-    months = []
-    for offset in (0, 1):
-        month_first = add_months(first, offset)
-        days = month_calendar(request, month_first.year, month_first.month, access, now=now)
-        # Sunday-first weeks, as on American calendars.
-        lead = (month_first.weekday() + 1) % 7
-        cells: list[CalendarDay | None] = [None] * lead + list(days)
-        cells += [None] * (-len(cells) % 7)
-        weeks = [cells[index : index + 7] for index in range(0, len(cells), 7)]
-        months.append(MonthView(first=month_first, weeks=weeks))
-    return months
-
-
-def calendar_view(
-    request: AvailabilityRequest,
-    access: CustomerAccess,
-    first: date,
-    now: datetime,
-    *,
-    selected: date | None = None,
-) -> CalendarView:
-    """Return the two-month calendar from ``first`` for ``access``, ``selected`` marked."""
-    months = calendar_months(request, access, first, now)
-    today = local_date(now, get_settings().zone)
-    window_end = date.fromordinal(today.toordinal() + access.advance_days)
-    reach = max((window.advance_days for window in plan_windows()), default=0)
-    horizon = date.fromordinal(today.toordinal() + reach)
-    days = [day for month in months for week in month.weeks for day in week if day]
-    dates = {day.date for day in days}
-    shown_today = next((day.date for day in days if day.is_today), None)
-    bookable = next((day.date for day in days if day.bookable), None)
-    focus = next(
-        (candidate for candidate in (selected, shown_today, bookable) if candidate in dates),
-        days[0].date if days else None,
-    )
-
-    def cell(day: CalendarDay) -> DayCell:
-        # A member sees the last day of their window and, past it, the days a longer plan
-        # reaches (the message on choosing one names that plan).
-        beyond = access.is_member and window_end < day.date <= horizon
-        last = access.is_member and day.date == window_end
-        return DayCell(
-            day=day,
-            iso=day.date.isoformat(),
-            label=day_label(day, beyond_window=beyond, window_end=last),
-            selected=day.date == selected,
-            focus=day.date == focus,
-            beyond_window=beyond,
-            window_end=last,
-        )
-
-    for month in months:
-        month.weeks = [[cell(day) if day else None for day in week] for week in month.weeks]
-    return CalendarView(months, weekday_names(), selected, focus)
-
-
 def group_times(
     offers: list[SlotOffer], spa: SpaSettings, today: date | None = None
 ) -> list[TimeGroup]:
@@ -1054,13 +821,3 @@ def technicians_at(flow: BookingFlow) -> list[TechnicianChoice]:
         if offer is not None:
             choices.append(TechnicianChoice(row, offer))
     return choices
-
-
-def month_label(first: date) -> str:
-    return formats.date_format(first, "F Y")
-
-
-def weekday_names() -> list[tuple[str, str]]:
-    """(short, full) weekday names, Sunday first, translated."""
-    days = [date(2026, 11, 1 + offset) for offset in range(7)]  # 2026-11-01 is a Sunday
-    return [(formats.date_format(day, "D")[:2], formats.date_format(day, "l")) for day in days]
