@@ -30,6 +30,7 @@ from django.db.models import F
 from coresync.bookings.errors import InvalidTransition
 from coresync.bookings.models import Booking, BookingHistory, BookingStatus
 from coresync.bookings.services import confirm_booking
+from coresync.core import audit
 from coresync.core.clock import now as clock_now
 from coresync.core.money import percent_of, quantize
 from coresync.giftcards import services as giftcards
@@ -454,6 +455,8 @@ def record_refund_result(
             status = RefundStatus.SUCCEEDED  # an older answer arriving late
         if status == RefundStatus.SUCCEEDED and refund.status != RefundStatus.SUCCEEDED:
             receipts.send_refund_receipt(refund)
+        if status != refund.status:
+            audit.record(refund.payment, f"payment.refund_{status}", data={"amount": refund.amount})
         refund.status = status
         refund.save(update_fields=changed)
         return refund
@@ -465,9 +468,7 @@ def cancel_open_payment(payment: Payment) -> None:
     If it was paid meanwhile, the ``payment_intent.succeeded`` webhook settles it (refunds).
     """
     if not payment.provider_payment_id:
-        Payment.objects.filter(pk=payment.pk, status__in=OPEN_PAYMENT_STATUSES).update(
-            status=PaymentStatus.CANCELED
-        )
+        _mark_canceled(payment)
         return
     try:
         status = get_provider(payment.provider).cancel_payment(
@@ -479,9 +480,17 @@ def cancel_open_payment(payment: Payment) -> None:
         logger.error("Payment %s could not be cancelled: %s", payment.pk, error)
         return
     if status == PaymentStatus.CANCELED:
-        Payment.objects.filter(pk=payment.pk, status__in=OPEN_PAYMENT_STATUSES).update(
+        _mark_canceled(payment)
+
+
+def _mark_canceled(payment: Payment) -> None:
+    """Cancel ``payment`` if it is still open, and record it."""
+    with transaction.atomic():
+        canceled = Payment.objects.filter(pk=payment.pk, status__in=OPEN_PAYMENT_STATUSES).update(
             status=PaymentStatus.CANCELED
         )
+        if canceled:
+            audit.record(payment, "payment.canceled")
 
 
 def execute_card_charge(payment: Payment, *, now: datetime | None = None) -> Payment:
@@ -547,5 +556,6 @@ def _record_charge(
             if status == PaymentStatus.SUCCEEDED:
                 payment.succeeded_at = now
                 receipts.send_payment_receipt(payment)
+            audit.record(payment, f"payment.{status}", data={"amount": payment.amount})
         payment.save()
         return payment

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from coresync.bookings.errors import InvalidTransition
 from coresync.bookings.models import Booking, BookingStatus
 from coresync.bookings.services import confirm_booking
+from coresync.core import audit
 from coresync.core.clock import now as clock_now
 from coresync.payments import jobs, receipts
 from coresync.payments.giftcards import record_purchase_payment
@@ -168,6 +169,9 @@ def handle_payment_intent_succeeded(intent: dict[str, Any], now: datetime) -> No
     payment.payment_method_id = intent.get("payment_method") or payment.payment_method_id
     payment.failure_code = payment.failure_message = ""
     payment.save()
+    audit.record(
+        payment, "payment.succeeded", data={"amount": payment.amount, "intent": intent["id"]}
+    )
     if intent.get("setup_future_usage") and intent.get("customer"):
         save_card_on_file(intent["customer"], payment.payment_method_id)
     receipts.send_payment_receipt(payment)
@@ -206,6 +210,7 @@ def handle_payment_intent_failed(intent: dict[str, Any], now: datetime) -> None:
     payment.failure_code = str(error.get("code") or error.get("decline_code") or "")[:100]
     payment.failure_message = str(error.get("message") or "The payment failed.")[:500]
     payment.save()
+    audit.record(payment, "payment.failed", data={"code": payment.failure_code})
     if payment.kind == PaymentKind.MEMBERSHIP and not is_first_payment(payment):
         # An off-session charge (renewal, upgrade) declined: the member is not on the page
         # to try again. A first month may be tried again with another card.
@@ -222,6 +227,7 @@ def handle_payment_intent_status(intent: dict[str, Any], now: datetime) -> None:
         return
     payment.status = intent_status(intent.get("status", ""))
     payment.save(update_fields=["status", "updated_at"])
+    audit.record(payment, f"payment.{payment.status}")
 
 
 def handle_setup_intent_succeeded(setup_intent: dict[str, Any], now: datetime) -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from coresync.bookings.models import Booking, BookingStatus
 from coresync.bookings.services import confirm_booking
+from coresync.core import audit
 from coresync.payments.models import Payment, PaymentCustomer, PaymentKind, PaymentStatus
 from coresync.payments.tests.support import deliver, make_event
 
@@ -239,3 +240,30 @@ def test_deposit_asks_for_a_share_of_the_total(api, customer, frozen_now, stripe
     payment = Payment.objects.get()
     assert (payment.kind, payment.amount) == (PaymentKind.DEPOSIT, Decimal("32.66"))
     assert fake_stripe.intent_requests()[0].params["amount"] == "3266"
+
+
+def test_each_change_of_a_payment_is_in_the_audit_log_once(
+    api, customer, frozen_now, stripe_on, fake_stripe
+):
+    # Given a booking payment that fails once, then succeeds, and the success sent twice
+    api.force_authenticate(customer)
+    book(api)
+    payment = Payment.objects.get()
+    failed = fake_stripe.set_intent_status(
+        payment.provider_payment_id,
+        "requires_payment_method",
+        last_payment_error={"code": "card_declined", "message": "Your card was declined."},
+    )
+    deliver(api, make_event("payment_intent.payment_failed", failed))
+    paid = fake_stripe.set_intent_status(
+        payment.provider_payment_id, "succeeded", payment_method="pm_card_visa"
+    )
+    event = make_event("payment_intent.succeeded", paid)
+    deliver(api, event)
+    deliver(api, event)
+
+    # Then the payment's history names each change once, by the system (the webhook)
+    entries = list(audit.history(payment))
+    assert [entry.action for entry in reversed(entries)] == ["payment.failed", "payment.succeeded"]
+    assert entries[-1].data == {"code": "card_declined"}
+    assert all(entry.actor is None for entry in entries)
