@@ -710,12 +710,9 @@ def _clean_guest_name(guest_name: str | None) -> str:
 
 
 def _replay(customer, idempotency_key: str, fingerprint: str) -> Booking | None:
-    existing = Booking.objects.filter(customer=customer, idempotency_key=idempotency_key).first()
-    if existing is None:
-        return None
-    idempotency.ensure_same_request(existing.request_fingerprint, fingerprint, idempotency_key)
-    existing.was_replayed = True
-    return existing
+    return idempotency.replay(
+        Booking.objects.filter(customer=customer), idempotency_key, fingerprint
+    )
 
 
 def _locked(booking: Booking) -> Booking:

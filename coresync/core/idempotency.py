@@ -24,6 +24,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from django.db.models import Model, QuerySet
+
 from coresync.core.errors import IdempotencyKeyReused, InvalidInput
 
 MAX_KEY_LENGTH = 200
@@ -61,3 +63,18 @@ def ensure_same_request(stored_fingerprint: str, request_fingerprint: str, key: 
     """
     if stored_fingerprint != request_fingerprint:
         raise IdempotencyKeyReused(key=key)
+
+
+def replay(rows: QuerySet, key: str, request_fingerprint: str) -> Model | None:
+    """Return the row of ``rows`` (one owner's rows) created with ``key``, marked
+    ``was_replayed = True``, or ``None`` when there is none.
+
+    Raises:
+        IdempotencyKeyReused: that row was created by another request (422).
+    """
+    existing = rows.filter(idempotency_key=key).first()
+    if existing is None:
+        return None
+    ensure_same_request(existing.request_fingerprint, request_fingerprint, key)
+    existing.was_replayed = True
+    return existing

@@ -97,12 +97,7 @@ def _pickup_booking(customer, reference: str | None, now: datetime) -> Booking |
 
 
 def _replay(customer, key: str, fingerprint: str) -> Order | None:
-    existing = Order.objects.filter(customer=customer, idempotency_key=key).first()
-    if existing is None:
-        return None
-    idempotency.ensure_same_request(existing.request_fingerprint, fingerprint, key)
-    existing.was_replayed = True
-    return existing
+    return idempotency.replay(Order.objects.filter(customer=customer), key, fingerprint)
 
 
 def place_order(
