@@ -6,9 +6,7 @@ books — the API's ``POST bookings/`` and the site's confirm button — so a cl
 double its budget by switching between them.
 """
 
-from django.conf import settings
-
-from coresync.core.ratelimit import Rate, hit
+from coresync.core.ratelimit import user_budget_retry_after
 
 
 def booking_attempt_retry_after(user) -> int | None:
@@ -17,5 +15,4 @@ def booking_attempt_retry_after(user) -> int | None:
     Returns:
         ``None`` when the attempt is within the budget, else the seconds to wait (≥ 1).
     """
-    rate = Rate.parse(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["booking_create"])
-    return hit("booking_create", f"user:{user.pk}", rate)
+    return user_budget_retry_after("booking_create", user)

@@ -13,6 +13,7 @@ import re
 import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 
 RATE_PATTERN = re.compile(r"^(?P<count>\d+)/(?P<multiple>\d*)(?P<unit>[a-z]+)$")
@@ -89,3 +90,14 @@ def client_address(request) -> str:
     """Return the client's address as the server saw it (``REMOTE_ADDR``; the proxy in
     front sets it from ``X-Forwarded-For``, see docs/deploy.md)."""
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def user_budget_retry_after(scope: str, user) -> int | None:
+    """Count one attempt by the signed-in ``user`` against the per-user budget ``scope`` of
+    ``REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`` (e.g. ``"booking_create"``: 30/hour).
+
+    Returns:
+        ``None`` when the attempt is within the budget, else the seconds to wait (≥ 1).
+    """
+    rate = Rate.parse(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope])
+    return hit(scope, f"user:{user.pk}", rate)
