@@ -17,8 +17,13 @@ class PaymentsConfig(AppConfig):
         from coresync.payments import (
             jobs,  # noqa: F401 - registers the outbox handlers
             memberships,  # noqa: F401 - registers the renewal/upgrade handlers
+            purchases,
         )
-        from coresync.payments.giftcards import gift_card_email_context
+        from coresync.payments.giftcards import (
+            gift_card_email_context,
+            record_gift_card_payment,
+            record_package_payment,
+        )
         from coresync.payments.receipts import receipt_context
         from coresync.payments.selectors import booking_payment_summary
         from coresync.payments.subscribers import settle_on_booking_change
@@ -27,3 +32,5 @@ class PaymentsConfig(AppConfig):
         register_payment_summary(booking_payment_summary)  # how a booking is paid, in emails
         register_context_builder(RECEIPT_KINDS, receipt_context)
         register_context_builder((GIFT_CARD_DELIVERY,), gift_card_email_context)
+        purchases.register("gift_card", record_gift_card_payment)
+        purchases.register("package", record_package_payment)

@@ -3,7 +3,8 @@ payment (online with Stripe; at the desk otherwise), and — once paid — the g
 to its recipient on the chosen day, through the outbox.
 
 Paid online: ``payment_intent.succeeded`` for the purchase activates it
-(:func:`record_purchase_payment`; a webhook delivered twice changes nothing). Paid at the
+(:func:`record_gift_card_payment`, :func:`record_package_payment`, run through
+:mod:`coresync.payments.purchases`; a webhook delivered twice changes nothing). Paid at the
 spa: staff activate it in the admin (:func:`activate_paid_at_desk`).
 """
 
@@ -122,21 +123,22 @@ def _start(payment: Payment) -> PaymentStart:
     return start_purchase_payment(payment, payment.customer)
 
 
-def record_purchase_payment(payment: Payment, *, now: datetime | None = None) -> bool:
-    """Activate the gift card or package a captured ``payment`` bought (and plan the gift
-    card's email); return whether anything changed. Call inside a transaction."""
-    if payment.status != PaymentStatus.SUCCEEDED:
+def record_gift_card_payment(payment: Payment, now: datetime) -> bool:
+    """Activate the gift card a captured ``payment`` bought and plan its email; return
+    whether anything changed (a second call changes nothing). Registered with
+    :mod:`coresync.payments.purchases` for ``gift_card:<id>``."""
+    _, _, identifier = payment.purpose_key.partition(":")
+    if not giftcards.activate_gift_card(int(identifier)):
         return False
-    now = now or clock_now()
-    kind, _, identifier = payment.purpose_key.partition(":")
-    if kind == "gift_card":
-        if not giftcards.activate_gift_card(int(identifier)):
-            return False
-        schedule_delivery(GiftCard.objects.get(pk=int(identifier)))
-        return True
-    if kind == "package":
-        return giftcards.activate_package(int(identifier), local_date(now, get_settings().zone))
-    return False
+    schedule_delivery(GiftCard.objects.get(pk=int(identifier)))
+    return True
+
+
+def record_package_payment(payment: Payment, now: datetime) -> bool:
+    """Activate the package a captured ``payment`` bought (valid from today, spa-local);
+    return whether anything changed. Registered for ``package:<id>``."""
+    _, _, identifier = payment.purpose_key.partition(":")
+    return giftcards.activate_package(int(identifier), local_date(now, get_settings().zone))
 
 
 def schedule_delivery(card: GiftCard):

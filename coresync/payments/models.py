@@ -30,6 +30,7 @@ class PaymentKind(models.TextChoices):
     MEMBERSHIP = "membership", "Membership charge"
     GIFT_CARD = "gift_card", "Gift card"
     PACKAGE = "package", "Package of services"
+    ORDER = "order", "Shop order"
 
 
 BOOKING_PAYMENT_KINDS = (PaymentKind.DEPOSIT, PaymentKind.FULL)

@@ -26,8 +26,7 @@ from coresync.bookings.models import Booking, BookingStatus
 from coresync.bookings.services import confirm_booking
 from coresync.core import audit
 from coresync.core.clock import now as clock_now
-from coresync.payments import jobs, receipts
-from coresync.payments.giftcards import record_purchase_payment
+from coresync.payments import jobs, purchases, receipts
 from coresync.payments.memberships import is_first_payment, record_membership_payment
 from coresync.payments.models import (
     BOOKING_PAYMENT_KINDS,
@@ -178,8 +177,8 @@ def handle_payment_intent_succeeded(intent: dict[str, Any], now: datetime) -> No
     if payment.kind == PaymentKind.MEMBERSHIP:
         record_membership_payment(payment, now=now)
         return
-    if payment.kind in (PaymentKind.GIFT_CARD, PaymentKind.PACKAGE):
-        record_purchase_payment(payment, now=now)
+    if payment.kind in purchases.PURCHASE_KINDS:
+        purchases.record_paid(payment, now=now)
         return
     if booking is None or payment.kind not in BOOKING_PAYMENT_KINDS:
         return

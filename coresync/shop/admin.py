@@ -26,7 +26,7 @@ class OrderAdmin(admin.ModelAdmin):
     """Orders are read here; their status moves through the desk's steps (API and pages),
     which put stock back and send the emails."""
 
-    list_display = ["reference", "customer", "status", "total", "created_at"]
+    list_display = ["reference", "customer", "status", "total", "paid_at", "created_at"]
     list_filter = ["status"]
     search_fields = ["reference", "customer__email", "customer__name"]
     date_hierarchy = "created_at"
@@ -46,6 +46,7 @@ class OrderAdmin(admin.ModelAdmin):
         "ready_at",
         "completed_at",
         "cancelled_at",
+        "paid_at",
     ]
     exclude = ["idempotency_key", "request_fingerprint"]
 

@@ -9,4 +9,8 @@ class ShopConfig(AppConfig):
     verbose_name = "Shop"
 
     def ready(self) -> None:
+        from coresync.payments import purchases
         from coresync.shop import mail  # noqa: F401  (registers the shop's outbox handler)
+        from coresync.shop.services import PURCHASE_KIND, record_order_payment
+
+        purchases.register(PURCHASE_KIND, record_order_payment)

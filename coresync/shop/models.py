@@ -67,8 +67,9 @@ class OrderStatus(models.TextChoices):
 
 class Order(models.Model):
     """A pickup order ``PO-YYYY-NNNNNN``: lines at the prices of the moment, tax at the spa's
-    rate, paid at pickup. ``idempotency_key``/``request_fingerprint``: the one idempotency
-    mechanism of :mod:`coresync.core.idempotency`."""
+    rate, paid at pickup or — when the payment provider collects online — on the site
+    (``paid_at`` is set when that payment is captured). ``idempotency_key`` and
+    ``request_fingerprint``: the one idempotency mechanism of :mod:`coresync.core.idempotency`."""
 
     reference = models.CharField(max_length=20, unique=True)
     customer = models.ForeignKey(
@@ -93,6 +94,11 @@ class Order(models.Model):
     ready_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the online payment was captured (empty: pay at pickup).",
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -107,6 +113,11 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def is_paid(self) -> bool:
+        """Paid online (the desk collects nothing at pickup)."""
+        return self.paid_at is not None
 
 
 class OrderLine(models.Model):

@@ -33,6 +33,9 @@ from coresync.core.errors import (
 from coresync.core.money import quantize
 from coresync.memberships.selectors import get_customer_access
 from coresync.notifications.outbox import enqueue
+from coresync.payments import purchases
+from coresync.payments.models import Payment, PaymentKind
+from coresync.payments.providers.base import PaymentStart
 from coresync.shop.errors import OutOfStock
 from coresync.shop.models import Order, OrderLine, OrderStatus, Product
 from coresync.spa.selectors import get_settings
@@ -270,6 +273,9 @@ def _alert_low_stock(product: Product, order: Order) -> None:
 def _move(order: Order, target: str, *, actor, now: datetime, **stamps: Any) -> Order:
     """Move ``order`` to ``target`` under a row lock; record it; return the fresh row."""
     with transaction.atomic():
+        if target == OrderStatus.CANCELLED:
+            # The payment webhook locks the payment, then the order: take them in that order.
+            purchases.lock_purchase_payment(PURCHASE_KIND, order.pk)
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if target not in ALLOWED_TRANSITIONS.get(locked.status, ()):
             raise InvalidTransition(
@@ -285,6 +291,9 @@ def _move(order: Order, target: str, *, actor, now: datetime, **stamps: Any) -> 
         if target == OrderStatus.CANCELLED:
             for line in locked.lines.all():
                 Product.objects.filter(pk=line.product_id).update(stock=F("stock") + line.quantity)
+            # Paid online: the money goes back (after commit, by the payments outbox job);
+            # an intent not paid yet is cancelled so it can no longer be paid.
+            purchases.refund_purchase(PURCHASE_KIND, locked.pk)
         if target == OrderStatus.READY:
             enqueue(
                 TOPIC_SHOP_EMAIL,
@@ -337,3 +346,59 @@ def complete_order(order: Order, *, actor, now: datetime | None = None) -> Order
     _ensure_desk(actor)
     now = now or clock_now()
     return _move(order, OrderStatus.COMPLETED, actor=actor, now=now, completed_at=now)
+
+
+PURCHASE_KIND = "order"
+"""The prefix of an order's payment (``order:<id>``, :mod:`coresync.payments.purchases`)."""
+
+PAYABLE_STATUSES = (OrderStatus.PENDING, OrderStatus.PROCESSING, OrderStatus.READY)
+"""An order may be paid online until it is picked up or cancelled."""
+
+
+def start_order_payment(order: Order, *, actor) -> tuple[Payment | None, PaymentStart]:
+    """Start paying ``order`` online (SPEC §8: pay at pickup by default, online when the
+    payment provider allows): one payment of the order's total per order, the same Stripe
+    PaymentIntent however often it is asked for. Return the payment and how to pay it (no
+    payment and no client secret when the spa takes payment at the desk only).
+
+    Raises:
+        Forbidden (403): not the customer who ordered.
+        InvalidTransition (422): the order is cancelled, picked up, or already paid.
+        PaymentProviderUnavailable (503): Stripe could not be reached (ask again).
+    """
+    if actor.pk != order.customer_id:
+        raise Forbidden("Only the customer who ordered can pay this order online.")
+    order.refresh_from_db(fields=["status", "paid_at"])
+    if order.status not in PAYABLE_STATUSES or order.is_paid:
+        raise InvalidTransition(
+            f"Order {order.reference} is "
+            f"{'paid' if order.is_paid else order.get_status_display().lower()}; "
+            "there is nothing to pay online.",
+            status=order.status,
+        )
+    return purchases.start_purchase(
+        order.customer,
+        kind=PURCHASE_KIND,
+        identifier=order.pk,
+        payment_kind=PaymentKind.ORDER,
+        amount=order.total,
+        description=f"Order {order.reference}",
+    )
+
+
+def record_order_payment(payment: Payment, now: datetime) -> bool:
+    """The order's online payment was captured: mark the order paid, once. Money that
+    arrives for an order cancelled in the meantime is given back in full. Registered with
+    :mod:`coresync.payments.purchases`; runs in the webhook's transaction."""
+    _, _, identifier = payment.purpose_key.partition(":")
+    order = Order.objects.select_for_update().filter(pk=int(identifier)).first()
+    if order is None or order.is_paid:
+        return False
+    if order.status == OrderStatus.CANCELLED:
+        purchases.refund_purchase(PURCHASE_KIND, order.pk)
+        audit.record(order, "order.refunded_late_payment", data={"amount": payment.amount})
+        return True
+    order.paid_at = now
+    order.save(update_fields=["paid_at", "updated_at"])
+    audit.record(order, "order.paid", data={"amount": payment.amount, "payment": payment.pk})
+    return True

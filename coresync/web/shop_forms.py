@@ -20,8 +20,9 @@ class AddToListForm(forms.Form):
 
 
 class PlaceOrderForm(forms.Form):
-    """The pickup list's order button: the booking to pick up at, notes, and the key made
-    when the page was drawn (a double click orders once)."""
+    """The pickup list's order button: the booking to pick up at, notes, how to pay (only
+    when the payment provider collects online), and the key made when the page was drawn
+    (a double click orders once)."""
 
     pickup_booking = forms.ChoiceField(label=_("Pick up at"), required=False)
     notes = forms.CharField(
@@ -31,9 +32,20 @@ class PlaceOrderForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     idempotency_key = forms.CharField(max_length=64, widget=forms.HiddenInput)
+    payment = forms.ChoiceField(
+        label=_("Payment"),
+        choices=[
+            ("pickup", _("Pay at the front desk when I pick it up")),
+            ("online", _("Pay now online")),
+        ],
+        initial="pickup",
+        widget=forms.RadioSelect,
+    )
 
-    def __init__(self, *args, bookings=(), **kwargs) -> None:
+    def __init__(self, *args, bookings=(), online: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if not online:  # the spa takes payment at the desk only
+            del self.fields["payment"]
         self.fields["pickup_booking"].choices = [("", _("My next visit, at the front desk"))] + [
             (booking.reference, label) for booking, label in bookings
         ]

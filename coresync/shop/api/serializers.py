@@ -83,5 +83,6 @@ class OrderSerializer(serializers.ModelSerializer):
             "ready_at",
             "completed_at",
             "cancelled_at",
+            "paid_at",
         ]
         read_only_fields = fields

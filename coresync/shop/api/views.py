@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from coresync.core.api.exceptions import reject_read_only
 from coresync.core.api.idempotency import REPLAYED_HEADER, require_key
+from coresync.payments.api.serializers import PaymentStartSerializer
 from coresync.shop.api.serializers import OrderCreateSerializer, OrderSerializer, ProductSerializer
 from coresync.shop.api.throttles import OrderCreateThrottle
 from coresync.shop.models import Order, Product
@@ -21,6 +22,7 @@ from coresync.shop.services import (
     mark_order_ready,
     place_order,
     process_order,
+    start_order_payment,
 )
 
 REFERENCE_PATTERN = r"PO-\d{4}-\d{6,}"
@@ -32,6 +34,7 @@ READ_ONLY_INPUT_FIELDS = {
     "unit_price",
     "customer",
     "reference",
+    "paid_at",
 }
 
 
@@ -125,3 +128,13 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def complete(self, request, reference=None):
         """Desk: picked up (ready → completed)."""
         return self._transition(request, complete_order)
+
+    @extend_schema(request=None, responses=PaymentStartSerializer)
+    @action(detail=True, methods=["post"])
+    def pay(self, request, reference=None):
+        """The customer pays the order online instead of at pickup: with ``stripe``, confirm
+        ``client_secret`` with the Payment Element (asking again gives the same intent); with
+        ``onsite``, ``client_secret`` is null and the total is paid at pickup. A cancelled,
+        picked-up or paid order → 422 ``invalid_transition``."""
+        _, start = start_order_payment(self.get_object(), actor=request.user)
+        return Response(PaymentStartSerializer(start).data)

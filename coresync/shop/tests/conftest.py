@@ -26,3 +26,6 @@ def products(spa):
         stock=10,
     )
     return {"serum": serum, "candle": candle}
+
+
+from coresync.payments.tests.conftest import api, fake_stripe, stripe_on  # noqa: E402, F401

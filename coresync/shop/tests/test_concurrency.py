@@ -2,9 +2,12 @@
 stock never goes below zero and an order takes all its lines or none."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from rest_framework.test import APIClient
 
+from coresync.core.clock import now
+from coresync.payments.models import Payment, PaymentKind, Refund
+from coresync.payments.webhooks import handle_payment_intent_succeeded
 from coresync.shop.errors import OutOfStock
 from coresync.shop.models import Order, OrderLine, Product
 from coresync.shop.services import OrderItem, cancel_order, place_order
@@ -80,3 +83,43 @@ def test_two_cancels_at_once_put_the_stock_back_once(products):
 
     assert sum(isinstance(outcome, Order) for outcome in outcomes) == 1
     assert Product.objects.get(slug="vitamin-c-serum").stock == 5
+
+
+def test_a_cancel_racing_the_payment_capture_refunds_once_and_never_deadlocks(products):
+    # Given 5 orders, each with an open PaymentIntent the customer is confirming
+    customer = CustomerFactory()
+    orders = [place_order(customer, [OrderItem("lavender-candle", 1)]) for _ in range(5)]
+    for order in orders:
+        Payment.objects.create(
+            purpose_key=f"order:{order.pk}",
+            customer=customer,
+            kind=PaymentKind.ORDER,
+            amount=order.total,
+            provider="stripe",
+            provider_payment_id=f"pi_order_{order.pk}",
+        )
+
+    # When, for each, the customer cancels while Stripe reports the capture
+    def race(index: int):
+        order = orders[index // 2]
+        if index % 2:
+            return cancel_order(order, actor=customer)
+        intent = {
+            "id": f"pi_order_{order.pk}",
+            "amount": int(order.total * 100),
+            "amount_received": int(order.total * 100),
+            "metadata": {},
+        }
+        with transaction.atomic():
+            return handle_payment_intent_succeeded(intent, now())
+
+    outcomes = run_together(10, race)
+
+    # Then no attempt failed (no deadlock), every order is cancelled with its money given
+    # back exactly once, whichever came first
+    assert [o for o in outcomes if isinstance(o, BaseException)] == []
+    for order in orders:
+        order.refresh_from_db()
+        assert order.status == "cancelled"
+        refunds = Refund.objects.filter(payment__purpose_key=f"order:{order.pk}")
+        assert [refund.amount for refund in refunds] == [order.total]

@@ -117,3 +117,60 @@ def test_the_concierge_page_asks_premium_members_and_explains_to_others(
     assert list(ConciergeRequest.objects.values_list("title", flat=True)) == ["Peonies"]
     page = client.get("/concierge/").content.decode()
     assert "Peonies" in page and "Cancel this request" in page
+
+
+def test_a_member_chooses_to_pay_online_and_comes_back_paid(
+    client, base_member, products, frozen_now, stripe_on, fake_stripe
+):
+    client.force_login(base_member)
+    client.post("/shop/list/add/", {"product": "vitamin-c-serum", "quantity": "1"})
+    listed = client.get("/shop/list/")
+    assert "Pay now online" in listed.content.decode()
+    key = listed.context["form"]["idempotency_key"].value()
+
+    ordered = client.post(
+        "/shop/list/", {"action": "order", "idempotency_key": key, "payment": "online"}
+    )
+
+    order = Order.objects.get()
+    assert ordered["Location"] == f"/shop/orders/{order.reference}/pay/"
+    pay_page = client.get(ordered["Location"])
+    assert pay_page.status_code == 200
+    assert "https://js.stripe.com" in pay_page["Content-Security-Policy"]
+    assert f"Order {order.reference}" in pay_page.content.decode()
+    (intent_id,) = fake_stripe.intents
+    fake_stripe.set_intent_status(intent_id, "succeeded", payment_method="pm_card")
+
+    back = client.get(f"/shop/orders/{order.reference}/paid/", follow=True)
+
+    order.refresh_from_db()
+    assert order.paid_at == frozen_now
+    page = back.content.decode()
+    assert "is paid" in page and "paid online" in page
+    assert "Pay now online" not in page
+
+
+def test_without_online_payments_the_list_says_pay_at_pickup(
+    client, base_member, products, frozen_now
+):
+    client.force_login(base_member)
+    client.post("/shop/list/add/", {"product": "vitamin-c-serum", "quantity": "1"})
+
+    page = client.get("/shop/list/").content.decode()
+
+    assert "Pay now online" not in page
+    assert "you pay at the front desk when you pick it up" in page
+
+
+def test_another_customers_order_has_no_payment_page(
+    client, base_member, customer, products, frozen_now, stripe_on, fake_stripe
+):
+    client.force_login(base_member)
+    client.post("/shop/list/add/", {"product": "vitamin-c-serum", "quantity": "1"})
+    key = client.get("/shop/list/").context["form"]["idempotency_key"].value()
+    client.post("/shop/list/", {"action": "order", "idempotency_key": key, "payment": "pickup"})
+    order = Order.objects.get()
+    client.force_login(customer)
+
+    assert client.get(f"/shop/orders/{order.reference}/pay/").status_code == 404
+    assert fake_stripe.intent_requests() == []

@@ -1,5 +1,6 @@
 """Paying on the site with Stripe's Payment Element (docs/payments.md "Paying on the site"):
-a booking waiting for its payment, and the first month of a membership.
+a booking waiting for its payment, the first month of a membership, a gift card, a pickup
+order.
 
 Stripe.js, from Stripe's own host, is the one script the site loads from elsewhere (Stripe
 requires it for PCI SAQ A); the Content-Security-Policy admits it on these pages only, and
@@ -31,7 +32,10 @@ from coresync.payments.online import (
     record_saved_card,
     sync_payment,
 )
+from coresync.payments.purchases import purchase_payment
 from coresync.payments.services import create_setup_intent
+from coresync.shop.models import Order
+from coresync.shop.services import PURCHASE_KIND, start_order_payment
 from coresync.web.forms import GiftCardForm
 from coresync.web.selectors import customer_booking
 
@@ -279,3 +283,59 @@ def gift_card_paid(request: HttpRequest, card_id) -> HttpResponse:
     else:
         messages.info(request, _("We are waiting for your payment to complete."))
     return redirect("web:account")
+
+
+def _own_order(user, reference: str) -> Order:
+    order = Order.objects.filter(reference=reference, customer=user).first()
+    if order is None:
+        raise Http404("No such order.")
+    return order
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def order_pay(request: HttpRequest, reference: str) -> HttpResponse:
+    """Pay a pickup order online (the Payment Element, or one tap with the card on file);
+    the desk then collects nothing at pickup."""
+    order = _own_order(request.user, reference)
+    done = reverse("web:order_paid", args=[order.reference])
+    try:
+        payment, _start = start_order_payment(order, actor=request.user)
+        page = payment_page(payment) if payment is not None else None
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("web:my_orders")
+    if page is None or open_payment(payment) is None:
+        return redirect(done)
+    args = {
+        "what": _("Order %(reference)s") % {"reference": order.reference},
+        "action": request.path,
+        "return_url": absolute_url(done),
+    }
+    if request.method == "POST":
+        return _one_tap(request, payment, page, done=done, **args)
+    return _render_pay(request, page, **args)
+
+
+@login_required
+def order_paid(request: HttpRequest, reference: str) -> HttpResponse:
+    """Back from paying an order: record the payment (the webhook may come later) and say
+    so on My orders."""
+    order = _own_order(request.user, reference)
+    payment = purchase_payment(PURCHASE_KIND, order.pk)
+    if payment is not None:
+        sync_payment(payment)
+    order.refresh_from_db()
+    if order.is_paid:
+        messages.success(
+            request,
+            _("Thank you! Order %(reference)s is paid. We will email you when it is ready.")
+            % {"reference": order.reference},
+        )
+    else:
+        messages.info(
+            request,
+            _("Order %(reference)s is placed; we are waiting for your payment to complete.")
+            % {"reference": order.reference},
+        )
+    return redirect("web:my_orders")

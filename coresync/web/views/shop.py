@@ -14,9 +14,16 @@ from coresync.bookings.models import ACTIVE_STATUSES, Booking
 from coresync.core.clock import local_date, now
 from coresync.core.errors import DomainError
 from coresync.memberships.selectors import get_customer_access
+from coresync.payments.purchases import collects_online
 from coresync.shop.models import ProductCategory
 from coresync.shop.selectors import orders_visible_to, products_on_offer
-from coresync.shop.services import MAX_QUANTITY, OrderItem, cancel_order, place_order
+from coresync.shop.services import (
+    MAX_QUANTITY,
+    PAYABLE_STATUSES,
+    OrderItem,
+    cancel_order,
+    place_order,
+)
 from coresync.spa.selectors import get_settings
 from coresync.web.shop_forms import AddToListForm, PlaceOrderForm
 
@@ -93,7 +100,8 @@ def _coming_bookings(user) -> list[tuple[Booking, str]]:
 
 @login_required
 def pickup_list(request: HttpRequest) -> HttpResponse:
-    """The pickup list: change quantities, remove, and order (paid at pickup)."""
+    """The pickup list: change quantities, remove, and order (paid at pickup, or online
+    right after when the customer chooses it and the spa takes payments on the site)."""
     items = _pickup_list(request)
     bookings = _coming_bookings(request.user)
     if request.method == "POST" and request.POST.get("action") == "update":
@@ -105,6 +113,7 @@ def pickup_list(request: HttpRequest) -> HttpResponse:
     form = PlaceOrderForm(
         request.POST or None,
         bookings=bookings,
+        online=collects_online(),
         initial={"idempotency_key": uuid.uuid4().hex},
     )
     if request.method == "POST" and request.POST.get("action") == "order":
@@ -155,6 +164,8 @@ def _order_from_list(
         messages.error(request, error.message)
         return None
     _save_list(request, {})
+    if form.cleaned_data.get("payment") == "online":
+        return redirect("web:order_pay", reference=order.reference)
     messages.success(
         request,
         _("Order %(reference)s is placed. We will email you when it is ready.")
@@ -165,9 +176,15 @@ def _order_from_list(
 
 @login_required
 def my_orders(request: HttpRequest) -> HttpResponse:
-    """The customer's orders, newest first."""
+    """The customer's orders, newest first, each paid online or at pickup (with a link to
+    pay online while it may still be, when the spa takes payments on the site)."""
     orders = orders_visible_to(request.user).filter(customer=request.user)[:50]
-    return render(request, "web/shop/my_orders.html", {"orders": orders})
+    context = {
+        "orders": orders,
+        "online": collects_online(),
+        "payable": PAYABLE_STATUSES,
+    }
+    return render(request, "web/shop/my_orders.html", context)
 
 
 @require_POST
