@@ -14,6 +14,7 @@ from coresync.accounts.models import STAFF_ROLES, Role, User
 from coresync.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
 from coresync.catalog.models import AddOn, PeakPricingWindow, Service, ServiceCategory
 from coresync.core import clock
+from coresync.giftcards.models import Package
 from coresync.memberships.models import PLAN_TIERS, Membership, MembershipPlan, MembershipStatus
 from coresync.resources.models import (
     WEEKDAY_KEYS,
@@ -34,6 +35,7 @@ from coresync.spafile.schema import (
     Customer,
     Entry,
     Hold,
+    PackageEntry,
     PeakWindow,
     Plan,
     Policy,
@@ -105,8 +107,9 @@ class _Exporter:
             "holds": self.holds(),
             "bookings": self.bookings(),
             "products": self.products(),
+            "packages": self.packages(),
         }
-        for optional in ("holds", "products"):
+        for optional in ("holds", "products", "packages"):
             if not sections[optional]:
                 del sections[optional]
         return sections
@@ -265,6 +268,24 @@ class _Exporter:
                 entry["active"] = False
             products.append(ProductEntry.model_construct(**entry))
         return products
+
+    def packages(self) -> list[PackageEntry]:
+        packages = []
+        for package in Package.objects.select_related("service").order_by("pk"):
+            entry = {
+                "slug": package.slug,
+                "name": package.name,
+                "service": package.service.slug,
+                "minutes": package.minutes,
+                "sessions": package.sessions,
+                "price": package.price,
+            }
+            if package.valid_days != 365:
+                entry["valid_days"] = package.valid_days
+            if not package.is_active:
+                entry["active"] = False
+            packages.append(PackageEntry.model_construct(**entry))
+        return packages
 
     def rooms(self) -> list[RoomEntry]:
         rooms = []

@@ -40,6 +40,7 @@ from coresync.catalog.models import (
 from coresync.core import clock
 from coresync.core.errors import DomainError
 from coresync.core.readers import HoursWindow, hours_windows
+from coresync.giftcards.models import Package
 from coresync.memberships.models import (
     PLAN_TIERS,
     Membership,
@@ -313,6 +314,7 @@ class _Writer:
         self._holds()
         self._bookings()
         self._products()
+        self._packages()
 
     def _upsert(
         self, model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]
@@ -462,6 +464,17 @@ class _Writer:
             )
             _product, outcome = self._upsert(Product, {"slug": spec.slug}, values)
             self._count("products", outcome)
+
+    def _packages(self) -> None:
+        services = dict(Service.objects.values_list("slug", "pk"))
+        for spec in self.document.packages or []:
+            values = {
+                **_fields(spec, "name", "minutes", "sessions", "price", "valid_days"),
+                "service_id": services[spec.service],
+                "is_active": spec.active,
+            }
+            _package, outcome = self._upsert(Package, {"slug": spec.slug}, values)
+            self._count("packages", outcome)
 
     def _rooms(self) -> None:
         for spec in self.document.rooms or []:

@@ -228,6 +228,20 @@ class ProductEntry(Entry):
     active: Boolean = True
 
 
+class PackageEntry(Entry):
+    """A package of services on sale (docs/gift-cards.md): ``sessions`` of one service at one
+    of its durations for ``price``, usable for ``valid_days`` after it is paid."""
+
+    slug: Slug
+    name: Text(100)
+    service: Slug
+    minutes: Minutes
+    sessions: Integer(1, 100)
+    price: Money
+    valid_days: Integer(1, 3650) = 365
+    active: Boolean = True
+
+
 class AddOnEntry(Entry):
     slug: Slug
     name: Text(120)
@@ -498,6 +512,7 @@ LIST_SECTIONS: dict[str, tuple[type[Entry], str | None]] = {
     "holds": (Hold, None),
     "bookings": (BookingEntry, "customer"),
     "products": (ProductEntry, "slug"),
+    "packages": (PackageEntry, "slug"),
 }
 SECTIONS = ("settings", *LIST_SECTIONS)
 
@@ -520,6 +535,7 @@ class SpaDocument(BaseModel):
     holds: list[Hold] | None = None
     bookings: list[BookingEntry] | None = None
     products: list[ProductEntry] | None = None
+    packages: list[PackageEntry] | None = None
     _source: "Source" = PrivateAttr(default=None)
     _indexes: dict[str, list[int]] = PrivateAttr(default_factory=dict)
 
@@ -777,6 +793,7 @@ REFERENCES = (
     ("bookings", "room", "room", "rooms"),
     ("bookings", "service", "service", "service_durations"),
     ("bookings", "addons", "add-on", "addon_services"),
+    ("packages", "service", "service", "service_durations"),
 )
 # (section, the key no two entries may share)
 UNIQUE_KEYS = (
@@ -788,6 +805,8 @@ UNIQUE_KEYS = (
     ("technicians", "slug"),
     ("customers", "email"),
     ("staff", "email"),
+    ("products", "slug"),
+    ("packages", "slug"),
 )
 
 
@@ -842,6 +861,16 @@ def _check_references(document: SpaDocument, source: Source) -> list[Issue]:
         for loc, person in _entries(document, section):
             if person.email and person.email not in known.existing_users and not person.password:
                 add((*loc, "password"), "required for a new account", line_loc=loc)
+
+    for loc, package in _entries(document, "packages"):
+        durations = known.service_durations.get(package.service)
+        if (
+            durations is not None
+            and package.minutes is not None
+            and package.minutes not in durations
+        ):
+            variant = f"{package.service} has no {package.minutes}-minute variant"
+            add((*loc, "minutes"), f"{variant} (durations: {sorted(durations)})")
 
     for loc, booking in _entries(document, "bookings"):
         durations = known.service_durations.get(booking.service)

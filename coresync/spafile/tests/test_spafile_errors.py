@@ -119,7 +119,7 @@ CASES = {
         ("\nbookings:", "\nbooking:"),
         'spa.yaml:123: section "booking": unknown section (did you mean "bookings"?); sections '
         "are settings, plans, categories, services, addons, peak_pricing, rooms, technicians, "
-        "customers, staff, holds, bookings, products",
+        "customers, staff, holds, bookings, products, packages",
     ),
     "key written twice": (
         ("    capacity: 4\n", "    capacity: 4\n    capacity: 5\n"),
@@ -243,7 +243,7 @@ def test_empty_file_is_refused(db):
     assert raised.value.messages == [
         "spa.yaml:1: expected a mapping of sections (settings, plans, categories, services, "
         "addons, peak_pricing, rooms, technicians, customers, staff, holds, bookings, "
-        "products); got nothing"
+        "products, packages); got nothing"
     ]
 
 

@@ -3,9 +3,13 @@ the payment page and its Content-Security-Policy, one tap with a card on file (3
 included), the return from Stripe, and joining a membership online. Stripe is the fake API
 behind ``responses`` driven by the real SDK; the pay-at-the-spa default needs no keys."""
 
+from decimal import Decimal
+
 import pytest
 
 from coresync.bookings.models import Booking, BookingStatus
+from coresync.catalog.models import Service
+from coresync.giftcards.models import Package, PackagePurchase
 from coresync.memberships.models import Membership, MembershipStatus
 from coresync.notifications.models import OutboxMessage
 from coresync.payments.models import Payment, PaymentCustomer, PaymentStatus
@@ -303,3 +307,46 @@ def test_a_gift_card_bought_on_the_site_is_paid_at_the_spa_by_default(client, sp
 
     assert "pay $50.00 at the spa" in response.content.decode()
     assert "stripe" not in client.get("/gift-cards/")["Content-Security-Policy"]
+
+
+def test_a_package_is_bought_on_its_page_paid_online_and_shown_in_my_account(
+    client, spa, customer, frozen_now, stripe_on, fake_stripe
+):
+    swedish = Service.objects.get(slug="swedish")
+    regular = swedish.variants.get(minutes=60).price
+    Package.objects.create(
+        slug="five-swedish",
+        name="Five Swedish Massages",
+        service=swedish,
+        minutes=60,
+        sessions=5,
+        price=regular * 5 - Decimal("75.00"),
+    )
+    page = client.get("/packages/").content.decode()
+    assert "Five Swedish Massages" in page and "You save $75.00" in page
+    assert client.post("/packages/", {"package": "five-swedish"})["Location"].startswith(
+        "/account/login/"
+    )
+    client.force_login(customer)
+
+    bought = client.post("/packages/", {"package": "five-swedish"})
+
+    purchase = PackagePurchase.objects.get(customer=customer)
+    assert bought["Location"] == f"/packages/{purchase.uuid}/pay/"
+    assert "https://js.stripe.com" in csp(client.get(bought["Location"]))["script-src"]
+    (intent_id,) = fake_stripe.intents
+    fake_stripe.set_intent_status(intent_id, "succeeded", payment_method="pm_card")
+    back = client.get(f"/packages/{purchase.uuid}/paid/", follow=True)
+    purchase.refresh_from_db()
+    assert (purchase.status, purchase.sessions_left) == ("active", 5)
+    account = back.content.decode()
+    assert "My packages" in account and "5 of 5 sessions left" in account
+
+
+def test_an_unknown_package_or_someone_elses_purchase_is_not_found(
+    client, spa, customer, frozen_now
+):
+    client.force_login(customer)
+
+    assert client.post("/packages/", {"package": "nothing"}).status_code == 404
+    assert client.get("/packages/00000000-0000-0000-0000-000000000000/pay/").status_code == 404

@@ -28,6 +28,7 @@ from coresync.bookings.services import cancel_booking, preview_reschedule, resch
 from coresync.calendars.ics import booking_invite
 from coresync.core.clock import local_date, now
 from coresync.core.errors import DomainError, InvalidInput
+from coresync.giftcards.selectors import customer_packages
 from coresync.memberships.models import MembershipPlan, MembershipStatus
 from coresync.memberships.selectors import get_customer_access, open_membership
 from coresync.memberships.services import add_month, cancel_membership, subscribe
@@ -92,6 +93,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "lapsed": None if access.is_member else lapsed_membership(request.user, today),
         "pays_online": get_provider().collects_online,
         "receipts": customer_receipts(request.user),
+        "packages": customer_packages(request.user),
     }
     return render(request, "web/account/overview.html", context)
 

@@ -1,6 +1,6 @@
 """Paying on the site with Stripe's Payment Element (docs/payments.md "Paying on the site"):
-a booking waiting for its payment, the first month of a membership, a gift card, a pickup
-order.
+a booking waiting for its payment, the first month of a membership, a gift card, a package
+of services, a pickup order.
 
 Stripe.js, from Stripe's own host, is the one script the site loads from elsewhere (Stripe
 requires it for PCI SAQ A); the Content-Security-Policy admits it on these pages only, and
@@ -10,6 +10,7 @@ only when ``PAYMENT_PROVIDER`` is ``stripe``. Everything else stays vendored.
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,10 +20,11 @@ from django.views.decorators.http import require_http_methods
 
 from coresync.bookings.models import BookingStatus
 from coresync.core.errors import DomainError, InvalidInput
-from coresync.giftcards.models import GiftCard
+from coresync.giftcards.models import GiftCard, Package, PackagePurchase
+from coresync.giftcards.selectors import packages_on_sale
 from coresync.memberships.models import Membership, MembershipStatus
 from coresync.notifications.content import absolute_url
-from coresync.payments.giftcards import sell_gift_card
+from coresync.payments.giftcards import buy_package, sell_gift_card
 from coresync.payments.memberships import first_payment
 from coresync.payments.models import BOOKING_PAYMENT_KINDS, Payment
 from coresync.payments.online import (
@@ -339,3 +341,83 @@ def order_paid(request: HttpRequest, reference: str) -> HttpResponse:
             % {"reference": order.reference},
         )
     return redirect("web:my_orders")
+
+
+@require_http_methods(["GET", "POST"])
+def packages(request: HttpRequest) -> HttpResponse:
+    """Packages of services on sale (anyone) and buying one (signed in): then its payment
+    (the Payment Element; paying at the spa, the desk takes it). The sessions are usable
+    once it is paid."""
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.path)
+        package = Package.objects.filter(slug=request.POST.get("package", ""), is_active=True)
+        if not package.exists():
+            raise Http404("No such package.")
+        try:
+            purchase, start = buy_package(request.user, package.get())
+        except DomainError as error:
+            messages.error(request, error.message)
+            return redirect("web:packages")
+        if start.client_secret:
+            return redirect("web:package_pay", purchase_id=purchase.uuid)
+        messages.success(
+            request,
+            _("%(name)s is reserved for you: pay %(amount)s at the spa and its sessions are yours.")
+            % {"name": purchase.package.name, "amount": f"${purchase.price:,.2f}"},
+        )
+        return redirect("web:account")
+    return render(request, "web/packages.html", {"offers": packages_on_sale()})
+
+
+def _package_payment(user, purchase_id) -> tuple[PackagePurchase, Payment | None]:
+    purchase = (
+        PackagePurchase.objects.filter(uuid=purchase_id, customer=user)
+        .select_related("package")
+        .first()
+    )
+    if purchase is None:
+        raise Http404("No such package.")
+    return purchase, Payment.objects.filter(purpose_key=f"package:{purchase.pk}").first()
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def package_pay(request: HttpRequest, purchase_id) -> HttpResponse:
+    """Pay for a package just bought (Payment Element, or one tap)."""
+    purchase, payment = _package_payment(request.user, purchase_id)
+    done = reverse("web:package_paid", args=[purchase.uuid])
+    if payment is None or open_payment(payment) is None:
+        return redirect(done)
+    try:
+        page = payment_page(payment)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("web:account")
+    args = {"what": purchase.package.name, "action": request.path, "return_url": absolute_url(done)}
+    if request.method == "POST":
+        return _one_tap(request, payment, page, done=done, **args)
+    return _render_pay(request, page, **args)
+
+
+@login_required
+def package_paid(request: HttpRequest, purchase_id) -> HttpResponse:
+    """Back from paying a package: record it (the webhook may be later) and say until when
+    its sessions can be used."""
+    purchase, payment = _package_payment(request.user, purchase_id)
+    if payment is not None:
+        sync_payment(payment)
+    purchase.refresh_from_db()
+    if purchase.status == "active":
+        messages.success(
+            request,
+            _("Thank you! %(name)s is yours: %(sessions)s sessions, until %(day)s.")
+            % {
+                "name": purchase.package.name,
+                "sessions": purchase.sessions_left,
+                "day": formats.date_format(purchase.expires_on, "F j, Y"),
+            },
+        )
+    else:
+        messages.info(request, _("We are waiting for your payment to complete."))
+    return redirect("web:account")
