@@ -5,7 +5,6 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from coresync.catalog.models import ServiceVariant
 from coresync.core.money import quantize
 from coresync.giftcards.models import GiftCardStatus, Package, PackagePurchase
 
@@ -31,22 +30,19 @@ class PackageOffer:
 
 def packages_on_sale() -> list[PackageOffer]:
     """The active packages, cheapest first, each with its per-session price and the regular
-    price it is compared with. Two queries."""
-    packages = list(Package.objects.filter(is_active=True).select_related("service"))
-    prices = {
-        (variant.service_id, variant.minutes): variant.price
-        for variant in ServiceVariant.objects.filter(
-            service_id__in={package.service_id for package in packages}
+    price it is compared with. Two queries (the services' durations are prefetched)."""
+    packages = Package.objects.filter(is_active=True).select_related("service")
+    offers = []
+    for package in packages.prefetch_related("service__variants"):
+        regular = {variant.minutes: variant.price for variant in package.service.variants.all()}
+        offers.append(
+            PackageOffer(
+                package=package,
+                per_session=quantize(package.price / package.sessions),
+                regular_price=regular.get(package.minutes),
+            )
         )
-    }
-    return [
-        PackageOffer(
-            package=package,
-            per_session=quantize(package.price / package.sessions),
-            regular_price=prices.get((package.service_id, package.minutes)),
-        )
-        for package in packages
-    ]
+    return offers
 
 
 def customer_packages(user) -> QuerySet[PackagePurchase]:
