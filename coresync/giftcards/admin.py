@@ -46,10 +46,18 @@ class GiftCardAdmin(admin.ModelAdmin):
         "created_at",
     )
     inlines = (GiftCardTransactionInline,)
-    actions = ["activate_paid"]
+    actions = ["activate_paid", "refund"]
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    @admin.action(description="Refund and void the selected unused cards")
+    def refund(self, request, queryset) -> None:
+        from coresync.payments.giftcards import refund_gift_card
+
+        _refund_each(
+            self, request, queryset, lambda card: refund_gift_card(card, actor=request.user)
+        )
 
     @admin.action(description="Paid at the desk: activate and email the selected cards")
     def activate_paid(self, request, queryset) -> None:
@@ -70,3 +78,27 @@ class PackagePurchaseAdmin(admin.ModelAdmin):
     list_display = ("customer", "package", "sessions_left", "sessions_total", "status")
     list_filter = ("status", "package")
     readonly_fields = ("sessions_left", "sessions_total", "price", "status", "expires_on")
+    actions = ["refund"]
+
+    @admin.action(description="Refund and void the selected unused packages")
+    def refund(self, request, queryset) -> None:
+        from coresync.payments.giftcards import refund_package
+
+        _refund_each(
+            self, request, queryset, lambda purchase: refund_package(purchase, actor=request.user)
+        )
+
+
+def _refund_each(model_admin, request, queryset, refund) -> None:
+    """Refund each selected row; report how many, and why each refused one was refused."""
+    from coresync.core.errors import DomainError
+
+    done = 0
+    for row in queryset:
+        try:
+            refund(row)
+        except DomainError as error:
+            model_admin.message_user(request, error.message, messages.WARNING)
+        else:
+            done += 1
+    model_admin.message_user(request, f"{done} refunded and voided.", messages.SUCCESS)

@@ -14,15 +14,17 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from coresync.core import audit
 from coresync.core.clock import local_date
 from coresync.core.clock import now as clock_now
-from coresync.core.errors import InvalidInput
+from coresync.core.errors import InvalidInput, InvalidTransition
 from coresync.core.money import quantize
 from coresync.giftcards import services as giftcards
 from coresync.giftcards.models import GiftCard, GiftCardStatus, Package, PackagePurchase
 from coresync.notifications.content import GIFT_CARD_DELIVERY
 from coresync.notifications.delivery import TOPIC_EMAIL
-from coresync.notifications.outbox import enqueue
+from coresync.notifications.outbox import cancel_pending, enqueue
+from coresync.payments import purchases
 from coresync.payments.models import Payment, PaymentKind, PaymentStatus
 from coresync.payments.providers import get_provider
 from coresync.payments.providers.base import (
@@ -200,3 +202,57 @@ def gift_card_email_context(payload):
         },
         "",
     )
+
+
+def refund_gift_card(card: GiftCard, *, actor) -> GiftCard:
+    """Give the purchaser their money back for a gift card nobody has used, and void it
+    (staff, from the admin). The refund goes to Stripe after commit
+    (:func:`coresync.payments.purchases.refund_purchase`); a card paid at the desk is voided
+    and the desk hands the money back.
+
+    Raises:
+        InvalidTransition: the card is not active, or part of it was spent (its balance is
+            below its amount): it cannot be refunded in full.
+    """
+    with transaction.atomic():
+        purchases.lock_purchase_payment("gift_card", card.pk)
+        locked = GiftCard.objects.select_for_update().get(pk=card.pk)
+        if locked.status != GiftCardStatus.ACTIVE or locked.balance != locked.amount:
+            raise InvalidTransition(
+                f"Gift card {locked.masked_code} is {locked.get_status_display().lower()}"
+                f" with {locked.balance} of {locked.amount} left: only an unused active card"
+                " is refunded.",
+                status=locked.status,
+            )
+        locked.status = GiftCardStatus.VOID
+        locked.balance = Decimal("0.00")
+        locked.save(update_fields=["status", "balance"])
+        purchases.refund_purchase("gift_card", locked.pk)
+        audit.record(locked, "gift_card.refunded", actor=actor, data={"amount": locked.amount})
+        cancel_pending(f"gift_card:{locked.pk}:delivery")
+    return locked
+
+
+def refund_package(purchase: PackagePurchase, *, actor) -> PackagePurchase:
+    """Give the customer their money back for a package with no session used, and void it
+    (staff, from the admin); as :func:`refund_gift_card`.
+
+    Raises:
+        InvalidTransition: not active, or a session was used.
+    """
+    with transaction.atomic():
+        purchases.lock_purchase_payment("package", purchase.pk)
+        locked = PackagePurchase.objects.select_for_update().get(pk=purchase.pk)
+        if locked.status != GiftCardStatus.ACTIVE or locked.sessions_left != locked.sessions_total:
+            raise InvalidTransition(
+                f"This package is {locked.get_status_display().lower()} with"
+                f" {locked.sessions_left} of {locked.sessions_total} sessions left: only an"
+                " unused active package is refunded.",
+                status=locked.status,
+            )
+        locked.status = GiftCardStatus.VOID
+        locked.sessions_left = 0
+        locked.save(update_fields=["status", "sessions_left"])
+        purchases.refund_purchase("package", locked.pk)
+        audit.record(locked, "package.refunded", actor=actor, data={"amount": locked.price})
+    return locked

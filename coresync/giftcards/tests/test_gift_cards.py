@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from conftest import local
 from coresync.bookings.models import Booking, BookingStatus
 from coresync.bookings.services import cancel_booking, create_booking
-from coresync.core.errors import InvalidInput
+from coresync.core.errors import InvalidInput, InvalidTransition
 from coresync.giftcards.models import (
     GiftCard,
     GiftCardStatus,
@@ -22,7 +22,10 @@ from coresync.giftcards.models import (
 )
 from coresync.notifications.jobs import drain
 from coresync.notifications.models import OutboxMessage
-from coresync.payments.models import Payment, PaymentKind
+from coresync.notifications.outbox import dispatch_due
+from coresync.payments.giftcards import refund_gift_card, refund_package
+from coresync.payments.models import Payment, PaymentKind, Refund
+from coresync.payments.purchases import REFUND_PURCHASE
 from coresync.payments.services import settle_booking
 from coresync.payments.tests.support import deliver, make_event
 
@@ -301,3 +304,71 @@ def test_a_gift_card_purchase_is_listed_with_the_customers_payments(api, custome
     assert [(row["kind"], row["booking"], row["amount"]) for row in listed] == [
         ("gift_card", None, "90.00")
     ]
+
+
+def _paid_online(api, fake_stripe, payment: Payment) -> None:
+    intent = fake_stripe.set_intent_status(payment.provider_payment_id, "succeeded")
+    deliver(api, make_event("payment_intent.succeeded", intent))
+
+
+def test_an_unused_gift_card_is_refunded_in_full_once_and_voided(
+    api, customer, manager, frozen_now, stripe_on, fake_stripe
+):
+    api.force_authenticate(customer)
+    api.post(
+        "/api/v1/gift-cards/",
+        {"amount": "120.00", "recipient_email": "maya@example.com", "deliver_on": "2026-12-24"},
+        format="json",
+    )
+    payment = Payment.objects.get(kind=PaymentKind.GIFT_CARD)
+    _paid_online(api, fake_stripe, payment)
+    gift = GiftCard.objects.get()
+
+    refund_gift_card(gift, actor=manager)
+    dispatch_due(topics=[REFUND_PURCHASE])
+    dispatch_due(topics=[REFUND_PURCHASE])
+
+    gift.refresh_from_db()
+    assert (gift.status, gift.balance) == (GiftCardStatus.VOID, Decimal("0.00"))
+    assert [r.params["amount"] for r in fake_stripe.refund_requests()] == ["12000"]
+    assert Refund.objects.get().status == "succeeded"
+    # Its email, due on the 24th, is not sent any more
+    delivery = OutboxMessage.objects.get(payload__kind="gift_card_delivery")
+    assert delivery.status == "cancelled"
+    with pytest.raises(InvalidTransition):
+        refund_gift_card(gift, actor=manager)
+    assert len(fake_stripe.refund_requests()) == 1
+
+
+def test_a_spent_gift_card_is_not_refunded(customer, manager, frozen_now):
+    spent = card("50.00", balance="20.00")
+
+    with pytest.raises(InvalidTransition):
+        refund_gift_card(spent, actor=manager)
+
+    spent.refresh_from_db()
+    assert (spent.status, spent.balance) == (GiftCardStatus.ACTIVE, Decimal("20.00"))
+    assert Refund.objects.count() == 0
+
+
+def test_an_unused_package_is_refunded_and_a_used_one_is_not(
+    api, customer, manager, frozen_now, stripe_on, fake_stripe, five_massages
+):
+    api.force_authenticate(customer)
+    api.post("/api/v1/packages/five-swedish/buy/")
+    api.post("/api/v1/packages/five-swedish/buy/")
+    first, second = PackagePurchase.objects.order_by("pk")
+    for payment in Payment.objects.filter(kind=PaymentKind.PACKAGE):
+        _paid_online(api, fake_stripe, payment)
+    PackagePurchase.objects.filter(pk=second.pk).update(sessions_left=4)  # one session used
+
+    refund_package(first, actor=manager)
+    with pytest.raises(InvalidTransition):
+        refund_package(second, actor=manager)
+    dispatch_due(topics=[REFUND_PURCHASE])
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.sessions_left) == (GiftCardStatus.VOID, 0)
+    assert (second.status, second.sessions_left) == (GiftCardStatus.ACTIVE, 4)
+    assert [r.params["amount"] for r in fake_stripe.refund_requests()] == ["45000"]
