@@ -25,7 +25,8 @@ def _exception_changed(sender, instance, **kwargs) -> None:
 
     from coresync.bookings.services import review_absences
 
-    if instance.technician_id is None:
-        return
     with transaction.atomic():
-        review_absences([instance.technician_id])
+        if instance.technician_id is not None:
+            review_absences([instance.technician_id])
+        elif instance.room_id is not None:
+            review_absences(room_ids=[instance.room_id])

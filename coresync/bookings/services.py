@@ -768,8 +768,15 @@ def confirm_booking(booking: Booking, *, actor=None, now: datetime | None = None
             _set_status(
                 booking, BookingStatus.CONFIRMED, actor=actor, now=now, hold_expires_at=None
             )
-            # Time off given while the payment was awaited: the booking is kept but flagged.
-            review_absences(booking_technician_ids(booking), now=now)
+            # Time off or maintenance given while the payment was awaited: the booking is
+            # kept but flagged.
+            review_absences(
+                booking_technician_ids(booking),
+                room_ids=booking.allocations.filter(is_active=True, room__isnull=False)
+                .values_list("room_id", flat=True)
+                .distinct(),
+                now=now,
+            )
             booking.refresh_from_db(fields=["status"])
     if expired:
         raise SlotUnavailable("The payment hold on this booking expired.", start=booking.start)
@@ -1299,39 +1306,53 @@ def booking_technician_ids(booking: Booking) -> list[int]:
 
 
 def absence_spans(
-    technician_ids: Iterable[int], since: date, zone
-) -> dict[int, list[tuple[datetime, datetime]]]:
-    """Return, per technician, the UTC spans their exceptions (day off, vacation, sick
-    leave, part days…) take away from local day ``since`` on, as the engine cuts them
+    technician_ids: Iterable[int], since: date, zone, *, room_ids: Iterable[int] = ()
+) -> dict[str, list[tuple[datetime, datetime]]]:
+    """Return, per resource key (``technician:<id>``, ``room:<id>``), the UTC spans their
+    exceptions (day off, vacation, sick leave, part days…; a room's maintenance) take away
+    from local day ``since`` on, as the engine cuts them
     (:func:`coresync.scheduling.engine.exception_span`). One query."""
-    spans: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    rows = AvailabilityException.objects.filter(technician_id__in=list(technician_ids)).filter(
-        Q(end_date__isnull=True, date__gte=since) | Q(end_date__gte=since)
-    )
-    for technician_id, first, last, start, end in rows.values_list(
-        "technician_id", "date", "end_date", "start", "end"
+    spans: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
+    rows = AvailabilityException.objects.filter(
+        Q(technician_id__in=list(technician_ids)) | Q(room_id__in=list(room_ids))
+    ).filter(Q(end_date__isnull=True, date__gte=since) | Q(end_date__gte=since))
+    for technician_id, room_id, first, last, start, end in rows.values_list(
+        "technician_id", "room_id", "date", "end_date", "start", "end"
     ):
         span = exception_span(DayException(first, last or first, start, end), zone)
         if span is not None:
-            spans[technician_id].append(span)
+            key = f"technician:{technician_id}" if technician_id else f"room:{room_id}"
+            spans[key].append(span)
     return spans
 
 
-def review_absences(
-    technician_ids: Iterable[int], *, actor=None, now: datetime | None = None
-) -> AbsenceReview:
-    """Bring the status of the upcoming bookings of ``technician_ids`` in line with their
-    time off (ARCHITECTURE.md: an exception over existing bookings keeps them but gives each
-    the status ``needs_reassignment``).
+def _allocation_key(allocation: Allocation) -> str:
+    if allocation.technician_id:
+        return f"technician:{allocation.technician_id}"
+    return f"room:{allocation.room_id}"
 
-    1. Find the bookings these technicians hold that have not ended: confirmed ones, and
-       ones already ``needs_reassignment``.
-    2. For each, see whether any of its technicians (both of a couples booking) is away
-       during its allocation (service time and buffers, as the engine would refuse it).
-    3. Under a row lock: a confirmed booking over an absence becomes ``needs_reassignment``
-       (history ``booking.needs_reassignment``, naming the absent technicians; the event
-       tells the customer and the managers); a flagged booking whose technicians are all
-       back (the exception was deleted or shortened) becomes ``confirmed`` again.
+
+def review_absences(
+    technician_ids: Iterable[int] = (),
+    *,
+    room_ids: Iterable[int] = (),
+    actor=None,
+    now: datetime | None = None,
+) -> AbsenceReview:
+    """Bring the status of the upcoming bookings of ``technician_ids`` and ``room_ids`` in
+    line with their time off and maintenance (ARCHITECTURE.md: an exception over existing
+    bookings keeps them but gives each the status ``needs_reassignment``).
+
+    1. Find the bookings these technicians or rooms hold that have not ended: confirmed
+       ones, and ones already ``needs_reassignment``.
+    2. For each, see whether any of its technicians (both of a couples booking) is away, or
+       its room closed, during its allocation (service time and buffers, as the engine
+       would refuse it).
+    3. Under a row lock: a confirmed booking over an absence or a closure becomes
+       ``needs_reassignment`` (history ``booking.needs_reassignment``, naming the absent
+       technicians and the closed rooms; the event tells the customer and the managers); a
+       flagged booking whose technicians are all back and rooms open (the exception was
+       deleted or shortened) becomes ``confirmed`` again.
 
     Runs in the caller's transaction (its own when there is none), so the status change and
     its outbox rows commit with the exception that caused them. Called when an exception is
@@ -1341,13 +1362,13 @@ def review_absences(
     now = now or clock_now()
     zone = get_settings().zone
     review = AbsenceReview()
-    technician_ids = list(technician_ids)
-    if not technician_ids:
+    technician_ids, room_ids = list(technician_ids), list(room_ids)
+    if not technician_ids and not room_ids:
         return review
     watched = (BookingStatus.CONFIRMED, BookingStatus.NEEDS_REASSIGNMENT)
     booking_ids = set(
         Allocation.objects.filter(
-            technician_id__in=technician_ids,
+            Q(technician_id__in=technician_ids) | Q(room_id__in=room_ids),
             is_active=True,
             booking__status__in=watched,
             booking__end__gt=now,
@@ -1357,25 +1378,32 @@ def review_absences(
         return review
     allocations: dict[int, list[Allocation]] = defaultdict(list)
     for allocation in Allocation.objects.filter(
-        booking_id__in=booking_ids, is_active=True, technician__isnull=False
-    ).select_related("technician"):
+        Q(technician__isnull=False) | Q(room__isnull=False),
+        booking_id__in=booking_ids,
+        is_active=True,
+    ).select_related("technician", "room"):
         allocations[allocation.booking_id].append(allocation)
-    involved = {row.technician_id for rows in allocations.values() for row in rows}
-    spans = absence_spans(involved, local_date(now, zone) - timedelta(days=1), zone)
+    rows = [row for booked in allocations.values() for row in booked]
+    spans = absence_spans(
+        {row.technician_id for row in rows if row.technician_id},
+        local_date(now, zone) - timedelta(days=1),
+        zone,
+        room_ids={row.room_id for row in rows if row.room_id},
+    )
     with transaction.atomic():
         bookings = Booking.objects.select_for_update().filter(pk__in=booking_ids).order_by("pk")
         for booking in bookings:
-            absent = sorted(
-                {
-                    row.technician.slug
-                    for row in allocations[booking.pk]
-                    if any(
-                        start < row.ends_at and row.starts_at < end
-                        for start, end in spans.get(row.technician_id, ())
-                    )
-                }
-            )
-            if absent and booking.status == BookingStatus.CONFIRMED:
+            unavailable = [
+                row
+                for row in allocations[booking.pk]
+                if any(
+                    start < row.ends_at and row.starts_at < end
+                    for start, end in spans.get(_allocation_key(row), ())
+                )
+            ]
+            absent = sorted({row.technician.slug for row in unavailable if row.technician_id})
+            closed = sorted({row.room.slug for row in unavailable if not row.technician_id})
+            if unavailable and booking.status == BookingStatus.CONFIRMED:
                 _guard(booking, BookingStatus.NEEDS_REASSIGNMENT)
                 booking.status = BookingStatus.NEEDS_REASSIGNMENT
                 booking.save(update_fields=["status", "updated_at"])
@@ -1385,10 +1413,13 @@ def review_absences(
                     actor=actor,
                     from_status=BookingStatus.CONFIRMED,
                     to_status=BookingStatus.NEEDS_REASSIGNMENT,
-                    data={"absent_technicians": absent},
+                    data={
+                        "absent_technicians": absent,
+                        **({"closed_rooms": closed} if closed else {}),
+                    },
                 )
                 review.flagged.append(booking)
-            elif not absent and booking.status == BookingStatus.NEEDS_REASSIGNMENT:
+            elif not unavailable and booking.status == BookingStatus.NEEDS_REASSIGNMENT:
                 _set_status(booking, BookingStatus.CONFIRMED, actor=actor, now=now)
                 review.cleared.append(booking)
     return review

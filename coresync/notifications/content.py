@@ -114,7 +114,7 @@ SUBJECTS = {
     MEMBERSHIP_WELCOME: "Welcome to {spa} – your {plan} membership",
     MEMBERSHIP_CHANGED: "Your {spa} membership is now {plan}",
     MEMBERSHIP_PRICE_CHANGED: "A change to your {plan} membership price",
-    BOOKING_NEEDS_REASSIGNMENT: "Your {service} on {date}: your therapist is unavailable",
+    BOOKING_NEEDS_REASSIGNMENT: "Your {service} on {date}: {unavailable} is unavailable",
     REASSIGNMENT_NEEDED: "To reassign: {service} on {date} at {time}",
     MEMBERSHIP_PAYMENT_FAILED: "Action needed: your {plan} membership payment did not go through",
     MEMBERSHIP_EXPIRED: "Your {plan} membership has ended",
@@ -396,10 +396,14 @@ def _reschedule_context(
 
 
 def _reassignment_context(booking: Booking, payload: dict[str, Any], user) -> dict[str, Any]:
-    """Who is away (names from the payload) and, for staff, their own name and the page that
-    lists the bookings to reassign with the technicians free then."""
+    """Who is away or which room is closed (names from the payload) and, for staff, their own
+    name and the page that lists the bookings to reassign with the technicians free then."""
+    room_only = bool(payload.get("closed")) and not payload.get("absent")
     return {
         "absent_technicians": " and ".join(payload.get("absent") or []) or "your therapist",
+        "closed_rooms": " and ".join(payload.get("closed") or []),
+        "room_only": room_only,
+        "unavailable": "your room" if room_only else "your therapist",
         "recipient_name": _first_name(user),
         "reassign_url": absolute_url(reverse("web:staff_reassign")),
     }
@@ -648,6 +652,7 @@ def _render(
         "address": context["spa_address"],
         "receipt": context.get("receipt_number", ""),
         "sender": context.get("sender_name", ""),
+        "unavailable": context.get("unavailable", "your therapist"),
     }
     if channel in (SMS, PUSH):
         if kind not in SHORT_TEXTS:

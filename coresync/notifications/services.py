@@ -224,12 +224,16 @@ def _reassignment_messages(booking: Booking, data: dict[str, Any]) -> list[Outgo
     """Return the outbox rows of a booking just flagged ``needs_reassignment``: one email to
     its customer and one to each active manager, keyed by how often it was flagged."""
     from coresync.accounts.models import Role, User
-    from coresync.resources.models import Technician
+    from coresync.resources.models import Room, Technician
 
     count = booking.history.filter(action="booking.needs_reassignment").count()
     slugs = data.get("absent_technicians") or []
     names = dict(Technician.objects.filter(slug__in=slugs).values_list("slug", "name"))
     payload = {"absent": [names.get(slug, slug) for slug in slugs]}
+    rooms = data.get("closed_rooms") or []
+    if rooms:
+        room_names = dict(Room.objects.filter(slug__in=rooms).values_list("slug", "name"))
+        payload["closed"] = [room_names.get(slug, slug) for slug in rooms]
     key = f"booking:{booking.pk}:needs_reassignment:{count}"
     rows = []
     if booking.customer_id is not None:

@@ -24,7 +24,7 @@ from coresync.core.clock import local_date, local_midnight_utc
 from coresync.core.errors import DomainError
 from coresync.core.money import quantize
 from coresync.memberships.selectors import get_customer_access
-from coresync.resources.models import Technician
+from coresync.resources.models import Room, Technician
 from coresync.scheduling.loader import candidate_technicians
 from coresync.scheduling.models import Allocation
 from coresync.scheduling.selectors import find_start
@@ -240,23 +240,28 @@ def technician_bookings(technician: Technician, first_day: date, last_day: date)
 
 @dataclass
 class ReassignmentRow:
-    """A booking waiting for another technician: who is away, and who is free at its time
-    (each would pass the reschedule's own check at the same start)."""
+    """A booking waiting for another technician or room: who is away, which room is closed,
+    and who is free at its time (each would pass the reschedule's own check at the same
+    start; moving it picks a free room)."""
 
     booking: Booking
     absent: list[str]
     free: list[Technician] = field(default_factory=list)
+    closed_rooms: list[str] = field(default_factory=list)
 
 
-def free_technicians(booking: Booking, now: datetime) -> list[Technician]:
+def free_technicians(
+    booking: Booking, now: datetime, *, away: set[str] | None = None
+) -> list[Technician]:
     """Return the technicians who could take ``booking`` at its own start: qualified, not
-    already on it, and accepted by the engine exactly as
+    among ``away`` (slugs; by default every technician already on it — a booking whose room
+    is closed may keep its own), and accepted by the engine exactly as
     :func:`coresync.bookings.services.reschedule_booking` would check them (hours, time off,
     other bookings, the room). One engine run per candidate."""
     spa_settings = get_settings()
     zone = spa_settings.zone
     access = get_customer_access(booking.customer, local_date(now, zone), spa_settings)
-    booked = set(booked_technician_slugs(booking))
+    booked = set(booked_technician_slugs(booking)) if away is None else away
     day = local_date(booking.start, zone)
     free_ids = []
     for candidate in candidate_technicians(booking.service):
@@ -301,7 +306,17 @@ def reassignment_queue(now: datetime) -> list[ReassignmentRow]:
         slugs = flagged.get("absent_technicians") or []
         names = dict(Technician.objects.filter(slug__in=slugs).values_list("slug", "name"))
         absent = [names.get(slug, slug) for slug in slugs]
-        rows.append(ReassignmentRow(booking, absent, free_technicians(booking, now)))
+        rooms = flagged.get("closed_rooms") or []
+        room_names = dict(Room.objects.filter(slug__in=rooms).values_list("slug", "name"))
+        away = set(slugs) if rooms else None
+        rows.append(
+            ReassignmentRow(
+                booking,
+                absent,
+                free_technicians(booking, now, away=away),
+                [room_names.get(slug, slug) for slug in rooms],
+            )
+        )
     return rows
 
 

@@ -228,6 +228,9 @@ class ReassignmentSerializer(serializers.Serializer):
     guest = serializers.CharField()
     technicians = serializers.ListField(child=serializers.CharField())
     absent_technicians = serializers.ListField(child=serializers.CharField())
+    closed_rooms = serializers.ListField(
+        child=serializers.CharField(), help_text="Rooms closed for maintenance over it."
+    )
     free_technicians = serializers.ListField(child=serializers.SlugField())
 
 

@@ -393,6 +393,7 @@ def _reassignment_rows(rows) -> list[dict]:
             "guest": guest_first_name(row.booking),
             "technicians": staff_view(row.booking).technicians,
             "absent_technicians": row.absent,
+            "closed_rooms": row.closed_rooms,
             "free_technicians": [technician.slug for technician in row.free],
         }
         for row in rows

@@ -15,8 +15,12 @@ from coresync.bookings.services import cancel_booking, create_booking, reschedul
 from coresync.memberships.selectors import non_member_access
 from coresync.notifications.jobs import dispatch_outbox
 from coresync.notifications.models import OutboxMessage
-from coresync.resources.models import AvailabilityException, ExceptionKind
-from coresync.resources.services import add_technician_exception, delete_exception
+from coresync.resources.models import AvailabilityException, ExceptionKind, Room
+from coresync.resources.services import (
+    add_room_maintenance,
+    add_technician_exception,
+    delete_exception,
+)
 from coresync.scheduling.selectors import build_availability_request, get_availability
 from coresync.spa.selectors import get_settings
 from coresync.staff.errors import InvalidTransition
@@ -330,3 +334,64 @@ def test_the_guest_sees_it_kept_and_free_to_cancel(spa, client, customer, frozen
     assert "Your therapist is unavailable at this time." in page
     assert "Cancelling this booking is free of charge." in page
     assert "Cancelling is free of charge: your therapist is unavailable" in preview
+
+
+def test_maintenance_over_a_booked_room_flags_it_and_moving_it_to_another_room_clears_it(
+    spa, customer, boss, frozen_now
+):
+    # given Ana's 10:00 massage on Thursday, in Suite A
+    booking = create_booking(
+        customer=customer,
+        service="swedish",
+        start=local(2026, 12, 3, 10),
+        technician="ana",
+        room="suite-a",
+    )
+    mail.outbox.clear()
+
+    # when Suite A is closed for maintenance that morning
+    closure = add_room_maintenance(
+        Room.objects.get(slug="suite-a"), {"date": "2026-12-03", "start": "09:00", "end": "12:00"}
+    )
+
+    # then the booking is kept but waits, the guest is told it is the room, the manager sees
+    # the closed room and Ana (not away) among the technicians free then
+    assert statuses(booking) == ["needs_reassignment"]
+    entry = booking.history.get(action="booking.needs_reassignment")
+    assert entry.data == {"absent_technicians": [], "closed_rooms": ["suite-a"]}
+    dispatch_outbox()
+    to_guest = next(m for m in mail.outbox if m.to == [customer.email])
+    assert "your room is unavailable" in to_guest.subject
+    assert "Suite A is closed for maintenance" in to_guest.body
+    (row,) = reassignment_queue(frozen_now)
+    assert (row.absent, row.closed_rooms) == ([], ["Suite A"])
+    assert "ana" in [technician.slug for technician in row.free]
+
+    # when the manager keeps Ana at the same start, it moves to a free room
+    reassign_booking(booking, technician="ana", actor=boss)
+
+    booking.refresh_from_db()
+    assert (booking.status, booking.technician.slug, booking.start) == (
+        "confirmed",
+        "ana",
+        local(2026, 12, 3, 10),
+    )
+    assert booking.room.slug != "suite-a"
+    delete_exception(closure)  # nothing left to clear
+    assert statuses(booking) == ["confirmed"]
+
+
+def test_maintenance_removed_again_puts_the_booking_back_to_confirmed(spa, customer, frozen_now):
+    booking = create_booking(
+        customer=customer,
+        service="swedish",
+        start=local(2026, 12, 3, 10),
+        technician="ana",
+        room="suite-a",
+    )
+    closure = add_room_maintenance(Room.objects.get(slug="suite-a"), {"date": "2026-12-03"})
+    assert statuses(booking) == ["needs_reassignment"]
+
+    delete_exception(closure)
+
+    assert statuses(booking) == ["confirmed"]
