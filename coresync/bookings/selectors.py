@@ -29,3 +29,20 @@ def bookings_visible_to(user) -> QuerySet[Booking]:
             Q(technician=technician) | Q(allocations__technician=technician)
         ).distinct()
     return bookings.filter(customer=user)
+
+
+def reassignment_cause(booking: Booking) -> str:
+    """Why a ``needs_reassignment`` booking waits: ``"room"`` when only its room is closed
+    for maintenance, else ``"technician"`` (a technician is away); from the latest
+    ``booking.needs_reassignment`` history entry. One query; ``""`` for any other status."""
+    if booking.status != "needs_reassignment":
+        return ""
+    data = (
+        booking.history.filter(action="booking.needs_reassignment")
+        .order_by("-pk")
+        .values_list("data", flat=True)
+        .first()
+    ) or {}
+    if data.get("closed_rooms") and not data.get("absent_technicians"):
+        return "room"
+    return "technician"

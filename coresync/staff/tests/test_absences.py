@@ -381,7 +381,9 @@ def test_maintenance_over_a_booked_room_flags_it_and_moving_it_to_another_room_c
     assert statuses(booking) == ["confirmed"]
 
 
-def test_maintenance_removed_again_puts_the_booking_back_to_confirmed(spa, customer, frozen_now):
+def test_maintenance_removed_again_puts_the_booking_back_to_confirmed(
+    spa, client, customer, frozen_now
+):
     booking = create_booking(
         customer=customer,
         service="swedish",
@@ -391,6 +393,12 @@ def test_maintenance_removed_again_puts_the_booking_back_to_confirmed(spa, custo
     )
     closure = add_room_maintenance(Room.objects.get(slug="suite-a"), {"date": "2026-12-03"})
     assert statuses(booking) == ["needs_reassignment"]
+    client.force_login(customer)
+    page = client.get(f"/account/bookings/{booking.reference}/").content.decode()
+    preview = client.get(f"/account/bookings/{booking.reference}/cancel/").content.decode()
+    assert "Your room is closed for maintenance at this time." in page
+    assert "therapist is unavailable" not in page
+    assert "Cancelling is free of charge: your room is closed for maintenance" in preview
 
     delete_exception(closure)
 

@@ -24,6 +24,7 @@ from coresync.accounts.preferences import (
 )
 from coresync.accounts.services import update_profile
 from coresync.bookings.policy import policy_for_plan
+from coresync.bookings.selectors import reassignment_cause
 from coresync.bookings.services import cancel_booking, preview_reschedule, reschedule_booking
 from coresync.calendars.ics import booking_invite
 from coresync.core.clock import local_date, now
@@ -119,6 +120,7 @@ def booking_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "row": booking_row(booking, instant),
         "now": instant,
         "access_token": access_token_of(request),
+        "reassignment_cause": reassignment_cause(booking),
     }
     return render(request, "web/account/booking_detail.html", context)
 
@@ -153,7 +155,12 @@ def cancel_booking_view(request: HttpRequest, reference: str) -> HttpResponse:
         return _after_change(request, booking)
     preview = cancellation_preview(booking, instant)
     template = "web/account/_cancel.html" if request.htmx else "web/account/cancel.html"
-    context = {"preview": preview, "booking": booking, "access_token": access_token_of(request)}
+    context = {
+        "preview": preview,
+        "booking": booking,
+        "access_token": access_token_of(request),
+        "reassignment_cause": reassignment_cause(booking),
+    }
     return render(request, template, context)
 
 
