@@ -5,6 +5,7 @@ import time as perf
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from django.conf import settings
 from django.db import transaction
@@ -18,6 +19,27 @@ from coresync.core.errors import InvalidInput, NotFound
 from coresync.spa.selectors import get_settings
 
 MAX_TEXT_LENGTH = 2000
+
+
+class Engine(Protocol):
+    """What answers a turn: :class:`~coresync.assistant.engine.OfflineEngine` or an LLM
+    engine of :mod:`coresync.assistant.llm`, all acting through the same tools."""
+
+    def respond(self, context: ToolContext, text: str) -> Turn: ...
+
+
+def get_engine() -> Engine:
+    """Return the engine ``ASSISTANT_ENGINE`` names: ``offline`` (the default, no network),
+    ``openai`` (OpenAI-compatible chat completions) or ``anthropic`` (Anthropic messages)."""
+    if settings.ASSISTANT_ENGINE == "openai":
+        from coresync.assistant.llm.openai_engine import OpenAIEngine
+
+        return OpenAIEngine.from_settings()
+    if settings.ASSISTANT_ENGINE == "anthropic":
+        from coresync.assistant.llm.anthropic_engine import AnthropicEngine
+
+        return AnthropicEngine.from_settings()
+    return OfflineEngine()
 
 
 @dataclass(frozen=True)
@@ -105,7 +127,9 @@ def handle_message(
     else:
         conversation = Conversation.objects.create(
             owner=user if signed_in else None,
-            session_key="" if signed_in else session_key,
+            # A site session key changes on signing in (the owner then identifies the
+            # conversation); a call's key stays for the whole call, whoever the caller is.
+            session_key=session_key if channel == Channel.PHONE or not signed_in else "",
             channel=channel,
             started_at=now,
             last_activity_at=now,
@@ -115,7 +139,7 @@ def handle_message(
     context = ToolContext(
         user=user, now=now, spa_settings=get_settings(), conversation=conversation
     )
-    turn: Turn = OfflineEngine().respond(context, text)
+    turn: Turn = get_engine().respond(context, text)
     latency_ms = int((perf.perf_counter() - started) * 1000)
     with transaction.atomic():
         Message.objects.create(conversation=conversation, role=Role.USER, text=text, created_at=now)
