@@ -54,7 +54,7 @@ def _when(iso: str | None) -> datetime | None:
 def _display(message, names: dict[str, str]) -> dict:
     """One message as the template shows it: the text and its actions made into cards and
     buttons (slot times with the words the button sends)."""
-    cards, times, proposal, sign_in = [], [], None, False
+    cards, times, proposal, sign_in, booked = [], [], None, False, None
     for action in message.actions or []:
         kind = action.get("type")
         service = names.get(action.get("service"), action.get("service"))
@@ -78,6 +78,8 @@ def _display(message, names: dict[str, str]) -> dict:
             proposal = {**action, "service_name": service, "start_at": _when(action.get("start"))}
         elif kind == "sign_in_required":
             sign_in = True
+        elif kind in ("booking_created", "booking_rescheduled"):
+            booked = action["reference"]
     return {
         "role": message.role,
         "text": message.text,
@@ -85,6 +87,7 @@ def _display(message, names: dict[str, str]) -> dict:
         "times": times,
         "proposal": proposal,
         "sign_in": sign_in,
+        "booked": booked,
     }
 
 
