@@ -8,8 +8,11 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
+from coresync.accounts.models import User
+from coresync.accounts.validation import normalize_phone
 from coresync.assistant.engine import OfflineEngine, Turn
 from coresync.assistant.errors import AssistantDisabled
 from coresync.assistant.models import Channel, Conversation, Message, Role
@@ -154,6 +157,46 @@ def handle_message(
         conversation.last_activity_at = now
         conversation.save(update_fields=["owner", "state", "last_activity_at"])
     return Answer(conversation=conversation, reply=turn.reply, actions=turn.actions)
+
+
+def caller_for(phone_number: str):
+    """Return the active account whose phone number (E.164, as :func:`coresync.accounts.
+    validation.normalize_phone` stores it) is ``phone_number``, or ``AnonymousUser`` — a
+    guest — when none or more than one account has it, or the number is withheld."""
+    try:
+        number = normalize_phone(phone_number or "")
+    except InvalidInput:
+        return AnonymousUser()
+    if not number:
+        return AnonymousUser()
+    accounts = list(User.objects.filter(phone=number, is_active=True)[:2])
+    return accounts[0] if len(accounts) == 1 else AnonymousUser()
+
+
+def handle_call_turn(
+    *, call_id: str, caller_number: str, text, now: datetime | None = None
+) -> Answer:
+    """Answer one spoken message of phone call ``call_id`` (the voice provider's id) from
+    ``caller_number``: the caller is matched by the phone number on their account
+    (:func:`caller_for`), else a guest; every turn of the call continues one conversation.
+
+    Raises:
+        AssistantDisabled, InvalidInput: as :func:`handle_message` (nothing stored).
+    """
+    key = f"call:{call_id}"[:64]
+    existing = (
+        Conversation.objects.filter(channel=Channel.PHONE, session_key=key)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return handle_message(
+        user=caller_for(caller_number),
+        text=text,
+        conversation_id=existing,
+        channel=Channel.PHONE,
+        session_key=key,
+        now=now,
+    )
 
 
 def purge_conversations(now: datetime | None = None) -> int:
