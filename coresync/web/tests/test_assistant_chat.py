@@ -144,3 +144,20 @@ def test_the_kill_switch_hides_the_section_and_refuses_messages(client, spa, set
     response = say(client, "hello")
     assert response.status_code == 503
     assert not Conversation.objects.exists()
+
+
+def test_too_many_messages_are_refused_and_not_stored(client, spa, settings):
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**rates, "assistant_anon": "2/min"},
+    }
+    say(client, "hello")
+    say(client, "hello again")
+
+    response = say(client, "and again")
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "Too many messages" in response.content.decode()
+    assert Message.objects.count() == 4

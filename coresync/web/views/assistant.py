@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from coresync.assistant.models import Channel, Message, Role
@@ -23,10 +24,12 @@ from coresync.assistant.selectors import transcript
 from coresync.assistant.services import handle_message
 from coresync.catalog.models import Service
 from coresync.core.errors import InvalidInput, NotFound
+from coresync.web.throttle import assistant_chat_retry_after
 
 SESSION_KEY = "assistant_conversation"
 SECTION_ANCHOR = "#assistant"
 SUGGESTED_SERVICES = 4
+TOO_MANY = _lazy("Too many messages at once. Please wait a minute and try again.")
 
 
 def _session_key(request: HttpRequest) -> str:
@@ -127,6 +130,11 @@ def chat(request: HttpRequest) -> HttpResponse:
     """Answer one message of the chat section: the new turn (htmx) or back to the page."""
     if not settings.ASSISTANT_ENABLED:
         return HttpResponse(status=503)
+    wait = assistant_chat_retry_after(request)
+    if wait:
+        response = render(request, "web/assistant/error.html", {"error": TOO_MANY}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     session_key = _session_key(request)
     arguments = {
         "user": request.user,

@@ -195,6 +195,14 @@
     });
   });
 
+  /* "Too many messages" comes as a 429 with a server-rendered note: show it in the log. */
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (chatOf(event.detail.elt) && event.detail.xhr.status === 429) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   document.addEventListener("htmx:afterRequest", function (event) {
     var chat = chatOf(event.detail.elt);
     if (!chat) return;
@@ -202,7 +210,7 @@
     Array.prototype.forEach.call(chat.querySelectorAll("button"), function (button) {
       button.disabled = false;
     });
-    if (!event.detail.successful) {
+    if (!event.detail.successful && event.detail.xhr.status !== 429) {
       var note = document.createElement("p");
       note.className = "chat__error";
       note.setAttribute("role", "alert");
