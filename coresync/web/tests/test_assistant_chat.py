@@ -30,6 +30,7 @@ def test_the_three_pages_have_the_chat_section(client, spa, path):
     assert 'role="log"' in html
     assert 'hx-post="/assistant/chat/"' in html
     assert "Show pricing" in html
+    assert 'class="chat__typing htmx-indicator"' in html
 
 
 def test_the_home_page_puts_the_chat_under_membership(client, spa):
