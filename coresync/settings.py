@@ -546,6 +546,41 @@ ASSISTANT_ENABLED = env.bool("ASSISTANT_ENABLED", default=True)
 ASSISTANT_RETENTION_DAYS = env.int("ASSISTANT_RETENTION_DAYS", default=30)
 ASSISTANT_PROPOSAL_MINUTES = env.int("ASSISTANT_PROPOSAL_MINUTES", default=10)
 ASSISTANT_CONTEXT_MINUTES = env.int("ASSISTANT_CONTEXT_MINUTES", default=30)
+# The engine that answers (docs/assistant.md "Switching on an LLM engine"): "offline" (the
+# default: no network, no key), "openai" (any OpenAI-compatible chat completions endpoint,
+# OPENAI_BASE_URL for a compatible server) or "anthropic". An LLM engine needs its key (or
+# *_FILE) and ASSISTANT_LLM_MODEL at start-up; it acts only through the assistant's tools.
+ASSISTANT_ENGINE = env.str("ASSISTANT_ENGINE", default="offline")
+if ASSISTANT_ENGINE not in ("offline", "openai", "anthropic"):
+    raise environ.ImproperlyConfigured(
+        'ASSISTANT_ENGINE must be "offline", "openai" or "anthropic".'
+    )
+ASSISTANT_LLM_MODEL = env.str("ASSISTANT_LLM_MODEL", default="")
+ASSISTANT_LLM_TIMEOUT_SECONDS = env.float("ASSISTANT_LLM_TIMEOUT_SECONDS", default=8.0)
+ASSISTANT_LLM_MAX_TOOL_ROUNDS = env.int("ASSISTANT_LLM_MAX_TOOL_ROUNDS", default=6)
+OPENAI_API_KEY = _secret("OPENAI_API_KEY", default="")
+OPENAI_BASE_URL = env.str("OPENAI_BASE_URL", default="")
+if OPENAI_BASE_URL and not re.match(r"^https?://[^\s/]+", OPENAI_BASE_URL):
+    raise environ.ImproperlyConfigured("OPENAI_BASE_URL must be an http(s) URL.")
+ANTHROPIC_API_KEY = _secret("ANTHROPIC_API_KEY", default="")
+if ASSISTANT_ENGINE != "offline":
+    _llm_key = OPENAI_API_KEY if ASSISTANT_ENGINE == "openai" else ANTHROPIC_API_KEY
+    if not (_llm_key and ASSISTANT_LLM_MODEL):
+        raise environ.ImproperlyConfigured(
+            f"ASSISTANT_ENGINE={ASSISTANT_ENGINE} needs ASSISTANT_LLM_MODEL and "
+            f"{ASSISTANT_ENGINE.upper()}_API_KEY (or {ASSISTANT_ENGINE.upper()}_API_KEY_FILE)."
+        )
+if ASSISTANT_LLM_TIMEOUT_SECONDS <= 0 or ASSISTANT_LLM_MAX_TOOL_ROUNDS < 1:
+    raise environ.ImproperlyConfigured(
+        "ASSISTANT_LLM_TIMEOUT_SECONDS must be positive and ASSISTANT_LLM_MAX_TOOL_ROUNDS >= 1."
+    )
+# The phone channel (Twilio voice webhook): requests are signed with the account's auth
+# token (TWILIO_AUTH_TOKEN or _FILE); without it the webhook refuses every request (403).
+# TWILIO_WEBHOOK_BASE_URL (e.g. https://spa.example.com) is the public origin Twilio signs
+# when a proxy hides it from Django; empty means the request's own scheme and host.
+TWILIO_AUTH_TOKEN = _secret("TWILIO_AUTH_TOKEN", default="")
+TWILIO_WEBHOOK_BASE_URL = env.str("TWILIO_WEBHOOK_BASE_URL", default="").rstrip("/")
+ASSISTANT_PHONE_VOICE = env.str("ASSISTANT_PHONE_VOICE", default="Polly.Joanna")
 ASSISTANT_SPA_FACTS = {
     "address": env.str("SPA_ADDRESS", default="1544 71st Street, Brooklyn, NY 11228"),
     "phone": env.str("SPA_PHONE", default="+1 (551) 574-2281"),

@@ -85,19 +85,12 @@ class OfflineEngine:
     ) -> Proposal | None:
         """Return the open proposal a yes in this message may execute (``None`` for any
         other message); close every other open proposal of the conversation."""
-        open_proposals = Proposal.objects.filter(
-            conversation=context.conversation, used_at__isnull=True, discarded=False
-        )
-        context.had_open_proposal = open_proposals.exists()
-        wanted = None
-        if (
+        plain_yes = (
             understanding.intent == "confirm"
             and not understanding.when.day
-            and not (understanding.when.clock)
-        ):
-            wanted = open_proposals.order_by("-created_at").first()
-        open_proposals.exclude(pk=getattr(wanted, "pk", None)).update(discarded=True)
-        return wanted
+            and not understanding.when.clock
+        )
+        return tools.close_previous_proposals(context, plain_yes)
 
     def _on_confirm(self, context, understanding, catalog, state, pending) -> Turn:
         if understanding.when.day or understanding.when.clock:

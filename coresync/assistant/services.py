@@ -5,10 +5,14 @@ import time as perf
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
+from coresync.accounts.models import User
+from coresync.accounts.validation import normalize_phone
 from coresync.assistant.engine import OfflineEngine, Turn
 from coresync.assistant.errors import AssistantDisabled
 from coresync.assistant.models import Channel, Conversation, Message, Role
@@ -18,6 +22,27 @@ from coresync.core.errors import InvalidInput, NotFound
 from coresync.spa.selectors import get_settings
 
 MAX_TEXT_LENGTH = 2000
+
+
+class Engine(Protocol):
+    """What answers a turn: :class:`~coresync.assistant.engine.OfflineEngine` or an LLM
+    engine of :mod:`coresync.assistant.llm`, all acting through the same tools."""
+
+    def respond(self, context: ToolContext, text: str) -> Turn: ...
+
+
+def get_engine() -> Engine:
+    """Return the engine ``ASSISTANT_ENGINE`` names: ``offline`` (the default, no network),
+    ``openai`` (OpenAI-compatible chat completions) or ``anthropic`` (Anthropic messages)."""
+    if settings.ASSISTANT_ENGINE == "openai":
+        from coresync.assistant.llm.openai_engine import OpenAIEngine
+
+        return OpenAIEngine.from_settings()
+    if settings.ASSISTANT_ENGINE == "anthropic":
+        from coresync.assistant.llm.anthropic_engine import AnthropicEngine
+
+        return AnthropicEngine.from_settings()
+    return OfflineEngine()
 
 
 @dataclass(frozen=True)
@@ -105,7 +130,9 @@ def handle_message(
     else:
         conversation = Conversation.objects.create(
             owner=user if signed_in else None,
-            session_key="" if signed_in else session_key,
+            # A site session key changes on signing in (the owner then identifies the
+            # conversation); a call's key stays for the whole call, whoever the caller is.
+            session_key=session_key if channel == Channel.PHONE or not signed_in else "",
             channel=channel,
             started_at=now,
             last_activity_at=now,
@@ -115,7 +142,7 @@ def handle_message(
     context = ToolContext(
         user=user, now=now, spa_settings=get_settings(), conversation=conversation
     )
-    turn: Turn = OfflineEngine().respond(context, text)
+    turn: Turn = get_engine().respond(context, text)
     latency_ms = int((perf.perf_counter() - started) * 1000)
     with transaction.atomic():
         Message.objects.create(conversation=conversation, role=Role.USER, text=text, created_at=now)
@@ -130,6 +157,46 @@ def handle_message(
         conversation.last_activity_at = now
         conversation.save(update_fields=["owner", "state", "last_activity_at"])
     return Answer(conversation=conversation, reply=turn.reply, actions=turn.actions)
+
+
+def caller_for(phone_number: str):
+    """Return the active account whose phone number (E.164, as :func:`coresync.accounts.
+    validation.normalize_phone` stores it) is ``phone_number``, or ``AnonymousUser`` — a
+    guest — when none or more than one account has it, or the number is withheld."""
+    try:
+        number = normalize_phone(phone_number or "")
+    except InvalidInput:
+        return AnonymousUser()
+    if not number:
+        return AnonymousUser()
+    accounts = list(User.objects.filter(phone=number, is_active=True)[:2])
+    return accounts[0] if len(accounts) == 1 else AnonymousUser()
+
+
+def handle_call_turn(
+    *, call_id: str, caller_number: str, text, now: datetime | None = None
+) -> Answer:
+    """Answer one spoken message of phone call ``call_id`` (the voice provider's id) from
+    ``caller_number``: the caller is matched by the phone number on their account
+    (:func:`caller_for`), else a guest; every turn of the call continues one conversation.
+
+    Raises:
+        AssistantDisabled, InvalidInput: as :func:`handle_message` (nothing stored).
+    """
+    key = f"call:{call_id}"[:64]
+    existing = (
+        Conversation.objects.filter(channel=Channel.PHONE, session_key=key)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return handle_message(
+        user=caller_for(caller_number),
+        text=text,
+        conversation_id=existing,
+        channel=Channel.PHONE,
+        session_key=key,
+        now=now,
+    )
 
 
 def purge_conversations(now: datetime | None = None) -> int:

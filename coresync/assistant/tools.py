@@ -76,6 +76,7 @@ class ToolContext:
     spa_settings: SpaSettings
     conversation: Conversation
     had_open_proposal: bool = False
+    confirmable: Proposal | None = None
 
     @property
     def signed_in(self) -> bool:
@@ -421,17 +422,54 @@ def propose_reschedule(
 # --- writes ---------------------------------------------------------------------------
 
 
-def take_proposal(context: ToolContext, operation: str) -> Proposal:
-    """Claim the conversation's open proposal of ``operation`` (once: it is marked used in
-    the same transaction that reads it).
+def close_previous_proposals(context: ToolContext, plain_yes: bool) -> Proposal | None:
+    """Start a turn: return the open proposal of the previous turns that this message may
+    execute — the newest, and only when the message is a plain yes — and discard every
+    other open proposal of the conversation. Sets ``context.had_open_proposal`` and
+    ``context.confirmable``."""
+    open_proposals = Proposal.objects.filter(
+        conversation=context.conversation, used_at__isnull=True, discarded=False
+    )
+    context.had_open_proposal = open_proposals.exists()
+    wanted = open_proposals.order_by("-created_at").first() if plain_yes else None
+    open_proposals.exclude(pk=getattr(wanted, "pk", None)).update(discarded=True)
+    context.confirmable = wanted
+    return wanted
+
+
+@_tool
+def claim_confirmed(context: ToolContext, *, proposal_id: str, operation: str) -> Proposal:
+    """Claim proposal ``proposal_id`` for its write, for an engine that names proposals by
+    id (the LLM engines): it must be the proposal this turn's plain yes confirmed
+    (``context.confirmable``), of ``operation``, unused and unexpired — any other id, one
+    made up, or one proposed in this same turn is refused.
+
+    Raises:
+        ProposalMissing.
+    """
+    confirmable = context.confirmable
+    if (
+        confirmable is None
+        or str(confirmable.pk) != str(proposal_id).strip()
+        or confirmable.operation != operation
+    ):
+        raise ProposalMissing()
+    return take_proposal(context, operation, proposal_id=confirmable.pk)
+
+
+def take_proposal(context: ToolContext, operation: str, proposal_id=None) -> Proposal:
+    """Claim the conversation's newest open proposal of ``operation``, or the one with
+    ``proposal_id`` (once: it is marked used in the same transaction that reads it).
 
     Raises:
         ProposalMissing: none, expired, or used already.
     """
     with transaction.atomic():
+        candidates = Proposal.objects.select_for_update()
+        if proposal_id is not None:
+            candidates = candidates.filter(pk=proposal_id)
         proposal = (
-            Proposal.objects.select_for_update()
-            .filter(
+            candidates.filter(
                 conversation=context.conversation,
                 operation=operation,
                 used_at__isnull=True,

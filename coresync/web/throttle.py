@@ -54,3 +54,13 @@ def booking_page_retry_after(request: HttpRequest) -> int | None:
     API's anonymous availability rate (``THROTTLE_ANON_AVAILABILITY``)."""
     rate = Rate.parse(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["anon_availability"])
     return hit("book.address", client_address(request), rate)
+
+
+def assistant_chat_retry_after(request: HttpRequest) -> int | None:
+    """Count one message to the chat section; return the seconds to wait if over the API's
+    assistant rate: per user when signed in (``THROTTLE_ASSISTANT_USER``), else per address
+    (``THROTTLE_ASSISTANT_ANON``)."""
+    rates = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    if request.user.is_authenticated:
+        return hit("assistant.user", str(request.user.pk), Rate.parse(rates["assistant_user"]))
+    return hit("assistant.address", client_address(request), Rate.parse(rates["assistant_anon"]))

@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 from coresync.bookings.models import REFERENCE_PATTERN
 from coresync.web.views import (
     account,
+    assistant,
     auth,
     booking,
     concierge,
@@ -50,6 +51,7 @@ urlpatterns = [
     path("membership/pay/", payment.membership_pay, name="membership_pay"),
     path("membership/pay/done/", payment.membership_paid, name="membership_paid"),
     path("contact/", pages.contact, name="contact"),
+    path("assistant/chat/", assistant.chat, name="assistant_chat"),
     path("legal/privacy/", pages.privacy, name="privacy"),
     path("legal/terms/", pages.terms, name="terms"),
     path("legal/cancellation/", pages.cancellation_policy, name="cancellation"),

@@ -16,6 +16,7 @@ from coresync.memberships.selectors import get_customer_access
 from coresync.resources.models import Room
 from coresync.spa.selectors import get_settings
 from coresync.web.selectors import opening_hours
+from coresync.web.views.assistant import chat_section
 
 
 def _active_services():
@@ -47,6 +48,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "plans": _plans(),
         "access": access,
         "window_end": today + timedelta(days=access.advance_days),
+        **chat_section(request, _active_services()),
     }
     return render(request, "web/pages/home.html", context)
 
@@ -65,6 +67,7 @@ def mens_suite(request: HttpRequest) -> HttpResponse:
         "rooms": Room.objects.filter(is_active=True, room_type=RoomType.MENSUITE),
         "services": _services_in(RoomType.MENSUITE),
     }
+    context.update(chat_section(request, context["services"]))
     return render(request, "web/pages/mens_suite.html", context)
 
 
@@ -75,6 +78,7 @@ def private_spa(request: HttpRequest) -> HttpResponse:
         "rooms": Room.objects.filter(is_active=True, room_type=RoomType.PRIVATE, capacity__gte=2),
         "services": services,
         "couples_service": services[0] if services else None,
+        **chat_section(request, services),
     }
     return render(request, "web/pages/private_spa.html", context)
 

@@ -173,11 +173,75 @@
     if (event.target.closest("[data-print]")) window.print();
   });
 
+  /* The assistant's chat section: the server renders each turn (escaped) and htmx appends
+     it to the log. Here: keep the newest message in view, empty the box after sending and
+     keep focus in it, and say so when the request fails. A real-time channel can deliver
+     the same server-rendered fragments through window.CoreSyncAssistant.append. */
+  function chatOf(element) {
+    return element && element.closest ? element.closest("[data-assistant]") : null;
+  }
+
+  function scrollChat(chat) {
+    var log = chat.querySelector("#chat-log");
+    if (log) log.scrollTop = log.scrollHeight;
+  }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var chat = chatOf(event.detail.elt);
+    if (!chat) return;
+    chat.setAttribute("aria-busy", "true");
+    Array.prototype.forEach.call(chat.querySelectorAll("button"), function (button) {
+      button.disabled = true;
+    });
+  });
+
+  /* "Too many messages" comes as a 429 with a server-rendered note: show it in the log. */
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (chatOf(event.detail.elt) && event.detail.xhr.status === 429) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var chat = chatOf(event.detail.elt);
+    if (!chat) return;
+    chat.setAttribute("aria-busy", "false");
+    Array.prototype.forEach.call(chat.querySelectorAll("button"), function (button) {
+      button.disabled = false;
+    });
+    if (!event.detail.successful && event.detail.xhr.status !== 429) {
+      var note = document.createElement("p");
+      note.className = "chat__error";
+      note.setAttribute("role", "alert");
+      note.textContent = chat.getAttribute("data-error") || "The connection failed. Please try again.";
+      chat.querySelector("#chat-log").appendChild(note);
+    } else if (event.detail.elt.hasAttribute("data-chat-form")) {
+      event.detail.elt.reset();
+    }
+    var input = chat.querySelector("#chat-text");
+    if (input) input.focus({ preventScroll: true });
+    scrollChat(chat);
+  });
+
+  window.CoreSyncAssistant = {
+    /* For the real-time channel: append a server-rendered turn (a DocumentFragment or
+       element built without innerHTML from user data) to the log. */
+    append: function (node) {
+      var log = document.getElementById("chat-log");
+      if (!log) return;
+      log.appendChild(node);
+      scrollChat(log.closest("[data-assistant]"));
+    },
+  };
+
   function ready() {
     bindCalendars(document);
     var element = flow();
     /* After a full-page answer to "Confirm" (a time just taken), go to the step that says why. */
     if (element && element.hasAttribute("data-has-messages")) announce(true);
+    var chat = document.querySelector("[data-assistant]");
+    if (chat) scrollChat(chat);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", ready);
