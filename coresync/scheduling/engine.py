@@ -426,6 +426,29 @@ def _open_intervals(
     return subtract(merge(opened), merge(cuts))
 
 
+def open_intervals(
+    first_day: date,
+    last_day: date,
+    tz: ZoneInfo,
+    weekly: Sequence[WeeklyWindow],
+    exceptions: Sequence[DayException] = (),
+) -> list[Interval]:
+    """Return the open time of one technician or room between local dates ``first_day`` and
+    ``last_day`` (inclusive) as sorted, disjoint epoch-minute intervals, expanded exactly as
+    :func:`find_slots` expands them (weekly windows day by day in ``tz``, minus exceptions)
+    and clipped to the range's local midnights. Utilization reports divide booked minutes by
+    this, so a 09:00-17:00 day is 480 minutes on both sides of a DST change and a night
+    window over the spring-forward gap is an hour shorter."""
+    calendar = LocalCalendar(first_day, last_day, tz, MINUTES_PER_DAY)
+    low, high = calendar.day_start[0], calendar.day_start[-1]
+    clipped = []
+    for start, end in _open_intervals(calendar, weekly, exceptions):
+        start, end = max(start, low), min(end, high)
+        if end > start:
+            clipped.append((start, end))
+    return clipped
+
+
 def _fitting_ranges(
     calendar: LocalCalendar, free: Sequence[Interval], spec: ServiceSpec
 ) -> list[tuple[int, int]]:
