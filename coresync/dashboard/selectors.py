@@ -28,19 +28,23 @@ Definitions (docs/dashboard.md):
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate
 
+from coresync.accounts.models import Role, User
 from coresync.bookings.models import Booking, BookingAddOn, BookingStatus
+from coresync.bookings.services import can_check_in
 from coresync.core.clock import local_midnight_utc
 from coresync.core.money import quantize
 from coresync.dashboard.errors import InvalidInput, RangeTooLong
 from coresync.memberships.models import Membership, MembershipStatus
 from coresync.resources.models import Room, Technician
+from coresync.scheduling.engine import from_minutes as from_epoch_minutes
 from coresync.scheduling.engine import open_intervals
+from coresync.scheduling.engine import to_minutes as to_epoch_minutes
 from coresync.scheduling.loader import EpochMinutes, load_schedules
 from coresync.scheduling.models import Allocation
 from coresync.shop.models import Order, OrderStatus
@@ -447,4 +451,191 @@ def _members(date_from: date, date_to: date) -> Table:
         columns=(("tier", "Tier"), ("new", "New"), ("lapsed", "Lapsed")),
         rows=[(row["plan__tier"], row["new"], row["lapsed"]) for row in rows],
         series=("new", "lapsed"),
+    )
+
+
+# -- the front desk's day board ------------------------------------------------------------
+
+BOARD_STATUSES = (
+    BookingStatus.PENDING,
+    BookingStatus.CONFIRMED,
+    BookingStatus.IN_PROGRESS,
+    BookingStatus.COMPLETED,
+    BookingStatus.NO_SHOW,
+    BookingStatus.NEEDS_REASSIGNMENT,
+)
+"""Bookings drawn on the board; cancelled ones are listed under it (their time is free)."""
+BOARD_STEP_MINUTES = 15
+"""One row of the board's grid, in elapsed minutes."""
+DEFAULT_BOARD_HOURS = (9, 21)
+
+
+@dataclass
+class BoardBlock:
+    """One booking on the board. ``row``/``rows``: its first grid row (1 = the board's first
+    step) and how many it spans; ``actions``: the desk steps its status and the time allow
+    now (the services decide in the end)."""
+
+    booking: Booking
+    guest: str
+    starts: datetime
+    ends: datetime
+    row: int
+    rows: int
+    addons: list[str]
+    has_preferences: bool
+    technicians: list[str]
+    actions: list[str]
+
+
+@dataclass
+class BoardColumn:
+    """A room or a technician and the blocks in their column."""
+
+    kind: str
+    slug: str
+    name: str
+    blocks: list[BoardBlock] = field(default_factory=list)
+
+
+@dataclass
+class DayBoard:
+    """The board of one spa-local ``day``: ``times`` ``[(row, aware instant)]`` each hour's
+    first row, ``rows`` in all, the columns, and the day's cancelled bookings."""
+
+    day: date
+    starts: datetime
+    rows: int
+    times: list[tuple[int, datetime]]
+    rooms: list[BoardColumn]
+    technicians: list[BoardColumn]
+    cancelled: list[Booking]
+
+
+def desk_actions(booking: Booking, now: datetime) -> list[str]:
+    """Return the desk steps to offer for ``booking`` at ``now``: ``check_in`` (inside the
+    check-in window), ``no_show`` (confirmed, after the start), ``complete`` (in progress),
+    ``move`` and ``cancel`` (while it may still change)."""
+    status = booking.status
+    actions: list[str] = []
+    if status == BookingStatus.CONFIRMED:
+        if can_check_in(booking, now):
+            actions.append("check_in")
+        if now >= booking.start:
+            actions.append("no_show")
+    if status == BookingStatus.IN_PROGRESS:
+        actions.append("complete")
+    if status in (
+        BookingStatus.PENDING,
+        BookingStatus.CONFIRMED,
+        BookingStatus.NEEDS_REASSIGNMENT,
+    ):
+        if now < booking.start:
+            actions.append("move")
+        actions.append("cancel")
+    return actions
+
+
+def day_board(day: date, now: datetime) -> DayBoard:
+    """Return the board of spa-local ``day``: every room and active technician as a column,
+    each booking of the day a block in its room's column and in each of its technicians'.
+
+    The grid runs in elapsed :data:`BOARD_STEP_MINUTES` steps from the earliest opening of
+    the day's rooms and technicians (their schedules expanded as the engine does) to the
+    latest closing, widened to hold every booking; on a DST day a row is still 15 real
+    minutes. Eight queries whatever the number of bookings.
+    """
+    zone = get_settings().zone
+    low = local_midnight_utc(day, zone)
+    high = local_midnight_utc(day + timedelta(days=1), zone)
+    bookings = list(
+        Booking.objects.filter(start__gte=low, start__lt=high)
+        .filter(status__in=(*BOARD_STATUSES, BookingStatus.CANCELLED))
+        .select_related("customer", "service", "technician", "room")
+        .prefetch_related("booking_addons__addon", "allocations__technician")
+        .order_by("start", "pk")
+    )
+    technicians = list(Technician.objects.filter(is_active=True).order_by("name", "slug"))
+    rooms = list(Room.objects.filter(is_active=True).order_by("name", "slug"))
+    owned = Q(technician_id__in=[row.pk for row in technicians]) | Q(
+        room_id__in=[row.pk for row in rooms]
+    )
+    weekly, exceptions = load_schedules(owned, day, day)
+    opened = [
+        interval
+        for owner in [("t", row.pk) for row in technicians] + [("r", row.pk) for row in rooms]
+        for interval in open_intervals(
+            day, day, zone, weekly.get(owner, ()), exceptions.get(owner, ())
+        )
+    ]
+    shown = [row for row in bookings if row.status != BookingStatus.CANCELLED]
+    edges = [minute for interval in opened for minute in interval]
+    edges += [to_epoch_minutes(row.start) for row in shown]
+    edges += [to_epoch_minutes(row.end) for row in shown]
+    if edges:
+        first, last = min(edges), max(edges)
+    else:
+        first = to_epoch_minutes(low) + DEFAULT_BOARD_HOURS[0] * 60
+        last = to_epoch_minutes(low) + DEFAULT_BOARD_HOURS[1] * 60
+    first -= first % 60  # start on a whole hour (UTC hours are local hours in whole zones)
+    step = BOARD_STEP_MINUTES
+    rows = max(1, -(-(last - first) // step))
+    room_columns = {row.pk: BoardColumn("room", row.slug, row.name) for row in rooms}
+    technician_columns = {
+        row.pk: BoardColumn("technician", row.slug, row.name) for row in technicians
+    }
+    for booking in shown:
+        start_minute = to_epoch_minutes(booking.start)
+        held = [row for row in booking.allocations.all() if row.technician_id and row.is_active]
+        technician_rows = [row.technician for row in held] or (
+            [booking.technician] if booking.technician else []
+        )
+        block = BoardBlock(
+            booking=booking,
+            guest=booking.guest_name or (booking.customer.name if booking.customer else ""),
+            starts=booking.start,
+            ends=booking.end,
+            row=(start_minute - first) // step + 1,
+            rows=max(1, -(-(to_epoch_minutes(booking.end) - start_minute) // step)),
+            addons=[row.addon.name for row in booking.booking_addons.all()],
+            has_preferences=bool(booking.preferences),
+            technicians=[row.name for row in technician_rows],
+            actions=desk_actions(booking, now),
+        )
+        if booking.room_id in room_columns:
+            room_columns[booking.room_id].blocks.append(block)
+        for technician in technician_rows:
+            if technician.pk in technician_columns:
+                technician_columns[technician.pk].blocks.append(block)
+    starts = from_epoch_minutes(first)
+    times = [
+        (index + 1, from_epoch_minutes(first + index * step))
+        for index in range(rows)
+        if from_epoch_minutes(first + index * step).astimezone(zone).minute == 0
+    ]
+    return DayBoard(
+        day=day,
+        starts=starts,
+        rows=rows,
+        times=times,
+        rooms=list(room_columns.values()),
+        technicians=list(technician_columns.values()),
+        cancelled=[row for row in bookings if row.status == BookingStatus.CANCELLED],
+    )
+
+
+def find_customers(query: str, limit: int = 10) -> list:
+    """Return up to ``limit`` active customers whose name, email or phone contains
+    ``query`` (case-insensitive; at least 2 characters, else none), by name. One query."""
+    query = (query or "").strip()
+    if len(query) < 2:
+        return []
+    digits = "".join(character for character in query if character.isdigit())
+    match = Q(name__icontains=query) | Q(email__icontains=query)
+    if len(digits) >= 4:
+        match |= Q(phone__contains=digits)
+    return list(
+        User.objects.filter(match, role=Role.CUSTOMER, is_active=True).order_by("name", "pk")[
+            :limit
+        ]
     )
