@@ -512,14 +512,14 @@ class DayBoard:
     cancelled: list[Booking]
 
 
-def desk_actions(booking: Booking, now: datetime) -> list[str]:
+def desk_actions(booking: Booking, now: datetime, spa_settings=None) -> list[str]:
     """Return the desk steps to offer for ``booking`` at ``now``: ``check_in`` (inside the
     check-in window), ``no_show`` (confirmed, after the start), ``complete`` (in progress),
     ``move`` and ``cancel`` (while it may still change)."""
     status = booking.status
     actions: list[str] = []
     if status == BookingStatus.CONFIRMED:
-        if can_check_in(booking, now):
+        if can_check_in(booking, now, spa_settings):
             actions.append("check_in")
         if now >= booking.start:
             actions.append("no_show")
@@ -545,7 +545,8 @@ def day_board(day: date, now: datetime) -> DayBoard:
     latest closing, widened to hold every booking; on a DST day a row is still 15 real
     minutes. Eight queries whatever the number of bookings.
     """
-    zone = get_settings().zone
+    spa_settings = get_settings()
+    zone = spa_settings.zone
     low = local_midnight_utc(day, zone)
     high = local_midnight_utc(day + timedelta(days=1), zone)
     bookings = list(
@@ -600,7 +601,7 @@ def day_board(day: date, now: datetime) -> DayBoard:
             addons=[row.addon.name for row in booking.booking_addons.all()],
             has_preferences=bool(booking.preferences),
             technicians=[row.name for row in technician_rows],
-            actions=desk_actions(booking, now),
+            actions=desk_actions(booking, now, spa_settings),
         )
         if booking.room_id in room_columns:
             room_columns[booking.room_id].blocks.append(block)
