@@ -57,7 +57,9 @@ def test_each_chart_draws_exactly_the_rows_of_its_table(boss, served):
     html = signed_in(boss).get("/manage/dashboard/", RANGE).content.decode()
 
     charts = dict(
-        re.findall(r'<script id="chart-([a-z_]+)-data" type="application/json">(.*?)</script>', html)
+        re.findall(
+            r'<script id="chart-([a-z_]+)-data" type="application/json">(.*?)</script>', html
+        )
     )
     assert set(charts) == {
         "revenue",
@@ -99,9 +101,7 @@ def test_the_page_issues_as_many_queries_for_a_year_as_for_a_week(boss, served):
     with CaptureQueriesContext(connection) as week:
         client.get("/manage/dashboard/", RANGE)
     with CaptureQueriesContext(connection) as year:
-        client.get(
-            "/manage/dashboard/", {"date_from": "2025-12-08", "date_to": "2026-12-07"}
-        )
+        client.get("/manage/dashboard/", {"date_from": "2025-12-08", "date_to": "2026-12-07"})
 
     assert len(week.captured_queries) == len(year.captured_queries)
 

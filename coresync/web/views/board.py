@@ -105,13 +105,21 @@ def board_action(request: HttpRequest, reference: str, action: str) -> HttpRespo
                 technician=request.POST.get("technician") or None,
             )
         else:
-            desk.run_desk_action(
+            booking = desk.run_desk_action(
                 booking, action, actor=request.user, reason=request.POST.get("reason", "")
             )
     except DomainError as error:
         messages.error(request, f"{reference}: {error.message}")
     else:
-        messages.success(request, _("%(reference)s: done.") % {"reference": reference})
+        guest = booking.guest_name or (booking.customer.name if booking.customer else "")
+        text = _("%(reference)s, %(guest)s: %(status)s.") % {
+            "reference": reference,
+            "guest": guest,
+            "status": booking.get_status_display(),
+        }
+        if booking.cancellation_fee:
+            text += " " + _("Fee %(fee)s.") % {"fee": f"${booking.cancellation_fee}"}
+        messages.success(request, text)
     return redirect(back)
 
 
