@@ -31,12 +31,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncDate
 
 from coresync.accounts.models import Role, User
 from coresync.bookings.models import Booking, BookingAddOn, BookingStatus
 from coresync.bookings.services import can_check_in
+from coresync.catalog.models import Service
 from coresync.core.clock import local_midnight_utc
 from coresync.core.money import quantize
 from coresync.dashboard.errors import InvalidInput, RangeTooLong
@@ -45,7 +46,7 @@ from coresync.resources.models import Room, Technician
 from coresync.scheduling.engine import from_minutes as from_epoch_minutes
 from coresync.scheduling.engine import open_intervals
 from coresync.scheduling.engine import to_minutes as to_epoch_minutes
-from coresync.scheduling.loader import EpochMinutes, load_schedules
+from coresync.scheduling.loader import load_schedules
 from coresync.scheduling.models import Allocation
 from coresync.shop.models import Order, OrderStatus
 from coresync.spa.selectors import get_settings
@@ -160,9 +161,10 @@ def dashboard_report(date_from: date, date_to: date, grain: str = "day") -> Dash
     """Compute the dashboard for spa-local dates ``date_from``..``date_to`` (inclusive).
 
     Queries, whatever the range: the spa settings (unless cached), bookings grouped by day,
-    service and status; add-ons of completed bookings by day and category; shop orders by
-    day; technicians' booked minutes; rooms' booked minutes; active technicians; active
-    rooms; weekly hours; exceptions; memberships by tier — eleven at most.
+    service and status; add-ons of completed bookings by day and service; shop orders by
+    day; service names; technicians' booked minutes; rooms' booked minutes; active
+    technicians; active rooms; weekly hours; exceptions; memberships by tier — twelve at
+    most.
 
     Raises:
         InvalidInput, RangeTooLong: see :func:`check_range`.
@@ -179,12 +181,12 @@ def dashboard_report(date_from: date, date_to: date, grain: str = "day") -> Dash
         Booking.objects.filter(in_range)
         .exclude(status__in=UNCOUNTED_STATUSES)
         .annotate(day=TruncDate("start", tzinfo=zone))
-        .values("day", "service__name", "service__category__name", "status")
+        .values("day", "service_id", "status")
         .annotate(
             count=Count("pk"),
             subtotal=Sum("subtotal"),
             fees=Sum("cancellation_fee", filter=Q(fee_waived=False)),
-            lead_minutes=Sum(EpochMinutes("start") - EpochMinutes("created_at")),
+            lead_time=Sum(_elapsed("created_at", "start")),
         )
         .order_by()
     )
@@ -196,7 +198,7 @@ def dashboard_report(date_from: date, date_to: date, grain: str = "day") -> Dash
             booking__status=BookingStatus.COMPLETED,
         )
         .annotate(day=TruncDate("booking__start", tzinfo=zone))
-        .values("day", "booking__service__category__name")
+        .values("day", "booking__service_id")
         .annotate(amount=Sum(F("price") * F("booking__guests")))
         .order_by()
     )
@@ -211,17 +213,22 @@ def dashboard_report(date_from: date, date_to: date, grain: str = "day") -> Dash
         .order_by()
     )
 
+    # 4. Service and category names (grouping by id keeps the big sorts narrow).
+    service_names = {
+        pk: (name, category)
+        for pk, name, category in Service.objects.values_list("pk", "name", "category__name")
+    }
     revenue_by_period: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     revenue_by_category: dict[str, Decimal] = defaultdict(Decimal)
     counts_by_period: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     services: dict[str, dict[str, Decimal | int]] = defaultdict(lambda: defaultdict(int))
     totals: dict[str, int] = defaultdict(int)
-    lead_minutes = 0
+    lead_time = timedelta(0)
     for row in booking_rows:
         period = period_label(_as_local_date(row["day"]), grain)
         status, count = row["status"], row["count"]
         totals["bookings"] += count
-        lead_minutes += row["lead_minutes"] or 0
+        lead_time += row["lead_time"] or timedelta(0)
         counts_by_period[period]["bookings"] += count
         if status == BookingStatus.CANCELLED:
             totals["cancellations"] += count
@@ -234,20 +241,20 @@ def dashboard_report(date_from: date, date_to: date, grain: str = "day") -> Dash
         if status == BookingStatus.COMPLETED:
             amount = row["subtotal"] or ZERO
             revenue_by_period[period]["services"] += amount
-            revenue_by_category[row["service__category__name"]] += amount
-            services[row["service__name"]]["revenue"] += amount
+            revenue_by_category[service_names[row["service_id"]][1]] += amount
+            services[service_names[row["service_id"]][0]]["revenue"] += amount
         if status in FEE_STATUSES and row["fees"]:
             revenue_by_period[period]["fees"] += row["fees"]
             revenue_by_category["Fees"] += row["fees"]
         if status != BookingStatus.CANCELLED:
-            services[row["service__name"]]["count"] += count
+            services[service_names[row["service_id"]][0]]["count"] += count
     for row in addon_rows:
         period = period_label(_as_local_date(row["day"]), grain)
         amount = quantize(row["amount"] or ZERO)
         # Subtotals include the add-ons: move them from services to add-ons.
         revenue_by_period[period]["services"] -= amount
         revenue_by_period[period]["addons"] += amount
-        revenue_by_category[row["booking__service__category__name"]] -= amount
+        revenue_by_category[service_names[row["booking__service_id"]][1]] -= amount
         revenue_by_category["Add-ons"] += amount
     for row in shop_rows:
         period = period_label(_as_local_date(row["day"]), grain)
@@ -333,7 +340,7 @@ def dashboard_report(date_from: date, date_to: date, grain: str = "day") -> Dash
         "due": totals["due"],
         "no_show_rate": _percent(totals["no_shows"], totals["due"]),
         "lead_time_hours": (
-            (Decimal(lead_minutes) / 60 / totals["bookings"]).quantize(
+            (Decimal(lead_time.total_seconds()) / 3600 / totals["bookings"]).quantize(
                 Decimal("0.1"), ROUND_HALF_UP
             )
             if totals["bookings"]
@@ -357,9 +364,18 @@ def _periods(date_from: date, date_to: date, grain: str) -> list[str]:
     return labels
 
 
+def _elapsed(since: str, until: str) -> ExpressionWrapper:
+    """The time between two datetime columns, as a duration the database sums."""
+    return ExpressionWrapper(F(until) - F(since), output_field=DurationField())
+
+
+def _minutes(duration: timedelta | None) -> int:
+    """Whole minutes of a summed duration (``None``: no rows)."""
+    return int(duration.total_seconds() // 60) if duration else 0
+
+
 def _utilization(date_from: date, date_to: date, zone, low, high) -> tuple[Table, Table]:
     """Return the utilization tables of technicians and rooms (five queries)."""
-    service_minutes = EpochMinutes("booking__end", ceiling=True) - EpochMinutes("booking__start")
     technician_minutes = dict(
         Allocation.objects.filter(
             technician__isnull=False,
@@ -369,19 +385,19 @@ def _utilization(date_from: date, date_to: date, zone, low, high) -> tuple[Table
             booking__start__lt=high,
         )
         .values("technician_id")
-        .annotate(minutes=Sum(service_minutes))
+        .annotate(booked=Sum(_elapsed("booking__start", "booking__end")))
         .order_by()
-        .values_list("technician_id", "minutes")
+        .values_list("technician_id", "booked")
     )
     room_minutes: dict[int, dict[int, int]] = defaultdict(dict)
-    for room_id, guests, minutes in (
+    for room_id, guests, booked in (
         Booking.objects.filter(status__in=OCCUPYING_STATUSES, start__gte=low, start__lt=high)
         .values("room_id", "guests")
-        .annotate(minutes=Sum(EpochMinutes("end", ceiling=True) - EpochMinutes("start")))
+        .annotate(booked=Sum(_elapsed("start", "end")))
         .order_by()
-        .values_list("room_id", "guests", "minutes")
+        .values_list("room_id", "guests", "booked")
     ):
-        room_minutes[room_id][guests] = minutes or 0
+        room_minutes[room_id][guests] = _minutes(booked)
     technicians = list(Technician.objects.filter(is_active=True).values_list("id", "name"))
     rooms = list(
         Room.objects.filter(is_active=True).values_list("id", "name", "room_type", "capacity")
@@ -391,16 +407,21 @@ def _utilization(date_from: date, date_to: date, zone, low, high) -> tuple[Table
     )
     weekly, exceptions = load_schedules(owned, date_from, date_to)
 
+    owners = [("t", row[0]) for row in technicians] + [("r", row[0]) for row in rooms]
+    open_time = open_intervals(
+        date_from,
+        date_to,
+        zone,
+        {owner: (weekly.get(owner, ()), exceptions.get(owner, ())) for owner in owners},
+    )
+
     def open_minutes(owner: tuple[str, int]) -> int:
-        intervals = open_intervals(
-            date_from, date_to, zone, weekly.get(owner, ()), exceptions.get(owner, ())
-        )
-        return sum(end - start for start, end in intervals)
+        return sum(end - start for start, end in open_time[owner])
 
     technician_rows = []
     for technician_id, name in technicians:
         opened = open_minutes(("t", technician_id))
-        booked = technician_minutes.get(technician_id) or 0
+        booked = _minutes(technician_minutes.get(technician_id))
         technician_rows.append((name, booked, opened, _percent(booked, opened) or Decimal("0.0")))
     room_rows = []
     for room_id, name, room_type, capacity in rooms:
@@ -562,12 +583,16 @@ def day_board(day: date, now: datetime) -> DayBoard:
         room_id__in=[row.pk for row in rooms]
     )
     weekly, exceptions = load_schedules(owned, day, day)
+    owners = [("t", row.pk) for row in technicians] + [("r", row.pk) for row in rooms]
     opened = [
         interval
-        for owner in [("t", row.pk) for row in technicians] + [("r", row.pk) for row in rooms]
-        for interval in open_intervals(
-            day, day, zone, weekly.get(owner, ()), exceptions.get(owner, ())
-        )
+        for intervals in open_intervals(
+            day,
+            day,
+            zone,
+            {owner: (weekly.get(owner, ()), exceptions.get(owner, ())) for owner in owners},
+        ).values()
+        for interval in intervals
     ]
     shown = [row for row in bookings if row.status != BookingStatus.CANCELLED]
     edges = [minute for interval in opened for minute in interval]
