@@ -81,10 +81,25 @@ def test_the_desk_books_a_walk_in_checks_a_guest_in_and_marks_a_no_show(open_pag
     checked = open_page("/desk/", user=desk, viewport=DESKTOP, bypass_csp=True)
     assert serious_axe_violations(checked) == []
 
-    # when Alexandra arrives and the desk checks her in
+    # when someone books by phone meanwhile, the board shows it without a reload (the event
+    # the real-time channel will fire; polling fires the same request every 20 s)
+    create_booking(
+        customer=customer("robin@example.com", "Robin Hale"),
+        service="swedish",
+        start=local(2026, 12, 1, 14),
+        technician="ana",
+        enforce_booking_window=False,
+    )
+    page.evaluate("htmx.trigger(document.body, 'board-changed')")
+    expect(block_of(page, "Robin Hale")).to_contain_text("2:00")
+
+    # when Alexandra arrives and the desk opens her booking, a refresh waits until it is closed
     alexandra_block = block_of(page, "Alexandra Whitfield")
     alexandra_block.locator("summary").click()
     expect(alexandra_block).to_contain_text("Hot Stones")
+    page.evaluate("htmx.trigger(document.body, 'board-changed')")
+    page.wait_for_timeout(500)
+    expect(alexandra_block.locator("details")).to_have_attribute("open", "")
     screenshot(page, "desk-board-open")
     alexandra_block.get_by_role("button", name="Check in").click()
     expect(block_of(page, "Alexandra Whitfield")).to_contain_text("In progress")
