@@ -21,6 +21,14 @@ from coresync.dashboard.errors import InvalidInput, RangeTooLong
 from coresync.dashboard.selectors import dashboard_report
 from coresync.memberships.models import MembershipStatus
 from coresync.resources.models import Room
+from coresync.shop.models import Product
+from coresync.shop.services import (
+    OrderItem,
+    complete_order,
+    mark_order_ready,
+    place_order,
+    process_order,
+)
 from factories import BookingFactory, CustomerFactory, MembershipFactory, StaffFactory
 
 CREATED_AT = datetime(2026, 2, 20, 10, tzinfo=NEW_YORK)
@@ -54,7 +62,9 @@ def march(spa, night_room):
     - B4 Swedish 60, Ben, Fri 20 Mar 10:00 — cancelled on 21 Feb (free);
     - B5 Swedish 60, Ana, Tue 31 Mar 15:00 — confirmed (never arrived nor marked);
     - B6 Steam 30 for 2 guests, Sun 8 Mar 10:00 EDT — completed (2 × 40);
-    - outside: Swedish on Sat 28 Feb and Wed 1 Apr, completed.
+    - outside: Swedish on Sat 28 Feb and Wed 1 Apr, completed;
+    - shop: two oils (2 × 30.00) picked up on 10 March, one at 23:30 on 31 March (03:30 UTC
+      on 1 April, still March in New York), one at 00:30 on 1 April (not counted).
     """
     desk = StaffFactory(role=Role.FRONT_DESK)
     customer = CustomerFactory()
@@ -79,6 +89,17 @@ def march(spa, night_room):
     mark_no_show(b3, actor=desk, now=b3.start + timedelta(minutes=30))
     cancel_booking(b4, actor=customer, now=local(2026, 2, 21, 9))
     assert b5.status == "confirmed"
+    Product.objects.create(
+        slug="oil", name="Massage Oil", category="wellness_tech", price="30.00", stock=10
+    )
+    for quantity, picked_up in (
+        (2, local(2026, 3, 10, 12)),
+        (1, local(2026, 3, 31, 23, 30)),
+        (1, local(2026, 4, 1, 0, 30)),
+    ):
+        order = place_order(customer, [OrderItem("oil", quantity)], now=CREATED_AT)
+        for step in (process_order, mark_order_ready, complete_order):
+            order = step(order, actor=desk, now=picked_up)
     for plan, started_on in (("base", 5), ("base", 31), ("vip", 12)):
         MembershipFactory(
             customer=CustomerFactory(), plan=spa.plans[plan], started_on=date(2026, 3, started_on)
@@ -115,21 +136,23 @@ def test_march_with_spring_forward_equals_the_hand_computed_numbers(march):
     assert report.summary["no_show_rate"] == Decimal("25.0")
     # Lead hours from 20 Feb 15:00 UTC: 240, 411, 576, 671, 940, 383 → 3,221 / 6.
     assert report.summary["lead_time_hours"] == Decimal("536.8")
-    # Services 100 + 140 + 80, add-ons 35, the no-show fee 108.88 (100 % of 100 + 8.875 % tax).
+    # Services 100 + 140 + 80, add-ons 35, the no-show fee 108.88 (100 % of 100 + 8.875 %
+    # tax), shop 60 + 30 (subtotals: tax is not revenue).
     assert rows(report, "revenue") == [
         (
             "2026-03",
             Decimal("320.00"),
             Decimal("35.00"),
             Decimal("108.88"),
-            Decimal("0.00"),
-            Decimal("463.88"),
+            Decimal("90.00"),
+            Decimal("553.88"),
         ),
     ]
-    assert report.summary["revenue"] == Decimal("463.88")
+    assert report.summary["revenue"] == Decimal("553.88")
     assert rows(report, "revenue_by_category") == [
         ("Massage", Decimal("240.00")),
         ("Fees", Decimal("108.88")),
+        ("Shop", Decimal("90.00")),
         ("Thermal", Decimal("80.00")),
         ("Add-ons", Decimal("35.00")),
     ]
@@ -168,6 +191,7 @@ def test_days_and_weeks_split_the_same_totals(march):
         Decimal("135.00"),
     )
     assert rows(by_day, "revenue")[15][3] == Decimal("108.88")  # 16 March, the no-show
+    assert rows(by_day, "revenue")[30][4] == Decimal("30.00")  # 31 March, 23:30 New York
     # ISO weeks from Monday: 23 Feb (holds 1 March) … 30 March.
     assert [row[0] for row in rows(by_week, "revenue")] == [
         "2026-02-23",
@@ -180,10 +204,10 @@ def test_days_and_weeks_split_the_same_totals(march):
     assert [row[-1] for row in rows(by_week, "revenue")] == [
         Decimal("0.00"),  # 1 March, a Sunday: nothing
         Decimal("215.00"),  # B1 on Monday 2 and the steam room on Sunday 8
-        Decimal("140.00"),
+        Decimal("200.00"),  # B2 and the oils of 10 March
         Decimal("108.88"),
         Decimal("0.00"),
-        Decimal("0.00"),
+        Decimal("30.00"),  # the oil picked up late on 31 March
     ]
     assert sum(row[-1] for row in rows(by_day, "revenue")) == by_week.summary["revenue"]
 

@@ -256,3 +256,19 @@ def test_the_board_query_count_does_not_grow_with_bookings(
 
     with django_assert_max_num_queries(16):
         client.get("/desk/?view=technicians")
+
+
+def test_a_walk_in_after_the_last_free_start_is_refused_and_nothing_is_booked(
+    front_desk, guest, frozen_now
+):
+    client = signed_in(front_desk)
+
+    # Technicians work until 17:00; a 60-minute massage and its buffer no longer fit at 16:00.
+    with time_machine.travel(local(2026, 12, 1, 16), tick=False):
+        response = client.post(
+            "/desk/book/", {"step": "walk_in", "customer": guest.pk, "service": "swedish"}
+        )
+
+    assert response.status_code == 200
+    assert "No free time is left today for that service." in response.content.decode()
+    assert not Booking.objects.filter(customer=guest).exists()
