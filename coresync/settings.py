@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "coresync.staff",
     "coresync.shop",
     "coresync.concierge",
+    "coresync.dashboard",
     "coresync.privacy",
     "coresync.assistant",
     "coresync.spafile",

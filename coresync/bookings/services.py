@@ -23,6 +23,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 
+from coresync.accounts.models import acts_for_every_customer
 from coresync.bookings import events
 from coresync.bookings.errors import (
     CustomerBusy,
@@ -925,14 +926,16 @@ def reschedule_availability_request(
 
 def _check_reschedulable(booking: Booking, actor, now: datetime) -> bool:
     """Refuse a reschedule the caller's role, the status or the cut-off forbids; return
-    whether ``actor`` is a manager (who may move a booking until its start, outside the
-    booking window)."""
+    whether ``actor`` is a manager or the front desk (who may move a booking until its start,
+    outside the booking window)."""
     ensure_may_change(booking, actor)
     if booking.status not in RESCHEDULABLE_STATUSES:
         raise InvalidTransition(
             f"A {booking.get_status_display().lower()} booking cannot be rescheduled."
         )
-    is_manager = getattr(actor, "is_manager", False)
+    # The front desk moves the day's bookings on the day board like a manager
+    # (docs/decisions/0010-front-desk-moves-bookings-until-the-start.md).
+    is_manager = acts_for_every_customer(actor)
     cutoff = booking.start if is_manager else policy_for(booking).free_until(booking.start)
     if now > cutoff:
         raise TooLate("It is too late to reschedule this booking; it can still be cancelled.")
@@ -1011,8 +1014,8 @@ def reschedule_booking(
        booking was made under (:func:`recorded_access`), never the customer's plan of today;
        ``tier`` and ``customer_tier`` stay as recorded.
     4. A booking for the customer themself may not overlap another of theirs.
-    5. Customers may reschedule until the free-cancellation cut-off; managers until the
-       start, outside the booking window.
+    5. Customers may reschedule until the free-cancellation cut-off; managers and the front
+       desk until the start, outside the booking window.
 
     Raises:
         InvalidTransition: not pending/confirmed. TooLate: past the cut-off.
@@ -1136,12 +1139,12 @@ def check_in_window(booking: Booking, spa_settings=None) -> tuple[datetime, date
     return opens, local_midnight_utc(day + timedelta(days=1), zone)
 
 
-def can_check_in(booking: Booking, now: datetime) -> bool:
+def can_check_in(booking: Booking, now: datetime, spa_settings=None) -> bool:
     """Tell whether ``booking`` may be checked in at ``now`` (confirmed, inside
-    :func:`check_in_window`)."""
+    :func:`check_in_window`); pass ``spa_settings`` when asking for many bookings."""
     if booking.status != BookingStatus.CONFIRMED:
         return False
-    opens, closes = check_in_window(booking)
+    opens, closes = check_in_window(booking, spa_settings)
     return opens <= now < closes
 
 

@@ -426,6 +426,33 @@ def _open_intervals(
     return subtract(merge(opened), merge(cuts))
 
 
+def open_intervals(
+    first_day: date,
+    last_day: date,
+    tz: ZoneInfo,
+    schedules: dict[object, tuple[Sequence[WeeklyWindow], Sequence[DayException]]],
+) -> dict[object, list[Interval]]:
+    """Return the open time of each technician or room of ``schedules`` (``{key: (weekly
+    windows, exceptions)}``) between local dates ``first_day`` and ``last_day`` (inclusive),
+    as sorted, disjoint epoch-minute intervals per key, expanded exactly as
+    :func:`find_slots` expands them (weekly windows day by day in ``tz``, minus exceptions)
+    and clipped to the range's local midnights. Utilization reports divide booked minutes by
+    this, so a 09:00-17:00 day is 480 minutes on both sides of a DST change and a night
+    window over the spring-forward gap is an hour shorter. The local calendar is built once
+    for all keys."""
+    calendar = LocalCalendar(first_day, last_day, tz, MINUTES_PER_DAY)
+    low, high = calendar.day_start[0], calendar.day_start[-1]
+    result: dict[object, list[Interval]] = {}
+    for key, (weekly, exceptions) in schedules.items():
+        clipped = []
+        for start, end in _open_intervals(calendar, weekly, exceptions):
+            start, end = max(start, low), min(end, high)
+            if end > start:
+                clipped.append((start, end))
+        result[key] = clipped
+    return result
+
+
 def _fitting_ranges(
     calendar: LocalCalendar, free: Sequence[Interval], spec: ServiceSpec
 ) -> list[tuple[int, int]]:

@@ -85,6 +85,47 @@ def candidate_rooms(
     return rooms.filter(slug=room_slug) if room_slug else rooms
 
 
+Owner = tuple[str, int]
+"""``("t", technician_id)`` or ``("r", room_id)``: whose weekly hours or exceptions."""
+
+
+def load_schedules(
+    owned: Q, date_from: date, date_to: date
+) -> tuple[dict[Owner, list[WeeklyWindow]], dict[Owner, list[DayException]]]:
+    """Return the weekly windows and exceptions of the technicians and rooms ``owned``
+    selects (a ``Q`` over ``technician_id``/``room_id``) that apply between local dates
+    ``date_from`` and ``date_to``, with one day of margin each side (the engine also expands
+    the neighbouring days, since a block may cross midnight into them). Two queries.
+
+    Returns:
+        ``(weekly, exceptions)``, both ``{owner: [...]}`` with :data:`Owner` keys; an owner
+        without rows is missing (use ``.get`` or the ``defaultdict``).
+    """
+    weekly: dict[Owner, list[WeeklyWindow]] = defaultdict(list)
+    hours = WorkingHours.objects.filter(owned).filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=date_to + timedelta(days=1)),
+        Q(valid_until__isnull=True) | Q(valid_until__gte=date_from - timedelta(days=1)),
+    )
+    for row in hours.values_list(
+        "technician_id", "room_id", "weekday", "start", "end", "valid_from", "valid_until"
+    ):
+        technician_id, room_id, weekday, start, end, valid_from, valid_until = row
+        owner = ("t", technician_id) if technician_id else ("r", room_id)
+        weekly[owner].append(WeeklyWindow(weekday, start, end, valid_from, valid_until))
+
+    exceptions: dict[Owner, list[DayException]] = defaultdict(list)
+    first_day, last_day = date_from - timedelta(days=1), date_to + timedelta(days=1)
+    exception_rows = AvailabilityException.objects.filter(owned, date__lte=last_day).filter(
+        Q(end_date__isnull=True, date__gte=first_day) | Q(end_date__gte=first_day)
+    )
+    for technician_id, room_id, first, last, start, end in exception_rows.values_list(
+        "technician_id", "room_id", "date", "end_date", "start", "end"
+    ):
+        owner = ("t", technician_id) if technician_id else ("r", room_id)
+        exceptions[owner].append(DayException(first, last or first, start, end))
+    return weekly, exceptions
+
+
 @dataclass
 class EngineInput:
     """The engine's resources for one query: candidate technicians and rooms with their
@@ -137,30 +178,7 @@ def load_engine_input(
     room_ids = [row.id for row in rooms]
     owned = Q(technician_id__in=technician_ids) | Q(room_id__in=room_ids)
 
-    weekly: dict[tuple[str, int], list[WeeklyWindow]] = defaultdict(list)
-    hours = WorkingHours.objects.filter(owned).filter(
-        Q(valid_from__isnull=True) | Q(valid_from__lte=date_to + timedelta(days=1)),
-        Q(valid_until__isnull=True) | Q(valid_until__gte=date_from - timedelta(days=1)),
-    )
-    for row in hours.values_list(
-        "technician_id", "room_id", "weekday", "start", "end", "valid_from", "valid_until"
-    ):
-        technician_id, room_id, weekday, start, end, valid_from, valid_until = row
-        owner = ("t", technician_id) if technician_id else ("r", room_id)
-        weekly[owner].append(WeeklyWindow(weekday, start, end, valid_from, valid_until))
-
-    exceptions: dict[tuple[str, int], list[DayException]] = defaultdict(list)
-    # One day of margin each side: the engine also expands the neighbouring days, since a
-    # block may cross midnight into them.
-    first_day, last_day = date_from - timedelta(days=1), date_to + timedelta(days=1)
-    exception_rows = AvailabilityException.objects.filter(owned, date__lte=last_day).filter(
-        Q(end_date__isnull=True, date__gte=first_day) | Q(end_date__gte=first_day)
-    )
-    for technician_id, room_id, first, last, start, end in exception_rows.values_list(
-        "technician_id", "room_id", "date", "end_date", "start", "end"
-    ):
-        owner = ("t", technician_id) if technician_id else ("r", room_id)
-        exceptions[owner].append(DayException(first, last or first, start, end))
+    weekly, exceptions = load_schedules(owned, date_from, date_to)
 
     technician_busy: dict[int, list] = defaultdict(list)
     room_busy: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))

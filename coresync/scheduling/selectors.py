@@ -19,7 +19,7 @@ from coresync.core.clock import local_date
 from coresync.core.clock import now as clock_now
 from coresync.core.errors import InvalidInput
 from coresync.memberships.models import MembershipPlan
-from coresync.memberships.selectors import CustomerAccess, plan_access
+from coresync.memberships.selectors import CustomerAccess, get_customer_access, plan_access
 from coresync.resources.models import Room, Technician
 from coresync.scheduling import cache as availability_cache
 from coresync.scheduling.engine import (
@@ -831,3 +831,33 @@ def month_calendar(
             days.append(CalendarDay(day, "unavailable", False, day == today, 0))
         day += timedelta(days=1)
     return days
+
+
+def next_free_slot(
+    *,
+    service: str,
+    customer,
+    now: datetime,
+    duration_minutes: int | None = None,
+) -> Slot | None:
+    """Return the first free start of ``service`` from ``now`` to the end of the spa-local
+    day, for a guest standing at the desk (a walk-in), or ``None`` when the day is full.
+
+    The engine's own slots for the day, computed fresh (no cache) with the minimum notice and
+    advance window waived (staff book any free time, as ``create_booking`` with
+    ``enforce_booking_window=False`` does); the first start at or after ``now`` wins, with the
+    technician and room the engine chose for it.
+
+    Raises:
+        InvalidInput: an unknown service or duration (:func:`build_availability_request`).
+    """
+    spa_settings = get_settings()
+    today = local_date(now, spa_settings.zone)
+    request = build_availability_request(
+        service_slug=service, date_from=today, date_to=today, duration=duration_minutes
+    )
+    access = get_customer_access(customer, today, spa_settings)
+    slots = _run(
+        request, access, now, spa_settings, date_from=today, date_to=today, ignore_window=True
+    )
+    return next((slot for slot in slots if slot.start >= now), None)

@@ -9,8 +9,10 @@ from coresync.web.views import (
     account,
     assistant,
     auth,
+    board,
     booking,
     concierge,
+    dashboard,
     desk,
     pages,
     payment,
@@ -64,6 +66,21 @@ urlpatterns = [
     path("shop/orders/<str:reference>/paid/", payment.order_paid, name="order_paid"),
     path("concierge/", concierge.concierge, name="concierge"),
     path("concierge/<str:reference>/cancel/", concierge.cancel_my_request, name="cancel_request"),
+    # The front desk's day board and booking on behalf (docs/front-desk.md).
+    path("desk/", board.board, name="desk_board"),
+    path("desk/book/", board.book, name="desk_book"),
+    path(
+        "desk/bookings/<reference:reference>/<str:action>/",
+        board.board_action,
+        name="desk_board_action",
+    ),
+    # The manager's dashboard (docs/dashboard.md).
+    path("manage/dashboard/", dashboard.dashboard, name="dashboard"),
+    re_path(
+        r"^manage/dashboard/(?P<table>[a-z_]+)\.(?P<extension>csv|xlsx)$",
+        dashboard.export,
+        name="dashboard_export",
+    ),
     path("desk/orders/", desk.orders, name="desk_orders"),
     path("desk/orders/<str:reference>/<str:step>/", desk.order_step, name="desk_order_step"),
     path("desk/requests/", desk.requests, name="desk_requests"),
