@@ -21,8 +21,6 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import F
-
 from coresync.core.clock import now as clock_now
 from coresync.core.money import quantize
 from coresync.notifications.models import OutboxMessage
@@ -41,7 +39,12 @@ from coresync.payments.providers.base import (
     PaymentProviderUnavailable,
     PaymentStart,
 )
-from coresync.payments.services import cancel_open_payment, execute_refund, start_purchase_payment
+from coresync.payments.services import (
+    cancel_open_payment,
+    execute_refund,
+    start_purchase_payment,
+    write_refund,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -180,16 +183,7 @@ def refund_purchase(
         return None
     refund = None
     if payment.status == PaymentStatus.SUCCEEDED and payment.refundable_amount > 0:
-        portion = payment.refundable_amount
-        number = Refund.objects.filter(payment=payment).count() + 1
-        refund = Refund.objects.create(
-            purpose_key=f"payment:{payment.pk}:refund:{number}",
-            payment=payment,
-            amount=portion,
-            currency=payment.currency,
-            reason=reason,
-        )
-        Payment.objects.filter(pk=payment.pk).update(amount_refunded=F("amount_refunded") + portion)
+        refund = write_refund(payment, payment.refundable_amount, reason=reason)
     elif payment.status != PaymentStatus.PENDING or not payment.provider_payment_id:
         return None
     enqueue(

@@ -325,6 +325,23 @@ def _plan_settlement(booking_id: int) -> Settlement:
     return settlement
 
 
+def write_refund(payment: Payment, amount: Decimal, *, reason: str) -> Refund:
+    """Write a pending refund of ``amount`` (Decimal dollars, at most what is refundable) on
+    the locked ``payment`` and reserve it on ``amount_refunded``; the provider is called
+    later, with no lock held (:func:`execute_refund`). Call inside the transaction that
+    decided it."""
+    number = Refund.objects.filter(payment=payment).count() + 1
+    refund = Refund.objects.create(
+        purpose_key=f"payment:{payment.pk}:refund:{number}",
+        payment=payment,
+        amount=amount,
+        currency=payment.currency,
+        reason=reason,
+    )
+    Payment.objects.filter(pk=payment.pk).update(amount_refunded=F("amount_refunded") + amount)
+    return refund
+
+
 def _write_refunds(booking: Booking, payments: list[Payment], excess: Decimal) -> list[int]:
     """Write pending refunds totalling ``excess`` over the (locked) payments, newest first,
     and reserve them on each payment's ``amount_refunded``."""
@@ -334,16 +351,7 @@ def _write_refunds(booking: Booking, payments: list[Payment], excess: Decimal) -
         portion = min(excess, payment.refundable_amount)
         if portion <= ZERO:
             continue
-        number = Refund.objects.filter(payment=payment).count() + 1
-        refund = Refund.objects.create(
-            purpose_key=f"payment:{payment.pk}:refund:{number}",
-            payment=payment,
-            amount=portion,
-            currency=payment.currency,
-            reason=reason,
-        )
-        Payment.objects.filter(pk=payment.pk).update(amount_refunded=F("amount_refunded") + portion)
-        refund_ids.append(refund.pk)
+        refund_ids.append(write_refund(payment, portion, reason=reason).pk)
         excess -= portion
         if excess <= ZERO:
             break

@@ -247,7 +247,17 @@ def _gift_card_payment(user, card_id) -> Payment | None:
 def gift_card_pay(request: HttpRequest, card_id) -> HttpResponse:
     """Pay for a gift card just bought (Payment Element, or one tap)."""
     card, payment = _gift_card_payment(request.user, card_id)
-    done = reverse("web:gift_card_paid", args=[card.uuid])
+    return _pay_purchase(
+        request,
+        payment,
+        done=reverse("web:gift_card_paid", args=[card.uuid]),
+        what=_("Gift card for %(who)s") % {"who": card.recipient_name or card.recipient_email},
+    )
+
+
+def _pay_purchase(request: HttpRequest, payment: Payment | None, *, done: str, what: str):
+    """The payment page of a purchase (gift card, package, order): the Payment Element, or
+    one tap with the card on file; straight to ``done`` when there is nothing left to pay."""
     if payment is None or open_payment(payment) is None:
         return redirect(done)
     try:
@@ -255,11 +265,7 @@ def gift_card_pay(request: HttpRequest, card_id) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("web:account")
-    args = {
-        "what": _("Gift card for %(who)s") % {"who": card.recipient_name or card.recipient_email},
-        "action": request.path,
-        "return_url": absolute_url(done),
-    }
+    args = {"what": what, "action": request.path, "return_url": absolute_url(done)}
     if request.method == "POST":
         return _one_tap(request, payment, page, done=done, **args)
     return _render_pay(request, page, **args)
@@ -303,20 +309,11 @@ def order_pay(request: HttpRequest, reference: str) -> HttpResponse:
     done = reverse("web:order_paid", args=[order.reference])
     try:
         payment, _start = start_order_payment(order, actor=request.user)
-        page = payment_page(payment) if payment is not None else None
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("web:my_orders")
-    if page is None or open_payment(payment) is None:
-        return redirect(done)
-    args = {
-        "what": _("Order %(reference)s") % {"reference": order.reference},
-        "action": request.path,
-        "return_url": absolute_url(done),
-    }
-    if request.method == "POST":
-        return _one_tap(request, payment, page, done=done, **args)
-    return _render_pay(request, page, **args)
+    what = _("Order %(reference)s") % {"reference": order.reference}
+    return _pay_purchase(request, payment, done=done, what=what)
 
 
 @login_required
@@ -387,17 +384,7 @@ def package_pay(request: HttpRequest, purchase_id) -> HttpResponse:
     """Pay for a package just bought (Payment Element, or one tap)."""
     purchase, payment = _package_payment(request.user, purchase_id)
     done = reverse("web:package_paid", args=[purchase.uuid])
-    if payment is None or open_payment(payment) is None:
-        return redirect(done)
-    try:
-        page = payment_page(payment)
-    except DomainError as error:
-        messages.error(request, error.message)
-        return redirect("web:account")
-    args = {"what": purchase.package.name, "action": request.path, "return_url": absolute_url(done)}
-    if request.method == "POST":
-        return _one_tap(request, payment, page, done=done, **args)
-    return _render_pay(request, page, **args)
+    return _pay_purchase(request, payment, done=done, what=purchase.package.name)
 
 
 @login_required
