@@ -27,7 +27,7 @@ Definitions (docs/dashboard.md):
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -494,8 +494,9 @@ DEFAULT_BOARD_HOURS = (9, 21)
 @dataclass
 class BoardBlock:
     """One booking on the board. ``row``/``rows``: its first grid row (1 = the board's first
-    step) and how many it spans; ``actions``: the desk steps its status and the time allow
-    now (the services decide in the end)."""
+    step) and how many it spans; ``lane``: which of its column's side-by-side lanes it is
+    drawn in (a shared room holds several bookings at once); ``actions``: the desk steps its
+    status and the time allow now (the services decide in the end)."""
 
     booking: Booking
     guest: str
@@ -507,16 +508,43 @@ class BoardBlock:
     has_preferences: bool
     technicians: list[str]
     actions: list[str]
+    lane: int = 1
+
+
+MAX_BOARD_LANES = 6
+"""Side-by-side lanes a column draws at most (the steam room's capacity is 4); more
+overlapping bookings share the last lane."""
 
 
 @dataclass
 class BoardColumn:
-    """A room or a technician and the blocks in their column."""
+    """A room or a technician and the blocks in their column, in ``lanes`` side-by-side
+    lanes so that overlapping bookings never hide each other."""
 
     kind: str
     slug: str
     name: str
     blocks: list[BoardBlock] = field(default_factory=list)
+    lanes: int = 1
+
+    def assign_lanes(self) -> None:
+        """Put each block in the first lane free at its first row (interval partitioning, in
+        start order, longer first): the fewest lanes that keep overlapping blocks apart."""
+        lane_ends: list[int] = []  # per lane, the first row after its last block
+        placed = []
+        for block in sorted(self.blocks, key=lambda block: (block.row, -block.rows)):
+            free = [index for index, end in enumerate(lane_ends) if end <= block.row]
+            if free:
+                index = free[0]
+            elif len(lane_ends) < MAX_BOARD_LANES:
+                index = len(lane_ends)
+                lane_ends.append(0)
+            else:
+                index = MAX_BOARD_LANES - 1
+            lane_ends[index] = max(lane_ends[index], block.row + block.rows)
+            placed.append(replace(block, lane=index + 1))
+        self.blocks = placed
+        self.lanes = max(1, len(lane_ends))
 
 
 @dataclass
@@ -633,6 +661,8 @@ def day_board(day: date, now: datetime) -> DayBoard:
         for technician in technician_rows:
             if technician.pk in technician_columns:
                 technician_columns[technician.pk].blocks.append(block)
+    for column in (*room_columns.values(), *technician_columns.values()):
+        column.assign_lanes()
     starts = from_epoch_minutes(first)
     times = [
         (index + 1, from_epoch_minutes(first + index * step))

@@ -1,6 +1,7 @@
 """The front desk's day board and booking on behalf (docs/front-desk.md): each button goes
 through the booking services; nobody but the desk and managers may press one."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from conftest import local
 from coresync.accounts.models import Role, User
 from coresync.bookings.models import Booking, BookingHistory, BookingStatus
 from coresync.dashboard.errors import Forbidden
+from coresync.dashboard.selectors import day_board
 from coresync.dashboard.services import run_desk_action
 from coresync.payments.models import Payment, PaymentCustomer, PaymentKind, PaymentStatus
 from coresync.payments.tests.support import run_payment_jobs
@@ -272,3 +274,26 @@ def test_a_walk_in_after_the_last_free_start_is_refused_and_nothing_is_booked(
     assert response.status_code == 200
     assert "No free time is left today for that service." in response.content.decode()
     assert not Booking.objects.filter(customer=guest).exists()
+
+
+def test_overlapping_bookings_of_a_shared_room_stand_side_by_side(front_desk, guest, frozen_now):
+    # Given three guests in the steam room (capacity 4): two at 10:00 and 10:15, one at 11:00
+    others = [CustomerFactory() for _ in range(2)]
+    for customer, hour, minute in ((guest, 10, 0), (others[0], 10, 15), (others[1], 11, 0)):
+        BookingFactory(
+            customer=customer,
+            service="steam",
+            start=local(2026, 12, 1, hour, minute),
+            enforce_booking_window=False,
+        )
+
+    board = day_board(date(2026, 12, 1), frozen_now)
+
+    # Then the steam room's column has two lanes: the overlapping pair apart, the later one
+    # back in the first lane
+    (steam,) = [column for column in board.rooms if column.slug == "steam"]
+    lanes = {block.booking.customer_id: block.lane for block in steam.blocks}
+    first, second, third = guest.pk, others[0].pk, others[1].pk
+    assert (steam.lanes, lanes) == (2, {first: 1, second: 2, third: 1})
+    html = signed_in(front_desk).get("/desk/?date=2026-12-01").content.decode()
+    assert 'class="board__lane lanes-2"' in html and "lane-2" in html
