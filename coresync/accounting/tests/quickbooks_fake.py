@@ -36,6 +36,7 @@ class FakeQuickBooks:
     token_requests: list[dict[str, list[str]]] = field(default_factory=list)
     timeouts_left: int = 0
     refuse_with: dict[str, Any] | None = None
+    query_down: bool = False
     _ids: Any = field(default_factory=lambda: itertools.count(101))
     _tokens: Any = field(default_factory=lambda: itertools.count(1))
 
@@ -136,6 +137,8 @@ class FakeQuickBooks:
         return 200, {}, json.dumps({name: receipt})
 
     def _query(self, request):
+        if self.query_down:
+            return 503, {}, "Service Unavailable"
         text = request.body.decode() if isinstance(request.body, bytes) else request.body
         name = re.search(r"FROM (\w+)", text).group(1)
         day = re.search(r"TxnDate = '([\d-]+)'", text).group(1)
