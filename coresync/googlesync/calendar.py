@@ -35,6 +35,7 @@ from coresync.spa.selectors import get_settings
 logger = logging.getLogger(__name__)
 
 TOPIC_PUSH_BOOKING = "googlesync.push_booking"
+TOPIC_PULL_CALENDAR = "googlesync.pull_calendar"
 SOURCE = "google"
 FULL_SYNC_PAST = timedelta(days=1)
 """A full sync reads events from this long ago on (older ones cannot block a slot)."""
@@ -247,6 +248,17 @@ def pull_all(now: datetime | None = None) -> int:
             logger.warning("Google calendar of %s could not be read: %s", link.technician, error)
             CalendarLink.objects.filter(pk=link.pk).update(last_error=str(error)[:2000])
     return total
+
+
+def enqueue_pull(link: CalendarLink) -> None:
+    """Queue a pull of ``link`` (a push notification said it changed); several
+    notifications before it runs make one pull."""
+    with transaction.atomic():
+        enqueue(
+            TOPIC_PULL_CALENDAR,
+            {"link": link.pk},
+            dedupe_key=f"google:pull:{link.pk}:{clock_now():%Y%m%d%H%M}",
+        )
 
 
 def flagged_events():
