@@ -3,8 +3,8 @@
 Whatever the date range, :func:`load_engine_input` issues seven queries: technicians, rooms,
 working hours, exceptions, allocations, technicians' external busy blocks (an outside
 calendar, :class:`~coresync.resources.models.ExternalBusyBlock`), holds — five for a
-self-guided service, which needs no technicians (ARCHITECTURE.md: "a small, fixed number of queries per request whatever the
-range").
+self-guided service, which needs no technicians (ARCHITECTURE.md: "a small, fixed number
+of queries per request whatever the range").
 """
 
 from collections import defaultdict
