@@ -563,10 +563,6 @@ ASSISTANT_SPA_FACTS = {
 # keys, comma-separated for rotation; or INTEGRATION_TOKEN_KEY_FILE); without one a key is
 # derived from SECRET_KEY (development only: set one in production).
 INTEGRATION_TOKEN_KEY = _secret("INTEGRATION_TOKEN_KEY", default="")
-if PRODUCTION and not INTEGRATION_TOKEN_KEY:
-    raise environ.ImproperlyConfigured(
-        "INTEGRATION_TOKEN_KEY (or _FILE) is required in production."
-    )
 # QUICKBOOKS_PROVIDER: "offline" (receipts recorded locally only) or "quickbooks" (Intuit's
 # API through python-quickbooks; needs QUICKBOOKS_CLIENT_ID and QUICKBOOKS_CLIENT_SECRET).
 QUICKBOOKS_PROVIDER = env.str("QUICKBOOKS_PROVIDER", default="offline")
@@ -602,3 +598,8 @@ GOOGLE_CALENDAR_POLL_MINUTES = env.int("GOOGLE_CALENDAR_POLL_MINUTES", default=1
 # The pricing sheet (a Google Sheet id; empty: the database only) and its cache lifetime.
 GOOGLE_PRICING_SHEET_ID = env.str("GOOGLE_PRICING_SHEET_ID", default="")
 PRICING_SHEET_CACHE_SECONDS = env.int("PRICING_SHEET_CACHE_SECONDS", default=300)
+INTEGRATIONS_ONLINE = QUICKBOOKS_PROVIDER != "offline" or GOOGLE_PROVIDER != "offline"
+if PRODUCTION and INTEGRATIONS_ONLINE and not INTEGRATION_TOKEN_KEY:
+    raise environ.ImproperlyConfigured(
+        "INTEGRATION_TOKEN_KEY (or _FILE) is required in production with QuickBooks or Google."
+    )
