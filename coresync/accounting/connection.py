@@ -10,9 +10,11 @@ row lock (docs/decisions/0011-integration-tokens-refresh-under-lock.md): the loc
 single row no booking path touches, and the token endpoint is called with a timeout.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import requests
 from django.conf import settings
 from django.db import transaction
 
@@ -47,12 +49,15 @@ def auth_client(redirect_uri: str = ""):
     discovery document, an HTTP call)."""
     from intuitlib.client import AuthClient
 
-    return AuthClient(
+    client = AuthClient(
         client_id=settings.QUICKBOOKS_CLIENT_ID,
         client_secret=settings.QUICKBOOKS_CLIENT_SECRET,
         redirect_uri=redirect_uri or "https://localhost/",
         environment=settings.QUICKBOOKS_ENVIRONMENT,
     )
+    # The client is a requests.Session that sends without a timeout: give its calls one.
+    client.request = functools.partial(client.request, timeout=settings.QUICKBOOKS_TIMEOUT_SECONDS)
+    return client
 
 
 def authorization_url(redirect_uri: str, state: str) -> str:
@@ -103,6 +108,11 @@ def disconnect() -> None:
     )
 
 
+def forget_access_token() -> None:
+    """Mark the access token stale (QuickBooks answered 401): the next call refreshes."""
+    QuickBooksConnection.objects.filter(pk=1).update(access_token_expires_at=None)
+
+
 def _store_tokens(connection: QuickBooksConnection, client, now: datetime) -> None:
     connection.access_token_encrypted = crypto.encrypt(client.access_token or "")
     connection.refresh_token_encrypted = crypto.encrypt(client.refresh_token or "")
@@ -145,9 +155,13 @@ def access_token(*, now: datetime | None = None) -> AccessToken:
         if not connection.is_connected:
             raise NotConnected()
         if not _live(connection, now):
-            client = auth_client()
             try:
+                client = auth_client()
                 client.refresh(refresh_token=crypto.decrypt(connection.refresh_token_encrypted))
+            except requests.RequestException as error:
+                raise AccountingError(
+                    f"Intuit did not answer the token refresh: {error}", code="timeout"
+                ) from error
             except AuthClientError as error:
                 permanent = getattr(error, "status_code", 500) in (400, 401)
                 raise AccountingError(

@@ -25,7 +25,7 @@ from django.conf import settings
 from quickbooks import QuickBooks
 from quickbooks import exceptions as qb_exceptions
 
-from coresync.accounting.connection import access_token
+from coresync.accounting.connection import access_token, forget_access_token
 from coresync.accounting.errors import AccountingError
 from coresync.accounting.models import IncomeAccountMapping
 from coresync.accounting.providers.base import AccountingProvider, RemoteReceipt
@@ -81,6 +81,7 @@ def _call(function, *args, **kwargs) -> Any:
     except (requests.Timeout, requests.ConnectionError) as error:
         raise AccountingError(f"QuickBooks did not answer: {error}", code="timeout") from error
     except qb_exceptions.AuthorizationException as error:
+        forget_access_token()  # revoked or expired early: the next try refreshes it
         raise AccountingError(f"QuickBooks authorization: {error.message}", code="auth") from error
     except (
         qb_exceptions.ValidationException,

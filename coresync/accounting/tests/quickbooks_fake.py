@@ -37,6 +37,8 @@ class FakeQuickBooks:
     timeouts_left: int = 0
     refuse_with: dict[str, Any] | None = None
     query_down: bool = False
+    unauthorized_left: int = 0
+    bearer_tokens: list[str] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(101))
     _tokens: Any = field(default_factory=lambda: itertools.count(1))
 
@@ -107,6 +109,10 @@ class FakeQuickBooks:
         query = parse_qs(urlsplit(request.url).query)
         request_id = query.get("requestid", [""])[0]
         body = json.loads(request.body)
+        self.bearer_tokens.append(request.headers.get("Authorization", ""))
+        if self.unauthorized_left:
+            self.unauthorized_left -= 1
+            return 401, {}, json.dumps({"fault": {"error": [{"code": "3200"}]}})
         self.requests.append((name, request_id, body))
         if self.refuse_with is not None:
             return (

@@ -195,3 +195,23 @@ def test_offline_provider_records_receipts_and_calls_no_one(customer, frozen_now
         ("service:massage", "100.00"),
         ("addon", "35.00"),
     ]
+
+
+def test_a_revoked_access_token_is_refreshed_before_the_retry(
+    customer, frozen_now, quickbooks_on, fake_quickbooks, connected, mapping
+):
+    # Given QuickBooks answering 401 to the live-looking access token once
+    paid_booking(customer, frozen_now)
+    fake_quickbooks.unauthorized_left = 1
+
+    # When the batch runs, then the outbox retries
+    jobs.sync_quickbooks()
+    send_due(frozen_now + timedelta(hours=1))
+
+    # Then the retry used a refreshed token and the receipt exists once
+    assert fake_quickbooks.bearer_tokens == ["Bearer access-0", "Bearer access-1"]
+    assert [request["grant_type"] for request in fake_quickbooks.token_requests] == [
+        ["refresh_token"]
+    ]
+    assert len(fake_quickbooks.receipts["SalesReceipt"]) == 1
+    assert LedgerReceipt.objects.get().status == ReceiptStatus.SENT
