@@ -166,8 +166,6 @@ urlpatterns = [
     path(
         "staff/manage/google/<slug:slug>/unlink/", integrations.google_unlink, name="google_unlink"
     ),
-    path("staff/manage/pricing/", integrations.pricing_page, name="pricing"),
-    path("staff/manage/pricing/prices.xlsx", integrations.pricing_export, name="pricing_export"),
     path("desk/calendar-flags/", integrations.calendar_flags, name="desk_calendar_flags"),
     path("integrations/google/notify/", integrations.google_notify, name="google_notify"),
     re_path(

@@ -148,3 +148,41 @@ def test_a_google_push_notification_queues_a_pull_of_our_channel_only(client, sp
     assert [m.payload for m in OutboxMessage.objects.filter(topic=TOPIC_PULL_CALENDAR)] == [
         {"link": link.pk}
     ]
+
+
+def test_the_desk_sees_bookings_changed_in_google_and_writes_them_back(
+    client, customer, manager, spa, frozen_now
+):
+    from conftest import local
+    from coresync.bookings.services import create_booking
+    from coresync.googlesync.calendar import TOPIC_PUSH_BOOKING
+    from coresync.googlesync.models import BookingEvent, EventFlag
+
+    link = CalendarLink.objects.create(
+        technician=spa.ana, kind=CredentialKind.SERVICE_ACCOUNT, calendar_id="ana@spa.example"
+    )
+    booking = create_booking(
+        customer=customer, service="swedish", start=local(2026, 12, 2, 10), technician="ana"
+    )
+    event = BookingEvent.objects.create(
+        link=link,
+        booking=booking,
+        event_id="abc123",
+        flag=EventFlag.DELETED,
+        flagged_at=frozen_now,
+    )
+    OutboxMessage.objects.all().delete()
+    assert client.get("/desk/calendar-flags/").status_code == 302
+    client.force_login(customer)
+    assert client.get("/desk/calendar-flags/").status_code == 404
+    client.force_login(manager)
+
+    page = client.get("/desk/calendar-flags/").content.decode()
+    assert f'data-flag="deleted_in_google" data-booking="{booking.reference}"' in page
+
+    client.post("/desk/calendar-flags/", {"event": event.pk})
+    event.refresh_from_db()
+    assert event.flag == ""
+    assert [m.payload for m in OutboxMessage.objects.filter(topic=TOPIC_PUSH_BOOKING)] == [
+        {"booking": booking.pk}
+    ]

@@ -1,7 +1,8 @@
 """The manager's integration pages (docs/quickbooks.md, docs/google.md): QuickBooks
 connection, income-account mapping, receipts and nightly reconciliation; Google calendars
-per technician; the pricing sheet (XLSX download/upload, Google Sheet export/import); and
-the desk's list of bookings whose Google event was changed by hand.
+per technician; and the desk's list of bookings whose Google event was changed by hand. (The
+pricing sheet's page is :mod:`coresync.spafile.pages`: the site does not import the spa
+file.)
 
 Each form calls one service and comes back with a message; OAuth callbacks check the
 ``state`` kept in the session (CSRF).
@@ -34,12 +35,8 @@ from coresync.googlesync.errors import GoogleError
 from coresync.googlesync.models import BookingEvent
 from coresync.resources.models import Technician
 from coresync.spa.selectors import get_settings
-from coresync.spafile import pricing
-from coresync.spafile.services import SpaFileError
 from coresync.web.views.desk import desk_only
 from coresync.web.views.staff import manager_page
-
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 def _callback_url(request: HttpRequest, name: str) -> str:
@@ -255,53 +252,3 @@ def calendar_flags(request: HttpRequest) -> HttpResponse:
         "web/integrations/calendar_flags.html",
         {"events": google_calendar.flagged_events()},
     )
-
-
-# -- the pricing sheet -----------------------------------------------------------------------
-
-
-@manager_page
-def pricing_page(request: HttpRequest) -> HttpResponse:
-    """Download/upload the pricing tables as XLSX; export to / import from Google."""
-    problems: list[str] = []
-    if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "upload":
-                upload = request.FILES.get("sheet")
-                if upload is None or upload.size > MAX_UPLOAD_BYTES:
-                    raise SpaFileError([_("Choose an XLSX file of at most 5 MB.")])
-                tabs = pricing.read_xlsx(upload.read())
-                pricing.import_pricing_tabs(tabs, filename=upload.name or "prices.xlsx")
-                messages.success(request, _("Prices imported from the workbook."))
-            elif action == "google_export":
-                pricing.export_to_google()
-                messages.success(request, _("Prices written to the Google Sheet."))
-            elif action == "google_import":
-                pricing.import_from_google(force=True)
-                messages.success(request, _("Prices imported from the Google Sheet."))
-            return redirect("web:pricing")
-        except SpaFileError as error:
-            problems = error.messages
-            messages.error(request, _("Nothing was imported: the sheet has problems."))
-        except GoogleError as error:
-            messages.error(request, str(error))
-    context = {
-        "section": "pricing",
-        "problems": problems,
-        "sheet_id": settings.GOOGLE_PRICING_SHEET_ID,
-        "cache_seconds": settings.PRICING_SHEET_CACHE_SECONDS,
-    }
-    return render(
-        request, "web/integrations/pricing.html", context, status=400 if problems else 200
-    )
-
-
-@manager_page
-def pricing_export(request: HttpRequest) -> HttpResponse:
-    """The pricing tables as an XLSX download."""
-    response = HttpResponse(
-        pricing.write_xlsx(pricing.export_pricing_tabs()), content_type=pricing.XLSX_CONTENT_TYPE
-    )
-    response["Content-Disposition"] = 'attachment; filename="coresync-prices.xlsx"'
-    return response
