@@ -16,6 +16,7 @@ from coresync.memberships.selectors import get_customer_access
 from coresync.notifications.models import OutboxMessage, OutboxStatus
 from coresync.notifications.outbox import dispatch_due
 from coresync.resources.models import ExternalBusyBlock
+from coresync.scheduling.errors import SlotUnavailable
 from coresync.scheduling.selectors import build_availability_request, get_availability
 from coresync.spa.selectors import get_settings
 
@@ -228,3 +229,27 @@ def test_an_external_google_event_blocks_the_technicians_slots(
     )
     pull_calendar(ana_calendar, now=frozen_now)
     assert ana_starts(customer, december_2) == before
+
+
+def test_booking_over_an_external_event_is_refused_and_changes_nothing(
+    customer, frozen_now, ana_calendar
+):
+    # Given Ana's outside event 12:00-13:00 read from Google
+    ExternalBusyBlock.objects.create(
+        technician=ana_calendar.technician,
+        source="google",
+        external_id="dentist",
+        starts_at=local(2026, 12, 2, 12),
+        ends_at=local(2026, 12, 2, 13),
+    )
+
+    # When a guest books Ana at 12:00, then the slot is refused; Ben is still bookable
+    with pytest.raises(SlotUnavailable):
+        create_booking(
+            customer=customer, service="swedish", start=local(2026, 12, 2, 12), technician="ana"
+        )
+    booking = create_booking(
+        customer=customer, service="swedish", start=local(2026, 12, 2, 12), technician="ben"
+    )
+    assert booking.technician.slug == "ben"
+    assert ExternalBusyBlock.objects.count() == 1
