@@ -191,3 +191,15 @@ class Mismatch(models.Model):
         if self.expected is None or self.actual is None:
             return None
         return self.actual - self.expected
+
+
+class QuickBooksCustomer(models.Model):
+    """The QuickBooks Customer a CoreSync customer's receipts are made out to (found by its
+    display name, or created once with a request id derived from the email)."""
+
+    email = models.EmailField(unique=True)
+    quickbooks_id = models.CharField(max_length=50)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.email} → QuickBooks customer {self.quickbooks_id}"

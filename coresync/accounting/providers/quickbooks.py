@@ -13,6 +13,7 @@ Errors: a timeout, a connection error, a 5xx, a 401 (the token is refreshed next
 object not found are permanent.
 """
 
+import hashlib
 import json
 import logging
 import re
@@ -27,7 +28,7 @@ from quickbooks import exceptions as qb_exceptions
 
 from coresync.accounting.connection import access_token, forget_access_token
 from coresync.accounting.errors import AccountingError
-from coresync.accounting.models import IncomeAccountMapping
+from coresync.accounting.models import IncomeAccountMapping, QuickBooksCustomer
 from coresync.accounting.providers.base import AccountingProvider, RemoteReceipt
 
 logger = logging.getLogger(__name__)
@@ -113,6 +114,47 @@ def _item_ref(category: str, mappings: dict[str, IncomeAccountMapping]) -> dict[
     return {"value": row.item_id}
 
 
+def display_name(customer: dict[str, str]) -> str:
+    """Return the QuickBooks ``DisplayName`` of a CoreSync customer (unique per email; at
+    most 500 characters)."""
+    return f"{customer['name']} ({customer['email']})"[:500]
+
+
+def _quoted(text: str) -> str:
+    """Quote ``text`` for Intuit's query language (a backslash before each quote)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _customer_ref(client: QuickBooks, customer: dict[str, str]) -> str:
+    """Return the QuickBooks Customer id of ``customer`` (``{"name", "email"}``): the one
+    remembered, else the one of that display name, else a new one (request id from the
+    email, so a retried create makes one customer)."""
+    known = QuickBooksCustomer.objects.filter(email=customer["email"]).first()
+    if known is not None:
+        return known.quickbooks_id
+    name = display_name(customer)
+    # Intuit's query language, the value quoted by _quoted (not SQL).
+    query = "SELECT Id FROM Customer WHERE DisplayName = " + _quoted(name)  # noqa: S608
+    answer = _call(client.query, query)
+    rows = answer.get("QueryResponse", {}).get("Customer", [])
+    if rows:
+        customer_id = str(rows[0]["Id"])
+    else:
+        body = {"DisplayName": name, "PrimaryEmailAddr": {"Address": customer["email"]}}
+        digest = hashlib.sha256(customer["email"].lower().encode()).hexdigest()[:24]
+        created = _call(
+            client.create_object,
+            "Customer",
+            json.dumps(body),
+            request_id=f"coresync-customer-{digest}",
+        )
+        customer_id = str(created["Customer"]["Id"])
+    QuickBooksCustomer.objects.get_or_create(
+        email=customer["email"], defaults={"quickbooks_id": customer_id}
+    )
+    return customer_id
+
+
 def receipt_body(document: dict[str, Any], mappings: dict[str, IncomeAccountMapping]) -> dict:
     """Return the JSON body of the Intuit ``SalesReceipt``/``RefundReceipt`` for ``document``.
 
@@ -143,7 +185,6 @@ def receipt_body(document: dict[str, Any], mappings: dict[str, IncomeAccountMapp
     }
     if document.get("customer"):
         body["BillEmail"] = {"Address": document["customer"]["email"]}
-        body["CustomerMemo"] = {"value": document["customer"]["name"]}
     if document["kind"] == "refund":
         default = mappings.get("refund_account") or mappings.get("default")
         if default is not None:
@@ -160,6 +201,8 @@ class QuickBooksProvider(AccountingProvider):
         object_name = OBJECT_NAMES[document["kind"]]
         body = receipt_body(document, _mappings())
         client = _client()
+        if document.get("customer"):
+            body["CustomerRef"] = {"value": _customer_ref(client, document["customer"])}
         if existing_id:
             # A changed document replaces the receipt: Intuit needs its current SyncToken.
             current = _call(client.get_single_object, object_name, existing_id)

@@ -39,8 +39,11 @@ class FakeQuickBooks:
     query_down: bool = False
     unauthorized_left: int = 0
     bearer_tokens: list[str] = field(default_factory=list)
+    customers: list[dict[str, Any]] = field(default_factory=list)
+    customer_requests: list[str] = field(default_factory=list)
     _ids: Any = field(default_factory=lambda: itertools.count(101))
     _tokens: Any = field(default_factory=lambda: itertools.count(1))
+    _customer_ids: Any = field(default_factory=lambda: itertools.count(501))
 
     def install(self) -> "FakeQuickBooks":
         self.mock.add(
@@ -69,6 +72,11 @@ class FakeQuickBooks:
             )
         self.mock.add_callback(
             responses.POST, re.compile(rf"{re.escape(API)}/{REALM}/query(\?.*)?$"), self._query
+        )
+        self.mock.add_callback(
+            responses.POST,
+            re.compile(rf"{re.escape(API)}/{REALM}/customer(\?.*)?$"),
+            callback=self._create_customer,
         )
         return self
 
@@ -142,10 +150,28 @@ class FakeQuickBooks:
         receipt = next(r for r in self.receipts[name] if r["Id"] == receipt_id)
         return 200, {}, json.dumps({name: receipt})
 
+    def _create_customer(self, request):
+        request_id = parse_qs(urlsplit(request.url).query).get("requestid", [""])[0]
+        self.customer_requests.append(request_id)
+        body = json.loads(request.body)
+        existing = next(
+            (c for c in self.customers if c["DisplayName"] == body["DisplayName"]), None
+        )
+        if existing is not None:  # QuickBooks refuses a second customer of that name
+            fault = {"Message": "Duplicate Name Exists Error", "code": "6240"}
+            return 400, {}, json.dumps({"Fault": {"Error": [fault], "type": "ValidationFault"}})
+        customer = {**body, "Id": str(next(self._customer_ids))}
+        self.customers.append(customer)
+        return 200, {}, json.dumps({"Customer": customer})
+
     def _query(self, request):
         if self.query_down:
             return 503, {}, "Service Unavailable"
         text = request.body.decode() if isinstance(request.body, bytes) else request.body
+        if "FROM Customer" in text:
+            name = re.search(r"DisplayName = '(.*)'", text).group(1).replace("\\'", "'")
+            rows = [c for c in self.customers if c["DisplayName"] == name]
+            return 200, {}, json.dumps({"QueryResponse": {"Customer": rows} if rows else {}})
         name = re.search(r"FROM (\w+)", text).group(1)
         day = re.search(r"TxnDate = '([\d-]+)'", text).group(1)
         start = int(re.search(r"STARTPOSITION (\d+)", text).group(1))

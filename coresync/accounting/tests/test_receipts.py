@@ -89,6 +89,16 @@ def test_paid_rescheduled_refunded_booking_makes_each_receipt_once_despite_a_tim
         "2026-12-01",
     )
     assert body["PrivateNote"].startswith(f"coresync:payment:{payment.pk} {booking.reference}")
+    # made out to the guest, a QuickBooks customer created once (a request id of their own)
+    assert fake_quickbooks.customers == [
+        {
+            "DisplayName": f"{customer.get_full_name()} ({customer.email})",
+            "PrimaryEmailAddr": {"Address": customer.email},
+            "Id": "501",
+        }
+    ]
+    assert body["CustomerRef"] == {"value": "501"}
+    assert len(fake_quickbooks.customer_requests) == 1
     receipt.refresh_from_db()
     assert (receipt.status, receipt.quickbooks_id, receipt.sent_version) == ("sent", "101", 1)
 
@@ -123,6 +133,8 @@ def test_paid_rescheduled_refunded_booking_makes_each_receipt_once_despite_a_tim
     assert (refund_body["TxnTaxDetail"]["TotalTax"], refund_body["TotalAmt"]) == ("4.08", "50.00")
     assert fake_quickbooks.creates("RefundReceipt")[0][0] == f"coresync-refund-{refund.pk}-v1"
     assert LedgerReceipt.objects.filter(status=ReceiptStatus.SENT).count() == 2
+    assert refund_body["CustomerRef"] == {"value": "501"}
+    assert len(fake_quickbooks.customer_requests) == 1  # remembered, not looked up again
     assert len(fake_quickbooks.receipts["SalesReceipt"]) == 1
 
 
@@ -215,3 +227,17 @@ def test_a_revoked_access_token_is_refreshed_before_the_retry(
     ]
     assert len(fake_quickbooks.receipts["SalesReceipt"]) == 1
     assert LedgerReceipt.objects.get().status == ReceiptStatus.SENT
+
+
+def test_a_customer_already_in_quickbooks_is_found_by_name_not_created_again(
+    customer, frozen_now, quickbooks_on, fake_quickbooks, connected, mapping
+):
+    fake_quickbooks.customers.append(
+        {"DisplayName": f"{customer.get_full_name()} ({customer.email})", "Id": "77"}
+    )
+    paid_booking(customer, frozen_now)
+
+    jobs.sync_quickbooks()
+
+    assert fake_quickbooks.customer_requests == []
+    assert fake_quickbooks.receipts["SalesReceipt"][0]["CustomerRef"] == {"value": "77"}
