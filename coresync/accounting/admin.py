@@ -5,6 +5,7 @@ from coresync.accounting.models import (
     LedgerReceipt,
     Mismatch,
     QuickBooksConnection,
+    QuickBooksCustomer,
     ReconciliationRun,
 )
 
@@ -51,3 +52,9 @@ class MismatchInline(admin.TabularInline):
 class ReconciliationRunAdmin(admin.ModelAdmin):
     list_display = ("day", "ran_at", "checked", "error")
     inlines = [MismatchInline]
+
+
+@admin.register(QuickBooksCustomer)
+class QuickBooksCustomerAdmin(admin.ModelAdmin):
+    list_display = ("email", "quickbooks_id", "created_at")
+    search_fields = ("email", "quickbooks_id")
