@@ -54,7 +54,9 @@ def stripe_charges(day: date) -> list[StripeCharge]:
     start = int(local_midnight_utc(day, zone).timestamp())
     end = int(local_midnight_utc(day + timedelta(days=1), zone).timestamp())
     client = StripePaymentProvider.from_settings().client
-    page = client.payment_intents.list(params={"created": {"gte": start, "lt": end}, "limit": 100})
+    page = client.v1.payment_intents.list(
+        params={"created": {"gte": start, "lt": end}, "limit": 100}
+    )
     return [
         StripeCharge(intent.id, from_minor_units(intent.amount_received))
         for intent in page.auto_paging_iter()

@@ -1,8 +1,10 @@
 """The nightly reconciliation finds what QuickBooks lacks or holds wrong, and tells the
 managers (QuickBooks through the recorded-behaviour fake)."""
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core import mail
@@ -130,3 +132,63 @@ def test_an_unreachable_quickbooks_is_a_failed_run_the_managers_hear_of(
     assert ReconciliationRun.objects.count() == 1
     assert dispatch_due(topics=[TOPIC_REPORT_EMAIL]) == 1
     assert "could not finish" in mail.outbox[0].body
+
+
+def test_reconciliation_compares_stripes_charges_with_the_payments(
+    customer, base_member, frozen_now, settings, quickbooks_on, fake_quickbooks, connected, mapping
+):
+    # Given Stripe as the payment provider, two payments sent to QuickBooks...
+    from coresync.payments.tests.conftest import stripe_on
+
+    stripe_on.__wrapped__(settings)
+    _, booking_payment = paid_booking(customer, frozen_now)
+    membership = membership_charge(base_member, frozen_now)
+    jobs.sync_quickbooks()
+    # ...and Stripe's charges of the day: the booking's, the membership's for $159.00 (not
+    # $149.00), and one CoreSync never recorded
+    intent = {"object": "payment_intent", "status": "succeeded", "created": 1796130000}
+    fake_quickbooks.mock.add(
+        "GET",
+        re.compile(r"https://api\.stripe\.com/v1/payment_intents\?.*"),
+        json={
+            "object": "list",
+            "url": "/v1/payment_intents",
+            "has_more": False,
+            "data": [
+                {**intent, "id": "pi_paid_1", "amount": 14698, "amount_received": 14698},
+                {**intent, "id": "pi_membership_1", "amount": 15900, "amount_received": 15900},
+                {**intent, "id": "pi_stranger", "amount": 3000, "amount_received": 3000},
+                {
+                    **intent,
+                    "id": "pi_open",
+                    "status": "requires_payment_method",
+                    "amount": 500,
+                    "amount_received": 0,
+                },
+            ],
+        },
+    )
+
+    run = reconcile_day(DECEMBER_1, now=frozen_now)
+
+    # Then the two Stripe differences are listed; the QuickBooks side matches
+    assert sorted(
+        (m.kind, m.entity, m.reference, m.expected, m.actual) for m in run.mismatches.all()
+    ) == [
+        (
+            MismatchKind.STRIPE_AMOUNT,
+            f"payment:{membership.pk}",
+            "pi_membership_1",
+            Decimal("149.00"),
+            Decimal("159.00"),
+        ),
+        (MismatchKind.STRIPE_MISSING, "", "pi_stranger", None, Decimal("30.00")),
+    ]
+    stripe_url = next(
+        call.request.url
+        for call in fake_quickbooks.mock.calls
+        if "api.stripe.com" in call.request.url
+    )
+    query = parse_qs(urlsplit(stripe_url).query)
+    assert (query["created[gte]"], query["created[lt]"]) == (["1796101200"], ["1796187600"])
+    assert booking_payment.provider_payment_id == "pi_paid_1"
