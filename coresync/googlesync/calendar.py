@@ -20,6 +20,7 @@ import logging
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -64,7 +65,10 @@ def event_body(booking: Booking) -> dict[str, Any]:
 
 def enqueue_push(booking: Booking) -> None:
     """Queue the push of ``booking``'s current state (inside its transaction). Nothing is
-    queued when no technician has a linked calendar."""
+    queued offline (``GOOGLE_PROVIDER=offline``: no query in the booking's transaction) or
+    when no technician has a linked calendar."""
+    if settings.GOOGLE_PROVIDER == "offline":
+        return
     if not CalendarLink.objects.filter(is_active=True).exists():
         return
     enqueue(TOPIC_PUSH_BOOKING, {"booking": booking.pk})
