@@ -11,6 +11,8 @@ A document is plain JSON (money as strings with two decimals, USD)::
                 "unit_price": "93.00", "amount": "93.00", "taxable": true}, …],
      "tax": "8.25", "total": "101.25"}
 
+A booking paid at the spa is recorded when it is completed (:func:`balance_document`).
+
 Lines: a booking paid in full gives one line per service and per add-on (the tier discount,
 peak and room modifiers are folded into the service line, so the lines add up to the
 booking's subtotal); a deposit, a fee, a membership charge, a gift card or a package one
@@ -101,12 +103,21 @@ def order_entity(order: Order) -> str:
     return f"order:{order.pk}"
 
 
+def booking_entity(booking) -> str:
+    return f"booking:{booking.pk}"
+
+
 def _booking_lines(payment: Payment) -> tuple[list[dict[str, Any]], Decimal] | None:
     """Return the lines and tax of a booking paid in full, or ``None`` when the payment is
     not the whole booking (a deposit, or part paid by gift card)."""
     booking = payment.booking
     if quantize(payment.amount) != quantize(booking.total) or not booking.price_lines:
         return None
+    return _lines_of_booking(booking)
+
+
+def _lines_of_booking(booking) -> tuple[list[dict[str, Any]], Decimal]:
+    """Return one line per service (modifiers folded in) and per add-on, and the tax."""
     category = f"service:{booking.service.category.slug}"
     addon_lines = [line for line in booking.price_lines if str(line["code"]).startswith("addon:")]
     service_amount = quantize(booking.subtotal) - sum(
@@ -215,6 +226,38 @@ def order_document(order: Order, txn_date: date) -> dict[str, Any]:
         lines=lines,
         tax=quantize(order.tax),
         total=quantize(order.total),
+    )
+
+
+def balance_document(booking, paid_online: Decimal, txn_date: date) -> dict[str, Any]:
+    """Return the sales receipt of what a completed booking's guest paid at the spa: the
+    booking's total less what was paid online (a deposit) and by gift card. Paid all at the
+    spa: the booking's lines and tax; after a deposit (sent untaxed): one line for the
+    balance, carrying the booking's whole tax."""
+    entity = booking_entity(booking)
+    due = quantize(booking.total) - quantize(paid_online) - quantize(booking.gift_card_amount or 0)
+    if paid_online == 0 and not booking.gift_card_amount and booking.price_lines:
+        lines, tax = _lines_of_booking(booking)
+    else:
+        tax = min(quantize(booking.tax), due)
+        lines = [
+            _line(
+                f"{booking.service.name}, balance paid at the spa ({booking.reference})",
+                f"service:{booking.service.category.slug}",
+                due - tax,
+                taxable=bool(tax),
+            )
+        ]
+    return _document(
+        kind="sales",
+        entity=entity,
+        doc_number=f"CS-B{booking.pk}",
+        txn_date=txn_date,
+        customer=booking.customer,
+        memo=f"coresync:{entity} {booking.reference} paid at the spa",
+        lines=lines,
+        tax=tax,
+        total=due,
     )
 
 

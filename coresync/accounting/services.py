@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 
 from coresync.accounting import documents
 from coresync.accounting.errors import AccountingError
@@ -27,7 +27,14 @@ from coresync.accounting.providers import get_provider
 from coresync.core.clock import local_date
 from coresync.core.clock import now as clock_now
 from coresync.notifications.outbox import PermanentError, enqueue
-from coresync.payments.models import Payment, PaymentStatus, Refund, RefundStatus
+from coresync.bookings.models import Booking, BookingStatus
+from coresync.payments.models import (
+    BOOKING_PAYMENT_KINDS,
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+)
 from coresync.shop.models import Order, OrderStatus
 from coresync.spa.selectors import get_settings
 
@@ -128,6 +135,28 @@ def record_order(order: Order) -> Recorded:
         return record_document(documents.order_entity(order), build)
 
 
+def record_spa_balance(booking: Booking) -> Recorded | None:
+    """Record what the guest of a completed ``booking`` paid at the spa (its total less
+    captured online payments and gift cards); ``None`` when nothing was left to pay."""
+    paid_online = Payment.objects.filter(
+        booking=booking, kind__in=BOOKING_PAYMENT_KINDS, status=PaymentStatus.SUCCEEDED
+    ).aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    due = booking.total - paid_online - (booking.gift_card_amount or Decimal("0.00"))
+    if due <= 0:
+        return None
+
+    def build(txn_date):
+        if (
+            booking.completed_at is not None
+            and not LedgerReceipt.objects.filter(entity=documents.booking_entity(booking)).exists()
+        ):
+            txn_date = local_date(booking.completed_at, get_settings().zone)
+        return documents.balance_document(booking, paid_online, txn_date)
+
+    with transaction.atomic():
+        return record_document(documents.booking_entity(booking), build)
+
+
 def rerecord_booking(booking) -> int:
     """Record again the receipts of ``booking``'s captured payments already in the ledger (a
     reschedule, a change of price); return how many got a new version. Runs in the caller's
@@ -145,8 +174,9 @@ def rerecord_booking(booking) -> int:
 
 
 def collect_pending(now: datetime | None = None) -> int:
-    """Record every captured payment, succeeded refund and completed shop order of the last
-    35 days that the ledger does not know yet; return how many were recorded.
+    """Record every captured payment, succeeded refund, completed booking with a balance
+    paid at the spa and completed shop order of the last 35 days that the ledger does not
+    know yet; return how many were recorded.
 
     This is the hourly batch's first half (the outbox sends what it queues); a movement is
     found by its own row, so nothing that happened while the job was down is lost.
@@ -171,6 +201,12 @@ def collect_pending(now: datetime | None = None) -> int:
     for refund in refunds:
         if documents.refund_entity(refund) not in known:
             count += record_refund(refund).queued
+    bookings = Booking.objects.filter(
+        status=BookingStatus.COMPLETED, completed_at__gte=since
+    ).select_related("service__category", "customer")
+    for booking in bookings:
+        if documents.booking_entity(booking) not in known:
+            count += bool(record_spa_balance(booking))
     orders = Order.objects.filter(
         Q(completed_at__gte=since) | Q(completed_at__isnull=True, updated_at__gte=since),
         status=OrderStatus.COMPLETED,

@@ -115,3 +115,40 @@ def test_payments_not_captured_are_not_recorded(customer, frozen_now):
 
     assert jobs.sync_quickbooks() == 0
     assert not LedgerReceipt.objects.exists()
+
+
+def test_a_booking_paid_at_the_spa_is_recorded_when_completed(customer, manager, frozen_now):
+    from conftest import local
+    from coresync.bookings.services import check_in_booking, complete_booking, create_booking
+
+    # Given the default "pay at the spa": a Swedish massage with CBD oil, no payment row
+    booking = create_booking(
+        customer=customer,
+        service="swedish",
+        start=local(2026, 12, 1, 9),
+        addon_slugs=["cbd-oil"],
+        enforce_booking_window=False,
+    )
+    jobs.sync_quickbooks()
+    assert not LedgerReceipt.objects.exists()  # not delivered yet
+
+    # When the guest comes, is served and pays at the desk
+    booking = check_in_booking(booking, actor=manager, now=local(2026, 12, 1, 8, 55))
+    booking = complete_booking(booking, actor=manager, now=local(2026, 12, 1, 10, 5))
+    jobs.sync_quickbooks()
+
+    # Then one sales receipt with the booking's lines, tax and total
+    receipt = LedgerReceipt.objects.get()
+    assert receipt.entity == f"booking:{booking.pk}"
+    assert lines(receipt) == [
+        (
+            f"Swedish Massage, 60 min ({booking.reference})",
+            "service:massage",
+            "1",
+            "100.00",
+            "100.00",
+        ),
+        ("CBD Oil", "addon", "1", "25.00", "25.00"),
+    ]
+    assert (receipt.document["tax"], receipt.document["total"]) == ("11.09", "136.09")
+    assert jobs.sync_quickbooks() == 0
