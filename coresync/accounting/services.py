@@ -24,10 +24,10 @@ from coresync.accounting.models import (
     request_id,
 )
 from coresync.accounting.providers import get_provider
+from coresync.bookings.models import Booking, BookingStatus
 from coresync.core.clock import local_date
 from coresync.core.clock import now as clock_now
 from coresync.notifications.outbox import PermanentError, enqueue
-from coresync.bookings.models import Booking, BookingStatus
 from coresync.payments.models import (
     BOOKING_PAYMENT_KINDS,
     Payment,
