@@ -133,6 +133,8 @@ INSTALLED_APPS = [
     "coresync.dashboard",
     "coresync.privacy",
     "coresync.assistant",
+    "coresync.accounting",
+    "coresync.googlesync",
     "coresync.spafile",
     "coresync.web",
 ]
@@ -590,3 +592,50 @@ ASSISTANT_SPA_FACTS = {
         "SPA_PARKING", default="Street parking on 71st Street; a public garage is two blocks away."
     ),
 }
+
+# --- Accounting and Google (issue 15: coresync/accounting, coresync/googlesync) --------------
+# See docs/quickbooks.md and docs/google.md. Both default to offline providers: nothing
+# leaves the machine. OAuth tokens are stored encrypted with INTEGRATION_TOKEN_KEY (Fernet
+# keys, comma-separated for rotation; or INTEGRATION_TOKEN_KEY_FILE); without one a key is
+# derived from SECRET_KEY (development only: set one in production).
+INTEGRATION_TOKEN_KEY = _secret("INTEGRATION_TOKEN_KEY", default="")
+# QUICKBOOKS_PROVIDER: "offline" (receipts recorded locally only) or "quickbooks" (Intuit's
+# API through python-quickbooks; needs QUICKBOOKS_CLIENT_ID and QUICKBOOKS_CLIENT_SECRET).
+QUICKBOOKS_PROVIDER = env.str("QUICKBOOKS_PROVIDER", default="offline")
+if QUICKBOOKS_PROVIDER not in ("offline", "quickbooks"):
+    raise environ.ImproperlyConfigured('QUICKBOOKS_PROVIDER must be "offline" or "quickbooks".')
+QUICKBOOKS_CLIENT_ID = env.str("QUICKBOOKS_CLIENT_ID", default="")
+QUICKBOOKS_CLIENT_SECRET = _secret("QUICKBOOKS_CLIENT_SECRET", default="")
+QUICKBOOKS_ENVIRONMENT = env.str("QUICKBOOKS_ENVIRONMENT", default="sandbox")
+if QUICKBOOKS_ENVIRONMENT not in ("sandbox", "production"):
+    raise environ.ImproperlyConfigured('QUICKBOOKS_ENVIRONMENT must be "sandbox" or "production".')
+if QUICKBOOKS_PROVIDER == "quickbooks" and not (QUICKBOOKS_CLIENT_ID and QUICKBOOKS_CLIENT_SECRET):
+    raise environ.ImproperlyConfigured(
+        "QUICKBOOKS_PROVIDER=quickbooks needs QUICKBOOKS_CLIENT_ID and QUICKBOOKS_CLIENT_SECRET."
+    )
+QUICKBOOKS_MINOR_VERSION = env.int("QUICKBOOKS_MINOR_VERSION", default=75)
+QUICKBOOKS_TIMEOUT_SECONDS = env.float("QUICKBOOKS_TIMEOUT_SECONDS", default=20.0)
+# Who gets the nightly reconciliation report by email (comma-separated; empty: the managers).
+QUICKBOOKS_REPORT_EMAILS = env.list("QUICKBOOKS_REPORT_EMAILS", default=[])
+# GOOGLE_PROVIDER: "offline" (nothing sent; the ICS feeds remain) or "google" (Calendar and
+# Sheets APIs through google-api-python-client). Credentials: OAuth per technician
+# (GOOGLE_CLIENT_ID / GOOGLE_CLIENT_SECRET) and/or a service account key file for the
+# workspace (GOOGLE_SERVICE_ACCOUNT_FILE).
+GOOGLE_PROVIDER = env.str("GOOGLE_PROVIDER", default="offline")
+if GOOGLE_PROVIDER not in ("offline", "google"):
+    raise environ.ImproperlyConfigured('GOOGLE_PROVIDER must be "offline" or "google".')
+GOOGLE_CLIENT_ID = env.str("GOOGLE_CLIENT_ID", default="")
+GOOGLE_CLIENT_SECRET = _secret("GOOGLE_CLIENT_SECRET", default="")
+GOOGLE_SERVICE_ACCOUNT_FILE = env.str("GOOGLE_SERVICE_ACCOUNT_FILE", default="")
+GOOGLE_TIMEOUT_SECONDS = env.float("GOOGLE_TIMEOUT_SECONDS", default=15.0)
+# Push channels (events.watch) need a public HTTPS URL of this site; empty: polling only.
+GOOGLE_PUSH_BASE_URL = env.str("GOOGLE_PUSH_BASE_URL", default="")
+GOOGLE_CALENDAR_POLL_MINUTES = env.int("GOOGLE_CALENDAR_POLL_MINUTES", default=10)
+# The pricing sheet (a Google Sheet id; empty: the database only) and its cache lifetime.
+GOOGLE_PRICING_SHEET_ID = env.str("GOOGLE_PRICING_SHEET_ID", default="")
+PRICING_SHEET_CACHE_SECONDS = env.int("PRICING_SHEET_CACHE_SECONDS", default=300)
+INTEGRATIONS_ONLINE = QUICKBOOKS_PROVIDER != "offline" or GOOGLE_PROVIDER != "offline"
+if PRODUCTION and INTEGRATIONS_ONLINE and not INTEGRATION_TOKEN_KEY:
+    raise environ.ImproperlyConfigured(
+        "INTEGRATION_TOKEN_KEY (or _FILE) is required in production with QuickBooks or Google."
+    )

@@ -26,6 +26,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("calendars/", include("coresync.calendars.urls")),
+    path("staff/manage/pricing/", include("coresync.spafile.urls")),
     path("api/<path:rest>", api_not_found),
     # The guest website last: its paths are the site's (docs/website.md).
     path("", include("coresync.web.urls")),

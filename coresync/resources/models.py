@@ -228,3 +228,40 @@ class SlotHold(ResourceOwned):
         return (
             f"{self.level} hold {self.starts_at:%Y-%m-%d %H:%M}Z until {self.held_until:%Y-%m-%d}"
         )
+
+
+class ExternalBusyBlock(models.Model):
+    """Time a technician is busy elsewhere, read from an outside calendar (SPEC §12, Google
+    Calendar two-way sync): the availability engine honours it like a booking on the
+    technician, but it is not a booking. Written by the sync app of that calendar
+    (``source``), one row per outside event (``external_id``); ``starts_at``/``ends_at`` are
+    UTC instants."""
+
+    technician = models.ForeignKey(
+        Technician, on_delete=models.CASCADE, related_name="external_busy_blocks"
+    )
+    source = models.CharField(max_length=30, help_text='Where it comes from, e.g. "google".')
+    external_id = models.CharField(max_length=255)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    summary = models.CharField(
+        max_length=200, blank=True, help_text="Shown to staff only; never to guests."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["technician", "starts_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["technician", "source", "external_id"],
+                name="external_busy_block_once_per_event",
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")),
+                name="external_busy_block_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.technician} busy {self.starts_at:%Y-%m-%d %H:%M}Z ({self.source})"

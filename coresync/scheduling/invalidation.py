@@ -8,6 +8,8 @@
   tier prices and the spa's settings bump everything on any save, delete or add-on link
   change, and so does :data:`coresync.core.signals.availability_inputs_changed`, which the
   services send after queryset updates and bulk inserts.
+- A technician's external busy blocks (an outside calendar) bump their interval when saved
+  or deleted; an edit bumps everything (the old interval is not at hand).
 - Bookings bump the days of the allocations they write, move or release (through
   :mod:`coresync.scheduling.ledger`); allocations deleted with their booking (a customer's
   data erased, a cascade) bump their interval here.
@@ -26,6 +28,7 @@ from coresync.core.signals import availability_inputs_changed
 from coresync.memberships.models import MembershipPlan, TierPrice
 from coresync.resources.models import (
     AvailabilityException,
+    ExternalBusyBlock,
     Room,
     SlotHold,
     Technician,
@@ -68,6 +71,15 @@ def _hold_changed(sender, instance: SlotHold, created: bool = True, **kwargs) ->
     cache.invalidate_interval(instance.starts_at, instance.ends_at)
 
 
+def _busy_block_changed(
+    sender, instance: ExternalBusyBlock, created: bool = True, **kwargs
+) -> None:
+    if not created:
+        cache.invalidate_all()
+        return
+    cache.invalidate_interval(instance.starts_at, instance.ends_at)
+
+
 def _allocation_deleted(sender, instance: Allocation, **kwargs) -> None:
     cache.invalidate_interval(instance.starts_at, instance.ends_at)
 
@@ -85,5 +97,7 @@ def connect() -> None:
     post_delete.connect(_exception_changed, sender=AvailabilityException, dispatch_uid=f"{uid}.e2")
     post_save.connect(_hold_changed, sender=SlotHold, dispatch_uid=f"{uid}.h1")
     post_delete.connect(_hold_changed, sender=SlotHold, dispatch_uid=f"{uid}.h2")
+    post_save.connect(_busy_block_changed, sender=ExternalBusyBlock, dispatch_uid=f"{uid}.b1")
+    post_delete.connect(_busy_block_changed, sender=ExternalBusyBlock, dispatch_uid=f"{uid}.b2")
     post_delete.connect(_allocation_deleted, sender=Allocation, dispatch_uid=f"{uid}.allocation")
     availability_inputs_changed.connect(_everything_changed, dispatch_uid=f"{uid}.inputs")

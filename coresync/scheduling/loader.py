@@ -1,9 +1,10 @@
 """Load the availability engine's input from the database with a fixed number of queries.
 
-Whatever the date range, :func:`load_engine_input` issues six queries: technicians, rooms,
-working hours, exceptions, allocations, holds — five for a self-guided service, which needs
-no technicians (ARCHITECTURE.md: "a small, fixed number of queries per request whatever the
-range").
+Whatever the date range, :func:`load_engine_input` issues seven queries: technicians, rooms,
+working hours, exceptions, allocations, technicians' external busy blocks (an outside
+calendar, :class:`~coresync.resources.models.ExternalBusyBlock`), holds — five for a
+self-guided service, which needs no technicians (ARCHITECTURE.md: "a small, fixed number
+of queries per request whatever the range").
 """
 
 from collections import defaultdict
@@ -18,6 +19,7 @@ from coresync.catalog.models import Service
 from coresync.core.clock import local_midnight_utc
 from coresync.resources.models import (
     AvailabilityException,
+    ExternalBusyBlock,
     Room,
     SlotHold,
     Technician,
@@ -165,7 +167,7 @@ def load_engine_input(
         exclude_booking_id: a booking whose own allocations are ignored (reschedule).
 
     Returns:
-        An :class:`EngineInput`; empty lists where nothing qualifies. Six queries whatever
+        An :class:`EngineInput`; empty lists where nothing qualifies. Seven queries whatever
         the range (five for a self-guided service: no technicians to load).
     """
     range_start = local_midnight_utc(date_from - timedelta(days=1), tz)
@@ -204,6 +206,18 @@ def load_engine_input(
             technician_busy[technician_id].append((start_minute, end_minute))
         else:
             room_busy[room_id][unit or 1].append((start_minute, end_minute))
+
+    if technician_ids:
+        # Outside calendars' events: busy time on the technician, never a booking.
+        blocks = ExternalBusyBlock.objects.filter(
+            technician_id__in=technician_ids, starts_at__lt=range_end, ends_at__gt=range_start
+        ).annotate(
+            start_minute=EpochMinutes("starts_at"), end_minute=EpochMinutes("ends_at", ceiling=True)
+        )
+        for technician_id, start_minute, end_minute in blocks.values_list(
+            "technician_id", "start_minute", "end_minute"
+        ):
+            technician_busy[technician_id].append((start_minute, end_minute))
 
     holds = [
         HoldData(

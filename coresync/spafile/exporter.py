@@ -459,3 +459,10 @@ def document_text(sections: dict[str, Entry | list[Entry]], *, header: str = HEA
 def export_spa_text(*, now: datetime | None = None) -> str:
     """Return the whole spa as spa-file YAML text (see :func:`export_document`)."""
     return document_text(export_document(now=now))
+
+
+def export_sections(*names: str, now: datetime | None = None) -> dict[str, list[Entry]]:
+    """Return only the list sections ``names`` (e.g. ``"services"``, ``"plans"``) as
+    :func:`export_document` writes them, without reading the rest of the spa."""
+    exporter = _Exporter(now or clock.now())
+    return {name: getattr(exporter, name)() for name in names}

@@ -14,6 +14,7 @@ from coresync.web.views import (
     concierge,
     dashboard,
     desk,
+    integrations,
     pages,
     payment,
     shop,
@@ -150,6 +151,47 @@ urlpatterns = [
     path("staff/manage/time-off/<int:pk>/", staff.decide_time_off, name="staff_decide_time_off"),
     path("staff/manage/reassign/", staff.reassign, name="staff_reassign"),
     path("staff/manage/payroll/", staff.payroll, name="staff_payroll"),
+    # Integrations (docs/quickbooks.md, docs/google.md): managers; the desk's calendar flags.
+    path("staff/manage/accounting/", integrations.accounting_page, name="accounting"),
+    path(
+        "staff/manage/accounting/connect/",
+        integrations.quickbooks_connect,
+        name="quickbooks_connect",
+    ),
+    path(
+        "staff/manage/accounting/callback/",
+        integrations.quickbooks_callback,
+        name="quickbooks_callback",
+    ),
+    path(
+        "staff/manage/accounting/disconnect/",
+        integrations.quickbooks_disconnect,
+        name="quickbooks_disconnect",
+    ),
+    path(
+        "staff/manage/accounting/receipts/<int:pk>/resend/",
+        integrations.receipt_resend,
+        name="receipt_resend",
+    ),
+    path("staff/manage/accounting/reconcile/", integrations.reconcile_now, name="reconcile_now"),
+    path("staff/manage/accounting/mapping/", integrations.account_mapping, name="account_mapping"),
+    path("staff/manage/google/", integrations.google_page, name="google"),
+    path("staff/manage/google/callback/", integrations.google_callback, name="google_callback"),
+    path(
+        "staff/manage/google/service-account/",
+        integrations.google_link_service_account,
+        name="google_service_account",
+    ),
+    path(
+        "staff/manage/google/<slug:slug>/connect/",
+        integrations.google_connect,
+        name="google_connect",
+    ),
+    path(
+        "staff/manage/google/<slug:slug>/unlink/", integrations.google_unlink, name="google_unlink"
+    ),
+    path("desk/calendar-flags/", integrations.calendar_flags, name="desk_calendar_flags"),
+    path("integrations/google/notify/", integrations.google_notify, name="google_notify"),
     re_path(
         r"^staff/manage/payroll/export\.(?P<extension>csv|xlsx)$",
         staff.payroll_export,

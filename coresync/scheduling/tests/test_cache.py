@@ -235,7 +235,7 @@ def test_a_listing_inside_a_transaction_reads_the_database(
     spa, frozen_now, django_assert_num_queries
 ):
     listed()
-    with transaction.atomic(), django_assert_num_queries(14):
+    with transaction.atomic(), django_assert_num_queries(15):
         list_availability(
             service_slug="swedish",
             date_from=DECEMBER_2,

@@ -7,7 +7,12 @@ import pytest
 from conftest import local
 from coresync.bookings.services import cancel_booking, create_booking
 from coresync.core.errors import InvalidInput
-from coresync.resources.models import AvailabilityException, SlotHold, Technician
+from coresync.resources.models import (
+    AvailabilityException,
+    ExternalBusyBlock,
+    SlotHold,
+    Technician,
+)
 from coresync.scheduling.engine import DayException, WeeklyWindow, from_minutes
 from coresync.scheduling.loader import load_engine_input
 from coresync.scheduling.models import Allocation
@@ -46,7 +51,7 @@ def busy_by_unit(room):
 
 
 @pytest.mark.parametrize("days", [1, 90])
-def test_loader_issues_six_queries_whatever_the_range(
+def test_loader_issues_seven_queries_whatever_the_range(
     spa, customer, frozen_now, django_assert_num_queries, days
 ):
     # given bookings, an exception and a hold in the range
@@ -62,9 +67,16 @@ def test_loader_issues_six_queries_whatever_the_range(
         ends_at=local(2026, 12, 3, 10),
         held_until=local(2026, 12, 2, 0),
     )
+    ExternalBusyBlock.objects.create(
+        technician=spa.ben,
+        source="google",
+        external_id="dentist",
+        starts_at=local(2026, 12, 2, 12),
+        ends_at=local(2026, 12, 2, 13),
+    )
 
     # when / then
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         engine_input = load(spa, date_to=DECEMBER_2 + timedelta(days=days - 1))
     assert [t.slug for t in engine_input.technicians] == ["ana", "ben"]
     assert len(engine_input.holds) == 1
@@ -142,6 +154,30 @@ def test_loader_reports_bookings_as_busy_time_with_buffers_per_room_place(
         1: [(local(2026, 12, 2, 10), local(2026, 12, 2, 10, 30))],
         2: [(local(2026, 12, 2, 10), local(2026, 12, 2, 10, 30))],
     }
+
+
+def test_loader_reports_external_busy_blocks_as_busy_time_of_their_technician(spa, frozen_now):
+    # given Ben's dentist appointment in his own calendar, and one outside the range
+    ExternalBusyBlock.objects.create(
+        technician=spa.ben,
+        source="google",
+        external_id="dentist",
+        starts_at=local(2026, 12, 2, 12),
+        ends_at=local(2026, 12, 2, 13, 30),
+    )
+    ExternalBusyBlock.objects.create(
+        technician=spa.ben,
+        source="google",
+        external_id="far-away",
+        starts_at=local(2027, 1, 20, 12),
+        ends_at=local(2027, 1, 20, 13),
+    )
+
+    engine_input = load(spa)
+
+    # then only the one in range is busy time, and only on Ben
+    assert busy_of(engine_input, "ben") == [(local(2026, 12, 2, 12), local(2026, 12, 2, 13, 30))]
+    assert busy_of(engine_input, "ana") == []
 
 
 def test_loader_ignores_cancelled_bookings(spa, customer, frozen_now):
@@ -317,16 +353,16 @@ def test_a_priced_listing_issues_a_fixed_number_of_queries(
     spa, vip_member, frozen_now, django_assert_num_queries, settings, days
 ):
     # What GET availability/ runs for a VIP member (the VIP path reads the Premium plan too):
-    # request 3 (service, its variants, largest room), access 1, loader 6 (which also gives
+    # request 3 (service, its variants, largest room), access 1, loader 7 (which also gives
     # the rooms' premium modifiers), prices 3 (tier prices, Premium plan, peak windows; the
     # variants come prefetched), and here 2 reads of the spa settings, which a request caches
-    # but a test's transaction not. 15 whether the cache is on (a miss) or off.
+    # but a test's transaction not. 16 whether the cache is on (a miss) or off.
     from coresync.memberships.selectors import get_customer_access
     from coresync.scheduling.selectors import get_availability
     from coresync.spa.selectors import get_settings
 
     settings.AVAILABILITY_CACHE = False
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         request = build_availability_request(
             service_slug="swedish",
             date_from=DECEMBER_2,
@@ -342,7 +378,7 @@ def test_a_priced_listing_issues_a_fixed_number_of_queries(
 def test_a_cached_listing_reads_no_rows(
     spa, vip_member, frozen_now, django_assert_num_queries, days
 ):
-    # Asked once (a miss: loader 6, prices 3, the settings 1), then again: only the settings
+    # Asked once (a miss: loader 7, prices 3, the settings 1), then again: only the settings
     # row, which a test's transaction does not cache (a request reads it from the cache).
     from coresync.memberships.selectors import get_customer_access
     from coresync.scheduling.selectors import get_availability
@@ -352,7 +388,7 @@ def test_a_cached_listing_reads_no_rows(
         service_slug="swedish", date_from=DECEMBER_2, date_to=DECEMBER_2 + timedelta(days=days - 1)
     )
     access = get_customer_access(vip_member, frozen_now.date(), get_settings())
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         first = get_availability(request, access)
     with django_assert_num_queries(1):
         second = get_availability(request, access)

@@ -1,0 +1,215 @@
+"""The nightly reconciliation (SPEC §5): for one spa-local day, compare Stripe's captured
+charges with CoreSync's payments, and CoreSync's money movements (the ledger) with the
+receipts QuickBooks holds; record every difference and email it to the managers.
+
+Differences (:class:`~coresync.accounting.models.MismatchKind`): a movement with no receipt
+in QuickBooks (``missing``), a receipt whose total is not the movement's (``amount_differs``),
+two receipts for one movement (``duplicate``), a CoreSync receipt QuickBooks has that the
+ledger does not (``unknown``), a Stripe charge no payment knows (``stripe_missing``) or whose
+amount differs (``stripe_amount``).
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+
+from coresync.accounting.errors import AccountingError
+from coresync.accounting.models import LedgerReceipt, Mismatch, MismatchKind, ReconciliationRun
+from coresync.accounting.providers import get_provider
+from coresync.accounting.services import collect_pending
+from coresync.accounts.models import Role, User
+from coresync.core.clock import local_date, local_midnight_utc
+from coresync.core.clock import now as clock_now
+from coresync.notifications.outbox import enqueue
+from coresync.payments.models import Payment, PaymentProviderName, PaymentStatus
+from coresync.spa.selectors import get_settings
+
+logger = logging.getLogger(__name__)
+
+TOPIC_REPORT_EMAIL = "accounting.report_email"
+
+
+@dataclass(frozen=True)
+class StripeCharge:
+    """A succeeded PaymentIntent at Stripe: its id and amount received, in dollars."""
+
+    intent_id: str
+    amount: Decimal
+
+
+def stripe_charges(day: date) -> list[StripeCharge]:
+    """Return the PaymentIntents Stripe captured on the spa-local ``day`` (empty when Stripe
+    is not the payment provider). Source: Stripe API "List all PaymentIntents" (``created``
+    range, auto-pagination)."""
+    if settings.PAYMENT_PROVIDER != PaymentProviderName.STRIPE:
+        return []
+    from coresync.payments.providers.stripe import StripePaymentProvider, from_minor_units
+
+    zone = get_settings().zone
+    start = int(local_midnight_utc(day, zone).timestamp())
+    end = int(local_midnight_utc(day + timedelta(days=1), zone).timestamp())
+    client = StripePaymentProvider.from_settings().client
+    page = client.v1.payment_intents.list(
+        params={"created": {"gte": start, "lt": end}, "limit": 100}
+    )
+    return [
+        StripeCharge(intent.id, from_minor_units(intent.amount_received))
+        for intent in page.auto_paging_iter()
+        if intent.status == "succeeded"
+    ]
+
+
+def _stripe_mismatches(day: date, charges: list[StripeCharge]) -> list[Mismatch]:
+    payments = {
+        row.provider_payment_id: row
+        for row in Payment.objects.filter(
+            provider=PaymentProviderName.STRIPE,
+            provider_payment_id__in=[charge.intent_id for charge in charges],
+            status=PaymentStatus.SUCCEEDED,
+        )
+    }
+    found = []
+    for charge in charges:
+        payment = payments.get(charge.intent_id)
+        if payment is None:
+            found.append(
+                Mismatch(
+                    kind=MismatchKind.STRIPE_MISSING,
+                    reference=charge.intent_id,
+                    actual=charge.amount,
+                )
+            )
+        elif payment.amount != charge.amount:
+            found.append(
+                Mismatch(
+                    kind=MismatchKind.STRIPE_AMOUNT,
+                    entity=f"payment:{payment.pk}",
+                    reference=charge.intent_id,
+                    expected=payment.amount,
+                    actual=charge.amount,
+                )
+            )
+    return found
+
+
+def _ledger_mismatches(day: date, remote) -> list[Mismatch]:
+    ledger = {row.entity: row for row in LedgerReceipt.objects.filter(txn_date=day)}
+    by_entity = defaultdict(list)
+    for receipt in remote:
+        by_entity[receipt.entity].append(receipt)
+    found = []
+    for entity, row in sorted(ledger.items()):
+        receipts = by_entity.get(entity, [])
+        if not receipts:
+            found.append(Mismatch(kind=MismatchKind.MISSING, entity=entity, expected=row.total))
+        elif len(receipts) > 1:
+            found.append(
+                Mismatch(
+                    kind=MismatchKind.DUPLICATE,
+                    entity=entity,
+                    expected=row.total,
+                    actual=sum((receipt.total for receipt in receipts), Decimal("0.00")),
+                    quickbooks_ids=[receipt.id for receipt in receipts],
+                )
+            )
+        elif receipts[0].total != row.total:
+            found.append(
+                Mismatch(
+                    kind=MismatchKind.AMOUNT_DIFFERS,
+                    entity=entity,
+                    expected=row.total,
+                    actual=receipts[0].total,
+                    quickbooks_ids=[receipts[0].id],
+                )
+            )
+    for entity, receipts in sorted(by_entity.items()):
+        if entity and entity not in ledger:
+            found.append(
+                Mismatch(
+                    kind=MismatchKind.UNKNOWN,
+                    entity=entity,
+                    actual=sum((receipt.total for receipt in receipts), Decimal("0.00")),
+                    quickbooks_ids=[receipt.id for receipt in receipts],
+                )
+            )
+    return found
+
+
+def reconcile_day(day: date, *, now: datetime | None = None) -> ReconciliationRun:
+    """Reconcile the spa-local ``day`` and record the run and its mismatches; queue the
+    report email to the managers when something differs or the run failed.
+
+    1. Record in the ledger any movement not there yet (so "missing" means missing in
+       QuickBooks, not a late batch).
+    2. Read Stripe's charges and QuickBooks' receipts of the day (no lock held).
+    3. Compare, write the run and its mismatches, enqueue the email — one transaction.
+    """
+    now = now or clock_now()
+    collect_pending(now)
+    error = ""
+    found: list[Mismatch] = []
+    try:
+        found += _stripe_mismatches(day, stripe_charges(day))
+        found += _ledger_mismatches(day, get_provider().receipts_for_day(day))
+    except AccountingError as failure:
+        error = str(failure)
+        logger.warning("Reconciliation of %s could not finish: %s", day, failure)
+    with transaction.atomic():
+        run = ReconciliationRun.objects.create(
+            day=day,
+            ran_at=now,
+            checked=LedgerReceipt.objects.filter(txn_date=day).count(),
+            error=error,
+        )
+        for mismatch in found:
+            mismatch.run = run
+        Mismatch.objects.bulk_create(found)
+        if found or error:
+            for user in report_recipients():
+                enqueue(
+                    TOPIC_REPORT_EMAIL,
+                    {"run": run.pk, "user": user.pk},
+                    dedupe_key=f"accounting:report:{run.pk}:{user.pk}",
+                )
+    return run
+
+
+def reconcile_yesterday(now: datetime | None = None) -> int:
+    """Reconcile the spa-local day before ``now`` (the nightly job); return the number of
+    mismatches found."""
+    now = now or clock_now()
+    yesterday = local_date(now, get_settings().zone) - timedelta(days=1)
+    return reconcile_day(yesterday, now=now).mismatches.count()
+
+
+def report_recipients() -> list[User]:
+    """Return who gets the report: the users of ``QUICKBOOKS_REPORT_EMAILS`` if set, else
+    every active manager."""
+    users = User.objects.filter(is_active=True)
+    if settings.QUICKBOOKS_REPORT_EMAILS:
+        return list(users.filter(email__in=settings.QUICKBOOKS_REPORT_EMAILS))
+    return list(users.filter(role=Role.MANAGER))
+
+
+def report_text(run: ReconciliationRun) -> str:
+    """Return the plain-text report of ``run`` (the email body)."""
+    lines = [f"Reconciliation of {run.day.isoformat()}: {run.checked} receipt(s) checked."]
+    if run.error:
+        lines.append(f"The run could not finish: {run.error}")
+    for mismatch in run.mismatches.all():
+        amounts = ""
+        if mismatch.expected is not None:
+            amounts += f" expected ${mismatch.expected}"
+        if mismatch.actual is not None:
+            amounts += f" found ${mismatch.actual}"
+        ids = (
+            f" (QuickBooks {', '.join(mismatch.quickbooks_ids)})" if mismatch.quickbooks_ids else ""
+        )
+        what = mismatch.entity or mismatch.reference
+        lines.append(f"- {mismatch.get_kind_display()}: {what}{amounts}{ids}")
+    return "\n".join(lines) + "\n"
