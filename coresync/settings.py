@@ -130,6 +130,8 @@ INSTALLED_APPS = [
     "coresync.staff",
     "coresync.shop",
     "coresync.concierge",
+    "coresync.iot",
+    "coresync.realtime",
     "coresync.privacy",
     "coresync.assistant",
     "coresync.spafile",
@@ -554,3 +556,34 @@ ASSISTANT_SPA_FACTS = {
         "SPA_PARKING", default="Street parking on 71st Street; a public garage is two blocks away."
     ),
 }
+
+# --- Smart rooms (issue 16: coresync/iot, docs/smart-rooms.md) ------------------------------
+# MQTT_URL (mqtt://[user:password@]host:1883 or mqtts://…) switches from the log-only default
+# to the broker. A booking's scene is sent IOT_SCENE_LEAD_MINUTES before it starts; a device
+# that has not echoed a command within IOT_CONFIRM_TIMEOUT_SECONDS is logged as timed out;
+# sensor readings are kept IOT_SENSOR_RETENTION_DAYS; the planner looks IOT_PLAN_AHEAD_HOURS
+# ahead for bookings without a planned scene.
+MQTT_URL = env.str("MQTT_URL", default="")
+IOT_SCENE_LEAD_MINUTES = env.int("IOT_SCENE_LEAD_MINUTES", default=5)
+IOT_CONFIRM_TIMEOUT_SECONDS = env.float("IOT_CONFIRM_TIMEOUT_SECONDS", default=10.0)
+IOT_SENSOR_RETENTION_DAYS = env.int("IOT_SENSOR_RETENTION_DAYS", default=30)
+IOT_PLAN_AHEAD_HOURS = env.int("IOT_PLAN_AHEAD_HOURS", default=24)
+if MQTT_URL and not re.match(r"mqtts?://[^/]+", MQTT_URL):
+    raise environ.ImproperlyConfigured("MQTT_URL must look like mqtt://host:1883.")
+if IOT_SCENE_LEAD_MINUTES < 0 or IOT_CONFIRM_TIMEOUT_SECONDS <= 0 or IOT_SENSOR_RETENTION_DAYS < 1:
+    raise environ.ImproperlyConfigured("IOT_* values must be positive.")
+
+# --- Live updates (issue 16: Channels, docs/realtime.md) -------------------------------------
+# In-memory channel layer (one process: the demo) unless REDIS_URL is set; then channels-redis,
+# with CHANNELS_PREFIX naming this installation's keys (tests use their own).
+REDIS_URL = env.str("REDIS_URL", default="")
+CHANNELS_PREFIX = env.str("CHANNELS_PREFIX", default="coresync:channels")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNELS_PREFIX, "capacity": 500},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
