@@ -1,0 +1,106 @@
+"""Live updates in real browsers over a real Redis channel layer (issue 16): two guests look
+at the same day's times; one books; the other's times change without a reload. The whole
+ASGI application (HTTP and WebSocket) is served by uvicorn in a thread, as in production.
+
+Redis: ``REALTIME_TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379/11``), with a channel
+prefix of this run's own so that parallel runs never hear each other.
+"""
+
+import os
+import socket
+import threading
+import time
+import uuid
+
+import pytest
+import redis
+import uvicorn
+from playwright.sync_api import expect
+
+from conftest import make_customer
+from coresync.bookings.models import Booking
+from coresync.resources.models import WorkingHours
+from coresync.web.tests.e2e.conftest import DESKTOP, screenshot
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+REDIS_URL = os.environ.get("REALTIME_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+DAY = "/book/?service=swedish&duration=60&guests=1&date=2026-12-02"
+READY = DAY + "&start=2026-12-02T10%3A00%3A00-05%3A00&technician=ana"
+
+
+@pytest.fixture
+def redis_layer(settings):
+    """Channels over Redis, with a prefix of this test's own (deleted afterwards)."""
+    client = redis.Redis.from_url(REDIS_URL)
+    client.ping()  # no Redis is a failure, not a skip: CI runs this test for real
+    prefix = f"coresync-test-{uuid.uuid4().hex[:10]}"
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": prefix},
+        }
+    }
+    yield prefix
+    for key in client.scan_iter(f"{prefix}*"):
+        client.delete(key)
+
+
+@pytest.fixture
+def site(transactional_db, spa, ticking_clock, redis_layer, settings):
+    """Serve ``coresync.asgi.application`` with uvicorn on a free loopback port (replaces
+    the e2e conftest's WSGI live server: it has no WebSockets), static files included."""
+    from channels.routing import ProtocolTypeRouter
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    from coresync.asgi import http_application
+    from coresync.web.sockets import socket_application
+
+    application = ProtocolTypeRouter(
+        {"http": ASGIStaticFilesHandler(http_application), "websocket": socket_application()}
+    )
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            application, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_one_guest_books_and_the_other_guests_times_update_without_reload(open_page, spa):
+    # Only Ana works that day: her booked hour is gone for everyone.
+    WorkingHours.objects.filter(technician=spa.ben).delete()
+    booker = make_customer("first@example.com")
+    watcher = make_customer("second@example.com")
+    watching = open_page(DAY, user=watcher, viewport=DESKTOP)
+    booking = open_page(READY, user=booker, viewport=DESKTOP)
+    ten = watching.get_by_role("button", name="10:00 AM", exact=True)
+    expect(ten).to_be_visible()
+    expect(watching.locator("html")).to_have_attribute("data-live", "open")
+    watching.evaluate("window.notReloaded = true")
+    screenshot(watching, "live-times-before")
+
+    expect(booking.locator("#confirm-booking")).to_be_visible()
+    booking.locator("#confirm-booking").click()
+    expect(booking.locator("h1")).to_have_text("Your booking is confirmed")
+
+    expect(ten).to_have_count(0, timeout=5000)
+    # 9:00 would overlap the booking (60 min + 15 min buffer); 11:15 is free again.
+    expect(watching.get_by_role("button", name="9:00 AM", exact=True)).to_have_count(0)
+    expect(watching.get_by_role("button", name="11:15 AM", exact=True)).to_be_visible()
+    expect(watching.locator("#flow-status")).to_have_text("The free times were updated.")
+    assert watching.evaluate("window.notReloaded") is True
+    assert Booking.objects.count() == 1
+    screenshot(watching, "live-times-after")
