@@ -2,16 +2,21 @@
 start publishes the right payload once, a cancelled booking publishes nothing, a device that
 never answers is logged as timed out, two workers publish once (PostgreSQL)."""
 
+import json
+import threading
 import time
+import uuid
 from datetime import UTC, timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from conftest import local
 from coresync.bookings.services import cancel_booking, create_booking, reschedule_booking
-from coresync.iot.models import CommandPurpose, CommandStatus, DeviceCommand
+from coresync.iot.jobs import listen_for_readings
+from coresync.iot.models import CommandPurpose, CommandStatus, Device, DeviceCommand, SensorReading
 from coresync.iot.services import SCENE_TOPIC
+from coresync.iot.tests.conftest import SimulatedDevice
 from coresync.notifications.models import OutboxMessage, OutboxStatus
 from coresync.notifications.outbox import dispatch_due
 from racing import run_together
@@ -181,3 +186,43 @@ def test_two_workers_publish_a_booking_start_once(
     assert len(lights.commands) == 1
     assert len(audio.commands) == 1
     assert DeviceCommand.objects.filter(booking=booking).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sensor_readings_are_subscribed_and_kept(spa, mqtt_on):
+    sensor = Device.objects.create(
+        room=spa.suite,
+        slug="suite-a-sensor",
+        name="Sensor",
+        kind="sensor",
+        topic=f"test/{uuid.uuid4().hex[:8]}/suite-a/sensor",
+    )
+    stop = threading.Event()
+
+    def listen() -> None:
+        try:
+            listen_for_readings(stop)
+        finally:
+            connections.close_all()
+
+    listener = threading.Thread(target=listen)
+    listener.start()
+    try:
+        device = SimulatedDevice(mqtt_on, sensor.topic)
+        # The listener may still be subscribing: publish until the reading lands.
+        wait_for(
+            lambda: (
+                device.client.publish(
+                    sensor.reading_topic, json.dumps({"temperature": 21.5, "humidity": 40}), qos=1
+                )
+                and SensorReading.objects.exists()
+            ),
+            seconds=5,
+        )
+        device.stop()
+    finally:
+        stop.set()
+        listener.join(timeout=10)
+
+    kinds = set(SensorReading.objects.filter(device=sensor).values_list("kind", "value"))
+    assert kinds == {("temperature", 21.5), ("humidity", 40.0)}

@@ -1,5 +1,6 @@
 """Live updates in real browsers over a real Redis channel layer (issue 16): two guests look
-at the same day's times; one books; the other's times change without a reload. The whole
+at the same day's times; one books; the other's times change without a reload. A
+technician's day shows a new booking without a reload. The whole
 ASGI application (HTTP and WebSocket) is served by uvicorn in a thread, as in production.
 
 Redis: ``REALTIME_TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379/11``), with a channel
@@ -17,10 +18,13 @@ import redis
 import uvicorn
 from playwright.sync_api import expect
 
-from conftest import make_customer
+from conftest import local, make_customer
+from coresync.accounts.models import Role, User
+from coresync.accounts.services import set_role
 from coresync.bookings.models import Booking
+from coresync.bookings.services import create_booking
 from coresync.resources.models import WorkingHours
-from coresync.web.tests.e2e.conftest import DESKTOP, screenshot
+from coresync.web.tests.e2e.conftest import DESKTOP, MOBILE, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -104,3 +108,37 @@ def test_one_guest_books_and_the_other_guests_times_update_without_reload(open_p
     assert watching.evaluate("window.notReloaded") is True
     assert Booking.objects.count() == 1
     screenshot(watching, "live-times-after")
+
+
+def test_a_technicians_day_shows_a_new_booking_without_reload(open_page, spa):
+    ana = User.objects.create_user(email="ana@example.com", password="pass-word-123", name="Ana")
+    set_role(ana, Role.TECHNICIAN)
+    spa.ana.user = ana
+    spa.ana.save(update_fields=["user"])
+    guest = make_customer("alexandra@example.com")
+    guest.name = "Alexandra Whitfield"
+    guest.save()
+    page = open_page("/staff/", user=ana, viewport=MOBILE)
+    expect(page.locator("#day-bookings")).to_contain_text("No bookings this day.")
+    expect(page.locator("html")).to_have_attribute("data-live", "open")
+    page.evaluate("window.notReloaded = true")
+
+    # Booked elsewhere (the desk, the app): in a thread of its own, as a server's worker
+    # would (Playwright's event loop runs in this one).
+    booked = threading.Thread(
+        target=create_booking,
+        kwargs={
+            "customer": guest,
+            "service": "swedish",
+            "start": local(2026, 12, 1, 14),
+            "technician": "ana",
+        },
+    )
+    booked.start()
+    booked.join(timeout=30)
+
+    expect(page.locator("#day-bookings")).to_contain_text("Alexandra", timeout=5000)
+    expect(page.locator("#day-bookings")).not_to_contain_text("Whitfield")
+    expect(page.locator("#live-status")).to_have_text("Your day was updated.")
+    assert page.evaluate("window.notReloaded") is True
+    screenshot(page, "live-technician-day")
