@@ -575,14 +575,31 @@ if IOT_SCENE_LEAD_MINUTES < 0 or IOT_CONFIRM_TIMEOUT_SECONDS <= 0 or IOT_SENSOR_
 
 # --- Live updates (issue 16: Channels, docs/realtime.md) -------------------------------------
 # In-memory channel layer (one process: the demo) unless REDIS_URL is set; then channels-redis,
-# with CHANNELS_PREFIX naming this installation's keys (tests use their own).
+# with CHANNELS_PREFIX naming this installation's keys (tests use their own). Each socket's
+# join and leave is a Redis command: a worker may open up to CHANNELS_REDIS_MAX_CONNECTIONS
+# connections (redis-py's default of 100 refuses the rest when hundreds of sockets close at
+# once, e.g. on a deploy; bench/realtime.py).
 REDIS_URL = env.str("REDIS_URL", default="")
 CHANNELS_PREFIX = env.str("CHANNELS_PREFIX", default="coresync:channels")
+CHANNELS_REDIS_MAX_CONNECTIONS = env.int("CHANNELS_REDIS_MAX_CONNECTIONS", default=1000)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNELS_PREFIX, "capacity": 500},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": CHANNELS_REDIS_MAX_CONNECTIONS,
+                        # Above channels-redis's 5 s blocking pop: redis-py's default socket
+                        # timeout is also 5 s, and a pop that waits its full time then fails
+                        # with TimeoutError and kills the socket's consumer.
+                        "socket_timeout": 15,
+                    }
+                ],
+                "prefix": CHANNELS_PREFIX,
+                "capacity": 500,
+            },
         }
     }
 else:
