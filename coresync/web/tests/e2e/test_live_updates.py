@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 import uuid
+from importlib.util import find_spec
 
 import pytest
 import redis
@@ -63,6 +64,8 @@ def site(transactional_db, spa, ticking_clock, redis_layer, settings):
     application = ProtocolTypeRouter(
         {"http": ASGIStaticFilesHandler(http_application), "websocket": socket_application()}
     )
+    if not (find_spec("websockets") or find_spec("wsproto")):
+        pytest.fail("uvicorn has no WebSocket implementation: add websockets (docs/realtime.md)")
     settings.ALLOWED_HOSTS = ["127.0.0.1"]
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
