@@ -8,6 +8,7 @@ read the database on each request), so a layer that is down is logged, never rai
 The consumers that hold the sockets live in the site layer (:mod:`coresync.web.sockets`).
 """
 
+import asyncio
 import logging
 from datetime import date
 from typing import Any
@@ -59,6 +60,15 @@ def send_now(group: str, event: str, data: dict[str, Any]) -> bool:
 
     layer = get_channel_layer()
     if layer is None:
+        return False
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass  # the usual case: a request's or a worker's thread, no loop running
+    else:
+        # A synchronous caller inside a running loop (a notebook, a browser test's thread)
+        # cannot wait for the layer here; nothing in a request or a worker gets this far.
+        logger.debug("Live event %s to %s skipped: called inside an event loop.", event, group)
         return False
     try:
         async_to_sync(layer.group_send)(

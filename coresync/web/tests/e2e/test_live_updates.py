@@ -1,6 +1,7 @@
 """Live updates in real browsers over a real Redis channel layer (issue 16): two guests look
 at the same day's times; one books; the other's times change without a reload. A
-technician's day shows a new booking without a reload. The whole
+technician's day shows a new booking without a reload. The desk plays a scene by hand and
+sees the devices' answers arrive. The whole
 ASGI application (HTTP and WebSocket) is served by uvicorn in a thread, as in production.
 
 Redis: ``REALTIME_TEST_REDIS_URL`` (default ``redis://127.0.0.1:6379/11``), with a channel
@@ -24,6 +25,9 @@ from coresync.accounts.models import Role, User
 from coresync.accounts.services import set_role
 from coresync.bookings.models import Booking
 from coresync.bookings.services import create_booking
+from coresync.iot.models import Device
+from coresync.iot.services import SCENE_TOPIC
+from coresync.notifications.outbox import dispatch_due
 from coresync.resources.models import WorkingHours
 from coresync.web.tests.e2e.conftest import DESKTOP, MOBILE, screenshot
 
@@ -145,3 +149,34 @@ def test_a_technicians_day_shows_a_new_booking_without_reload(open_page, spa):
     expect(page.locator("#live-status")).to_have_text("Your day was updated.")
     assert page.evaluate("window.notReloaded") is True
     screenshot(page, "live-technician-day")
+
+
+def test_the_desk_plays_a_scene_and_sees_the_devices_answer_live(open_page, spa):
+    desk = User.objects.create_user(email="desk@example.com", password="pass-word-123", name="D")
+    set_role(desk, Role.FRONT_DESK)
+    for kind in ("lights", "audio"):
+        Device.objects.create(
+            room=spa.suite,
+            slug=f"suite-a-{kind}",
+            name=f"Suite A {kind}",
+            kind=kind,
+            topic=f"spa/suite-a/{kind}",
+        )
+    page = open_page("/desk/rooms/", user=desk, viewport=DESKTOP)
+    expect(page.locator("#rooms")).to_contain_text("No commands yet.")
+    page.get_by_label("Scene").select_option("kyoto")
+    page.get_by_role("button", name="Play now").click()
+    expect(page.get_by_text("The scene was sent to Suite A.")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("data-live", "open")
+    page.evaluate("window.notReloaded = true")
+
+    # The outbox dispatcher (a worker elsewhere) sends it; the log-only provider answers.
+    worker = threading.Thread(target=dispatch_due, kwargs={"topics": [SCENE_TOPIC]})
+    worker.start()
+    worker.join(timeout=30)
+
+    expect(page.locator("#rooms tr[data-command-status='sent']")).to_have_count(2, timeout=5000)
+    expect(page.locator("#rooms")).to_contain_text("Kyoto garden (Manual)")
+    expect(page.locator("#rooms-status")).to_have_text("The rooms were updated.")
+    assert page.evaluate("window.notReloaded") is True
+    screenshot(page, "live-desk-rooms")
