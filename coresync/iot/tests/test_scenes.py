@@ -4,12 +4,13 @@ desk, preferences onto devices, sensor readings and their retention."""
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 
 from conftest import local
 from coresync.accounts.models import Role, User
 from coresync.accounts.services import set_role
-from coresync.bookings.services import create_booking
+from coresync.bookings.services import cancel_booking, create_booking
 from coresync.core.errors import Forbidden
 from coresync.iot.jobs import plan_upcoming_scenes, purge_sensor_readings
 from coresync.iot.models import CommandStatus, Device, DeviceCommand, SensorReading
@@ -139,3 +140,21 @@ def test_readings_are_kept_for_the_retention_period(spa, settings, frozen_now):
         ("occupancy", 1.0),
         ("temperature", 22.5),
     ]
+
+
+def test_a_cancellation_after_the_scene_played_sends_the_room_back_to_idle(
+    spa, customer, lights, frozen_now
+):
+    booking = create_booking(customer=customer, service="swedish", start=START, room=spa.suite)
+    dispatch_due(now=START - timedelta(minutes=5), topics=[SCENE_TOPIC])
+
+    with time_machine.travel(START - timedelta(minutes=3), tick=False):
+        cancel_booking(booking, actor=customer)
+        dispatch_due(topics=[SCENE_TOPIC])
+
+    assert list(DeviceCommand.objects.order_by("pk").values_list("purpose", "scene__slug")) == [
+        ("booking_start", "swiss-alps"),
+        ("idle", "idle"),
+    ]
+    # The idle row planned for the end was withdrawn: nothing more is due later.
+    assert dispatch_due(now=START + timedelta(hours=3), topics=[SCENE_TOPIC]) == 0
