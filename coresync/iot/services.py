@@ -56,6 +56,7 @@ SCENE_STATUSES = (
 
 
 def booking_key_prefix(booking: Booking) -> str:
+    """Return the start of the outbox keys of every scene row of ``booking``."""
     return f"iot:booking:{booking.pk}:"
 
 

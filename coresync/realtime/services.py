@@ -1,7 +1,8 @@
 """What open pages are told when bookings change (docs/realtime.md).
 
 :func:`on_booking_event` (a subscriber of :mod:`coresync.bookings.events`, in the change's
-transaction) publishes, after commit (:func:`coresync.core.realtime.publish`):
+transaction) has :func:`announce` send, after commit
+(:func:`coresync.core.realtime.send_now`):
 
 - ``availability.changed`` ``{date, resources}`` to the viewers of each spa-local day whose
   times changed (both days of a reschedule), ``resources`` the technician and room slugs;
@@ -13,7 +14,10 @@ own fresh HTML, which applies the viewer's permissions.
 """
 
 from datetime import date, datetime
+from functools import partial
 from typing import Any
+
+from django.db import transaction
 
 from coresync.bookings import events
 from coresync.bookings.models import Booking
@@ -51,12 +55,22 @@ def affected_days(booking: Booking, data: dict[str, Any]) -> list[date]:
 
 
 def on_booking_event(booking: Booking, action: str, data: dict[str, Any]) -> None:
-    """Publish the live events of one booking change (after its transaction commits)."""
+    """Announce one booking change once its transaction commits (nothing is read or sent
+    while the booking's locks are held; a rollback announces nothing)."""
+    transaction.on_commit(partial(announce, booking.pk, action, dict(data or {})))
+
+
+def announce(booking_id: int, action: str, data: dict[str, Any]) -> None:
+    """Send the live events of a committed booking change (the module docstring lists
+    them), reading the booking as committed."""
+    booking = Booking.objects.select_related("room", "technician").filter(pk=booking_id).first()
+    if booking is None:
+        return
     technicians = _technicians(booking)
     resources = [slug for _pk, slug in technicians] + [booking.room.slug]
     days = affected_days(booking, data)
     for day in days:
-        realtime.publish(
+        realtime.send_now(
             realtime.availability_group(day),
             "availability.changed",
             {"date": day.isoformat(), "resources": resources},
@@ -68,11 +82,11 @@ def on_booking_event(booking: Booking, action: str, data: dict[str, Any]) -> Non
         "technicians": [slug for _pk, slug in technicians],
         "room": booking.room.slug,
     }
-    realtime.publish(realtime.DESK_GROUP, action, summary)
+    realtime.send_now(realtime.DESK_GROUP, action, summary)
     for technician_id, _slug in technicians:
-        realtime.publish(realtime.technician_group(technician_id), action, summary)
+        realtime.send_now(realtime.technician_group(technician_id), action, summary)
     if booking.customer_id is not None:
-        realtime.publish(realtime.user_group(booking.customer_id), action, summary)
+        realtime.send_now(realtime.user_group(booking.customer_id), action, summary)
 
 
 def register() -> None:
