@@ -8,6 +8,90 @@ device.
 
 from typing import Any
 
+# (slug, name, description, is_idle, settings): the scenes of the lighting-scene preference
+# and the idle scene; migration iot.0002 installs a frozen copy.
+DEFAULT_SCENES = [
+    (
+        "idle",
+        "Idle",
+        "Between guests: soft light, quiet, climate at rest.",
+        True,
+        {
+            "lights": {"power": "on", "color": "#fff4e0", "brightness": 30},
+            "audio": {"power": "off"},
+            "scent": {"power": "off"},
+            "climate": {"target_celsius": 21.0},
+            "mirror": {"power": "off"},
+        },
+    ),
+    (
+        "swiss-alps",
+        "Swiss Alps",
+        "Cool white light, alpine wind and pine.",
+        False,
+        {
+            "lights": {"power": "on", "color": "#dff1ff", "brightness": 70},
+            "audio": {"power": "on", "playlist": "alpine", "volume": 25},
+            "scent": {"power": "on", "scent": "pine"},
+            "climate": {"target_celsius": 21.0},
+            "mirror": {"power": "on", "view": "matterhorn"},
+        },
+    ),
+    (
+        "venice",
+        "Venice",
+        "Golden dusk, strings, citrus.",
+        False,
+        {
+            "lights": {"power": "on", "color": "#ffc77a", "brightness": 55},
+            "audio": {"power": "on", "playlist": "classical", "volume": 20},
+            "scent": {"power": "on", "scent": "citrus"},
+            "climate": {"target_celsius": 23.0},
+            "mirror": {"power": "on", "view": "grand-canal"},
+        },
+    ),
+    (
+        "kyoto",
+        "Kyoto garden",
+        "Green shade, water, sandalwood.",
+        False,
+        {
+            "lights": {"power": "on", "color": "#d6f5c9", "brightness": 45},
+            "audio": {"power": "on", "playlist": "nature", "volume": 20},
+            "scent": {"power": "on", "scent": "sandalwood"},
+            "climate": {"target_celsius": 22.5},
+            "mirror": {"power": "on", "view": "moss-garden"},
+        },
+    ),
+    (
+        "ocean",
+        "Ocean",
+        "Blue light and waves.",
+        False,
+        {
+            "lights": {"power": "on", "color": "#9fd8ff", "brightness": 50},
+            "audio": {"power": "on", "playlist": "nature", "volume": 25},
+            "scent": {"power": "on", "scent": "eucalyptus"},
+            "climate": {"target_celsius": 22.0},
+            "mirror": {"power": "on", "view": "waves"},
+        },
+    ),
+    (
+        "candlelight",
+        "Candlelight",
+        "Warm flicker, silence, lavender.",
+        False,
+        {
+            "lights": {"power": "on", "color": "#ffb35c", "brightness": 25, "effect": "flicker"},
+            "audio": {"power": "off"},
+            "scent": {"power": "on", "scent": "lavender"},
+            "climate": {"target_celsius": 24.0},
+            "mirror": {"power": "off"},
+        },
+    ),
+]
+
+
 TEMPERATURE_CELSIUS = {"cool": 20.0, "neutral": 22.0, "warm": 24.5}
 """Climate targets of the ``temperature`` preference, degrees Celsius."""
 

@@ -39,7 +39,7 @@ from coresync.iot.models import (
     Scene,
     SensorReading,
 )
-from coresync.iot.scenes import command_payload, device_settings
+from coresync.iot.scenes import DEFAULT_SCENES, command_payload, device_settings
 from coresync.iot.selectors import active_devices, booking_scene, idle_scene, room_has_devices
 from coresync.notifications.models import OutboxMessage
 from coresync.notifications.outbox import cancel_pending, enqueue
@@ -331,6 +331,24 @@ def _announce(commands: list[DeviceCommand]) -> None:
                 "status": command.status,
             },
         )
+
+
+def install_default_scenes() -> int:
+    """Create the scenes of :data:`~coresync.iot.scenes.DEFAULT_SCENES` that are missing
+    (by slug; existing ones are left as edited); return how many were created."""
+    created = 0
+    for slug, name, description, is_idle, settings_ in DEFAULT_SCENES:
+        _scene, was_created = Scene.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "name": name,
+                "description": description,
+                "is_idle": is_idle,
+                "settings": settings_,
+            },
+        )
+        created += was_created
+    return created
 
 
 def record_reading(device: Device, values: dict[str, Any], at: datetime) -> list[SensorReading]:

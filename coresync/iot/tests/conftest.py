@@ -21,6 +21,7 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from coresync.iot.models import Device, DeviceKind
+from coresync.iot.services import install_default_scenes
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 
@@ -100,6 +101,13 @@ class SimulatedDevice:
     def stop(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
+
+
+@pytest.fixture(autouse=True)
+def scenes(db):
+    """The default scenes (migration iot.0002 installs them, but a transactional test
+    elsewhere in the run flushes every table, data migrations' rows included)."""
+    install_default_scenes()
 
 
 @pytest.fixture

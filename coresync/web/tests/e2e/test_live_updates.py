@@ -26,7 +26,7 @@ from coresync.accounts.services import set_role
 from coresync.bookings.models import Booking
 from coresync.bookings.services import create_booking
 from coresync.iot.models import Device
-from coresync.iot.services import SCENE_TOPIC
+from coresync.iot.services import SCENE_TOPIC, install_default_scenes
 from coresync.notifications.outbox import dispatch_due
 from coresync.resources.models import WorkingHours
 from coresync.web.tests.e2e.conftest import DESKTOP, MOBILE, screenshot
@@ -47,7 +47,11 @@ def redis_layer(settings):
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": prefix},
+            "CONFIG": {
+                # As in settings: a socket timeout above channels-redis's 5 s blocking pop.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "prefix": prefix,
+            },
         }
     }
     yield prefix
@@ -152,6 +156,7 @@ def test_a_technicians_day_shows_a_new_booking_without_reload(open_page, spa):
 
 
 def test_the_desk_plays_a_scene_and_sees_the_devices_answer_live(open_page, spa):
+    install_default_scenes()  # flushed by earlier transactional tests
     desk = User.objects.create_user(email="desk@example.com", password="pass-word-123", name="D")
     set_role(desk, Role.FRONT_DESK)
     for kind in ("lights", "audio"):
