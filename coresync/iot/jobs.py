@@ -15,7 +15,7 @@ import threading
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from coresync.bookings.models import Booking
@@ -84,6 +84,7 @@ def listen_for_readings(
             logger.warning("Unreadable reading on %s: %r", topic, payload[:100])
             return
         if isinstance(values, dict):
+            close_old_connections()  # a long-lived process: as Django does per request
             services.record_reading(device, values, timezone.now())
 
     provider.listen(sensors.keys(), on_message, stop)

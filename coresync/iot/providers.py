@@ -10,6 +10,7 @@ lock: the caller commits before it calls :meth:`DeviceProvider.send`.
 
 import json
 import logging
+import queue
 import ssl
 import threading
 import time
@@ -64,7 +65,8 @@ class DeviceProvider:
     def listen(
         self, topics: Iterable[str], on_message: Callable[[str, bytes], None], stop: threading.Event
     ) -> None:
-        """Call ``on_message(topic, payload)`` for each message on ``topics`` until ``stop``."""
+        """Call ``on_message(topic, payload)`` in the calling thread for each message on
+        ``topics`` until ``stop`` is set."""
         raise NotImplementedError
 
 
@@ -212,9 +214,11 @@ class MqttProvider(DeviceProvider):
 
     def listen(self, topics, on_message, stop) -> None:
         """Subscribe to ``topics`` (QoS 1) and pass each message on until ``stop`` is set;
-        paho reconnects by itself after a dropped connection."""
+        paho reconnects by itself after a dropped connection. ``on_message`` runs in this
+        thread (paho's network thread only queues), so its database connection is ours."""
         topics = list(topics)
-        client = self._client(on_message)
+        arrived: queue.Queue[tuple[str, bytes]] = queue.Queue()
+        client = self._client(lambda topic, payload: arrived.put((topic, payload)))
 
         def resubscribe(client, userdata, flags, reason_code, properties) -> None:
             if topics and not reason_code.is_failure:
@@ -224,7 +228,12 @@ class MqttProvider(DeviceProvider):
         try:
             if topics:
                 client.subscribe([(topic, 1) for topic in topics])
-            stop.wait()
+            while not stop.is_set():
+                try:
+                    topic, payload = arrived.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                on_message(topic, payload)
         finally:
             client.disconnect()
             client.loop_stop()
