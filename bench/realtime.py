@@ -155,7 +155,11 @@ def main() -> None:
         asyncio.run(measure(port, options.redis_url, prefix, options.sockets, options.rounds))
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=20)  # consumers finish their blocking pops (5 s) first
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
     print(f"load average after: {os.getloadavg()}")
 
 
