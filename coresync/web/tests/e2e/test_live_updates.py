@@ -30,6 +30,7 @@ from coresync.iot.services import SCENE_TOPIC, install_default_scenes
 from coresync.notifications.outbox import dispatch_due
 from coresync.resources.models import WorkingHours
 from coresync.web.tests.e2e.conftest import DESKTOP, MOBILE, screenshot
+from coresync.web.tests.e2e.test_pages import serious_axe_violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -119,6 +120,10 @@ def test_one_guest_books_and_the_other_guests_times_update_without_reload(open_p
     assert watching.evaluate("window.notReloaded") is True
     assert Booking.objects.count() == 1
     screenshot(watching, "live-times-after")
+    # axe is injected as an inline script: a page of its own without the CSP.
+    checked = open_page(DAY, user=watcher, viewport=DESKTOP, bypass_csp=True)
+    expect(checked.locator("html")).to_have_attribute("data-live", "open")
+    assert serious_axe_violations(checked) == []
 
 
 def test_a_technicians_day_shows_a_new_booking_without_reload(open_page, spa):
@@ -185,3 +190,5 @@ def test_the_desk_plays_a_scene_and_sees_the_devices_answer_live(open_page, spa)
     expect(page.locator("#rooms-status")).to_have_text("The rooms were updated.")
     assert page.evaluate("window.notReloaded") is True
     screenshot(page, "live-desk-rooms")
+    checked = open_page("/desk/rooms/", user=desk, viewport=DESKTOP, bypass_csp=True)
+    assert serious_axe_violations(checked) == []
