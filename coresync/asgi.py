@@ -6,8 +6,8 @@ a thread hop of their own: 19 hops per request here, measured with cProfile at 4
 6 ms cached listing (2.5 ms this way). No view of CoreSync is asynchronous, so nothing is
 lost; the requests of one worker still run one at a time in its one thread, as under
 Django's ASGI handler (``thread_sensitive``). The response is collected in the thread and
-sent from the event loop (CoreSync streams nothing large). When WebSockets arrive
-(Channels), route ``websocket`` to them and keep this application for ``http``.
+sent from the event loop (CoreSync streams nothing large). WebSockets (Channels,
+docs/realtime.md) go to :func:`coresync.web.sockets.socket_application`.
 """
 
 import os
@@ -75,4 +75,10 @@ class DjangoHTTP:
         await _Request(self.handler)(scope, receive, send)
 
 
-application = DjangoHTTP()
+http_application = DjangoHTTP()  # sets Django up: the socket modules below need it
+
+from channels.routing import ProtocolTypeRouter  # noqa: E402
+
+from coresync.web.sockets import socket_application  # noqa: E402
+
+application = ProtocolTypeRouter({"http": http_application, "websocket": socket_application()})

@@ -131,6 +131,8 @@ INSTALLED_APPS = [
     "coresync.shop",
     "coresync.concierge",
     "coresync.dashboard",
+    "coresync.iot",
+    "coresync.realtime",
     "coresync.privacy",
     "coresync.assistant",
     "coresync.accounting",
@@ -639,3 +641,51 @@ if PRODUCTION and INTEGRATIONS_ONLINE and not INTEGRATION_TOKEN_KEY:
     raise environ.ImproperlyConfigured(
         "INTEGRATION_TOKEN_KEY (or _FILE) is required in production with QuickBooks or Google."
     )
+
+# --- Smart rooms (issue 16: coresync/iot, docs/smart-rooms.md) ------------------------------
+# MQTT_URL (mqtt://[user:password@]host:1883 or mqtts://…) switches from the log-only default
+# to the broker. A booking's scene is sent IOT_SCENE_LEAD_MINUTES before it starts; a device
+# that has not echoed a command within IOT_CONFIRM_TIMEOUT_SECONDS is logged as timed out;
+# sensor readings are kept IOT_SENSOR_RETENTION_DAYS; the planner looks IOT_PLAN_AHEAD_HOURS
+# ahead for bookings without a planned scene.
+MQTT_URL = env.str("MQTT_URL", default="")
+IOT_SCENE_LEAD_MINUTES = env.int("IOT_SCENE_LEAD_MINUTES", default=5)
+IOT_CONFIRM_TIMEOUT_SECONDS = env.float("IOT_CONFIRM_TIMEOUT_SECONDS", default=10.0)
+IOT_SENSOR_RETENTION_DAYS = env.int("IOT_SENSOR_RETENTION_DAYS", default=30)
+IOT_PLAN_AHEAD_HOURS = env.int("IOT_PLAN_AHEAD_HOURS", default=24)
+if MQTT_URL and not re.match(r"mqtts?://[^/]+", MQTT_URL):
+    raise environ.ImproperlyConfigured("MQTT_URL must look like mqtt://host:1883.")
+if IOT_SCENE_LEAD_MINUTES < 0 or IOT_CONFIRM_TIMEOUT_SECONDS <= 0 or IOT_SENSOR_RETENTION_DAYS < 1:
+    raise environ.ImproperlyConfigured("IOT_* values must be positive.")
+
+# --- Live updates (issue 16: Channels, docs/realtime.md) -------------------------------------
+# In-memory channel layer (one process: the demo) unless REDIS_URL is set; then channels-redis,
+# with CHANNELS_PREFIX naming this installation's keys (tests use their own). Each socket's
+# join and leave is a Redis command: a worker may open up to CHANNELS_REDIS_MAX_CONNECTIONS
+# connections (redis-py's default of 100 refuses the rest when hundreds of sockets close at
+# once, e.g. on a deploy; bench/realtime.py).
+REDIS_URL = env.str("REDIS_URL", default="")
+CHANNELS_PREFIX = env.str("CHANNELS_PREFIX", default="coresync:channels")
+CHANNELS_REDIS_MAX_CONNECTIONS = env.int("CHANNELS_REDIS_MAX_CONNECTIONS", default=1000)
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "max_connections": CHANNELS_REDIS_MAX_CONNECTIONS,
+                        # Above channels-redis's 5 s blocking pop: redis-py's default socket
+                        # timeout is also 5 s, and a pop that waits its full time then fails
+                        # with TimeoutError and kills the socket's consumer.
+                        "socket_timeout": 15,
+                    }
+                ],
+                "prefix": CHANNELS_PREFIX,
+                "capacity": 500,
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -4,7 +4,7 @@ import asyncio
 
 import pytest
 
-from coresync.asgi import application
+from coresync.asgi import application, http_application
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,12 +54,15 @@ def test_an_api_answer_and_an_api_error(spa):
     assert b'"error"' in refused
 
 
-def test_only_http_is_served():
+def test_only_http_and_websockets_are_served():
     async def nothing():
         return {"type": "lifespan.startup"}
 
     async def ignore(message):
         return None
 
-    with pytest.raises(ValueError, match="HTTP only"):
+    with pytest.raises(ValueError, match="No application configured for scope type 'lifespan'"):
         asyncio.run(application({"type": "lifespan"}, nothing, ignore))
+    # Django's side takes HTTP only; sockets go to Channels (coresync.web.sockets).
+    with pytest.raises(ValueError, match="HTTP only"):
+        asyncio.run(http_application({"type": "websocket"}, nothing, ignore))

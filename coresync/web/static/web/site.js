@@ -49,6 +49,11 @@
     if (element) element.setAttribute("aria-busy", "false");
   });
 
+  /* A live refresh (live.js) replaced the flow: bind its calendars again. */
+  document.addEventListener("live:refreshed", function () {
+    bindCalendars(document);
+  });
+
   document.addEventListener("htmx:afterSettle", function (event) {
     if (event.detail.target && event.detail.target.id === "flow") {
       announce(lastTrigger !== "change");

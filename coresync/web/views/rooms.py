@@ -1,0 +1,67 @@
+"""The desk's smart-room controls (SPEC §10, docs/smart-rooms.md): each room with devices,
+a scene to play by hand, and the latest commands with how the devices answered. The front
+desk board embeds the same form (``POST /desk/rooms/<room>/scene/``, field ``scene``)."""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from coresync.accounts.models import acts_for_every_customer
+from coresync.core.errors import DomainError
+from coresync.iot.models import Scene
+from coresync.iot.selectors import command_log, latest_readings
+from coresync.iot.services import trigger_scene
+from coresync.resources.models import Room
+
+
+def _desk_only(view):
+    """Front desk and managers only; anyone else gets the sign-in page or a 404."""
+
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect(f"/account/login/?next={request.path}")
+        if not acts_for_every_customer(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+@_desk_only
+def rooms(request: HttpRequest) -> HttpResponse:
+    """Every room with devices: its scene form, latest readings and commands."""
+    rows = [
+        {
+            "room": room,
+            "commands": list(command_log(room.pk, limit=8)),
+            "readings": latest_readings(room.pk),
+        }
+        for room in Room.objects.filter(devices__is_active=True).distinct().order_by("name")
+    ]
+    scenes = Scene.objects.filter(is_idle=False).order_by("name")
+    idle = Scene.objects.filter(is_idle=True).order_by("pk")
+    context = {"rows": rows, "scenes": [*scenes, *idle]}
+    return render(request, "web/desk/rooms.html", context)
+
+
+@_desk_only
+@require_POST
+def play_scene(request: HttpRequest, room: str) -> HttpResponse:
+    """Play the posted ``scene`` in ``room`` now; back to ``next`` (this site only) or the
+    rooms page, with a message saying it was asked for or why not."""
+    target = get_object_or_404(Room, slug=room)
+    try:
+        trigger_scene(target, request.POST.get("scene", ""), actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The scene was sent to %(room)s.") % {"room": target.name})
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        next_url = "/desk/rooms/"
+    return redirect(next_url)
