@@ -192,3 +192,33 @@ def test_the_desk_plays_a_scene_and_sees_the_devices_answer_live(open_page, spa)
     screenshot(page, "live-desk-rooms")
     checked = open_page("/desk/rooms/", user=desk, viewport=DESKTOP, bypass_csp=True)
     assert serious_axe_violations(checked) == []
+
+
+def test_the_desk_board_shows_a_booking_made_elsewhere_without_waiting_for_its_poll(open_page, spa):
+    desk = User.objects.create_user(email="desk@example.com", password="pass-word-123", name="D")
+    set_role(desk, Role.FRONT_DESK)
+    guest = make_customer("walker@example.com")
+    guest.name = "Walker Gray"
+    guest.save()
+    page = open_page("/desk/?date=2026-12-01", user=desk, viewport=DESKTOP)
+    expect(page.locator("#board")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("data-live", "open")
+    page.evaluate("window.notReloaded = true")
+
+    # Booked elsewhere (the site, the assistant), in a thread of its own as a worker would
+    booked = threading.Thread(
+        target=create_booking,
+        kwargs={
+            "customer": guest,
+            "service": "swedish",
+            "start": local(2026, 12, 1, 15),
+            "technician": "ana",
+        },
+    )
+    booked.start()
+    booked.join(timeout=30)
+
+    # The board polls every 20 s; the socket brings it in well before
+    expect(page.locator("#board")).to_contain_text("Walker Gray", timeout=5000)
+    assert page.evaluate("window.notReloaded") is True
+    screenshot(page, "live-desk-board")
