@@ -80,8 +80,15 @@ def site(transactional_db, spa, ticking_clock, redis_layer, settings):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = uvicorn.Server(
+        # log_config=None: uvicorn would otherwise replace the project's logging handlers
+        # (the token-masking filters) for every later test of the session.
         uvicorn.Config(
-            application, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
+            application,
+            host="127.0.0.1",
+            port=port,
+            lifespan="off",
+            log_level="warning",
+            log_config=None,
         )
     )
     thread = threading.Thread(target=server.run, daemon=True)
