@@ -560,7 +560,7 @@ def import_pricing_tabs(tabs: Tabs, *, filename: str, now: datetime | None = Non
     reader = _SheetReader(tabs, filename)
     source = reader.read()
     document = check_document(source, reader.issues)
-    report = import_document(document, now=now or clock_now())
+    report = import_document(document, now=now or clock_now(), keep_positions=True)
     cache.delete(CACHE_KEY)
     return report
 
