@@ -109,17 +109,18 @@ class _Layout:
             categories[title] = category
         plans = list(MembershipPlan.objects.all())
         used = {plan.tier for plan in plans} | set(
-            TierPrice.objects.values_list("tier", flat=True).distinct()
+            TierPrice.objects.order_by().values_list("tier", flat=True).distinct()
         )
         tiers, tier_names = [], {}
         for tier in PLAN_TIERS:
-            if tier.value not in used:
-                continue
             of_tier = [plan for plan in plans if plan.tier == tier.value]
             shown = [plan.name for plan in of_tier if plan.is_active] or [p.name for p in of_tier]
             heading = " / ".join(shown) or str(tier.label)
-            tiers.append((tier.value, heading))
-            for name in (tier.value, tier.label, heading, *(plan.name for plan in of_tier)):
+            if tier.value in used:
+                tiers.append((tier.value, heading))
+            # A column may be headed with the tier's code or label, or a plan's name; a tier
+            # with no plan yet may be given a column too.
+            for name in (heading, *(plan.name for plan in of_tier), tier.label, tier.value):
                 tier_names.setdefault(_fold(name), tier.value)
         return cls(categories, tiers, tier_names)
 
@@ -262,21 +263,29 @@ class PricingSheetSource(Source):
 
 def _amount(value: Any) -> Any:
     """An amount cell as the spa file's text: a whole number a spreadsheet stores (``190``)
-    as ``"190.00"``; a decimal number as :func:`sheet_cell` reads it; an empty cell None."""
+    as ``"190.00"``; a decimal number as :func:`sheet_cell` reads it (``180.5`` →
+    ``"180.50"``); text as written, trimmed; an empty cell None. The amount's rule is the
+    spa file's (``Money``)."""
     if _empty(value):
         return None
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value}.00"
-    return sheet_cell(value)
+    if isinstance(value, float):
+        return sheet_cell(value)
+    return value.strip() if isinstance(value, str) else value
 
 
 def _number(value: Any) -> Any:
-    """A count or percent cell: ``60.0`` (a spreadsheet's number) as ``60``."""
+    """A count, minutes or percent cell: ``60.0`` (a spreadsheet's number) or the text
+    ``"60"`` as ``60``; other decimals as :func:`sheet_cell` reads them; an empty cell None."""
     if _empty(value):
         return None
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return sheet_cell(value)
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else sheet_cell(value)
+    if isinstance(value, str):
+        text = value.strip()
+        return int(text) if text.isascii() and text.isdigit() else text
+    return value
 
 
 def _text(value: Any) -> Any:
@@ -297,6 +306,8 @@ class _SheetReader:
         self.layout = _Layout.load()
         self.source = PricingSheetSource({}, filename, self.tabs)
         self.issues: list[Issue] = []
+        # (service slug, minutes) → where its row is, to name a row given twice
+        self.first_rows: dict[tuple[str, int], str] = {}
         self.services = list(
             Service.objects.select_related("category").prefetch_related("variants")
         )
@@ -372,9 +383,9 @@ class _SheetReader:
         (the row's cell, role → (cell value, column))."""
         if not rows:
             return
-        known = {_fold(SERVICE): "service", _fold(DURATION): "duration"}
+        known = {name: f"tier:{tier}" for name, tier in self.layout.tier_names.items()}
+        known |= {_fold(SERVICE): "service", _fold(DURATION): "duration"}
         known |= {_fold(NON_MEMBER): "non_member", _fold(SLUG): "slug"}
-        known |= {name: f"tier:{tier}" for name, tier in self.layout.tier_names.items()}
         columns = self._columns(tab, rows[0], known)
         required = {"service": SERVICE, "duration": DURATION, "non_member": NON_MEMBER}
         if self._missing(tab, columns, required):
@@ -383,7 +394,7 @@ class _SheetReader:
         by_name: dict[str, list[Service]] = {}
         for service in self.services:
             by_name.setdefault(_fold(service.name), []).append(service)
-        first: dict[tuple[str, int], str] = {}
+        first = self.first_rows
         for number, row in enumerate(rows[1:], start=2):
             cells = {
                 role: row[index] if index < len(row) else None for role, index in columns.items()
