@@ -274,8 +274,12 @@ def google_sheet(settings, monkeypatch):
     return install
 
 
-def value_ranges(tabs):
-    return {"valueRanges": [{"values": tabs[tab]} for tab in TABS]}
+def sheet_titles(titles=TABS):
+    return 200, {"sheets": [{"properties": {"title": title}} for title in titles]}
+
+
+def value_ranges(tabs, titles=TABS):
+    return 200, {"valueRanges": [{"values": tabs[tab]} for tab in titles]}
 
 
 def test_google_sheet_export_then_import_of_an_edit_with_a_short_cache(
@@ -284,7 +288,7 @@ def test_google_sheet_export_then_import_of_an_edit_with_a_short_cache(
     # When the tables are exported to the Google Sheet (the tabs exist already)
     http = google_sheet(
         [
-            (200, {"sheets": [{"properties": {"title": title}} for title in TABS]}),
+            sheet_titles(),
             (200, {"clearedRanges": TABS}),
             (200, {"totalUpdatedCells": 40}),
         ]
@@ -300,16 +304,34 @@ def test_google_sheet_export_then_import_of_an_edit_with_a_short_cache(
     row, _ = row_of(tabs, "Massage", "deep-tissue", 60)
     row[column(tabs, "Massage", "Non-member")] = 200
     cache.delete(pricing.CACHE_KEY)  # the cache lifetime has passed
-    http = google_sheet([(200, value_ranges(tabs))])
+    http = google_sheet([sheet_titles(), value_ranges(tabs)])
     assert pricing.sync_pricing_sheet() == 1
 
     # Then the price is imported, read once; the next run reads the cache and imports nothing
     assert ("deep-tissue", 60, Decimal("200.00")) in prices()
-    assert len(http.requests) == 1
-    assert "ranges=%27Massage%27" in http.requests[0][1]
-    assert "ranges=%27Membership+tiers%27" in http.requests[0][1]
+    assert len(http.requests) == 2
+    assert "ranges=%27Massage%27" in http.requests[1][1]
+    assert "ranges=%27Membership+tiers%27" in http.requests[1][1]
     assert pricing.sync_pricing_sheet() == 0
-    assert len(http.requests) == 1
+    assert len(http.requests) == 2
+
+
+def test_a_category_without_a_tab_in_the_google_sheet_keeps_its_prices(
+    example_spa, frozen_now, google_sheet
+):
+    # Given a Google Sheet written before the Thermal category existed, with an edit
+    tabs = json.loads(json.dumps(pricing.export_pricing_tabs()))
+    tabs["Massage"][1][column(tabs, "Massage", "Non-member")] = "185.00"
+    titles = ["Massage", "Barber", "Membership tiers"]
+    http = google_sheet([sheet_titles(titles), value_ranges(tabs, titles)])
+
+    # When it is imported
+    pricing.import_from_google()
+
+    # Then only the tabs it has were read, and the edit is imported
+    assert "Thermal" not in http.requests[1][1]
+    assert ("deep-tissue", 60, Decimal("185.00")) in prices()
+    assert ("steam-room", 30, Decimal("40.00")) in prices()
 
 
 def test_google_down_falls_back_to_the_database(example_spa, frozen_now, google_sheet):
@@ -331,7 +353,7 @@ def test_an_invalid_google_sheet_imports_nothing(example_spa, frozen_now, google
     tabs = json.loads(json.dumps(pricing.export_pricing_tabs()))
     row, number = row_of(tabs, "Massage", "deep-tissue", 90)
     row[column(tabs, "Massage", "Non-member")] = "free"
-    google_sheet([(200, value_ranges(tabs))])
+    google_sheet([sheet_titles(), value_ranges(tabs)])
     before = snapshot()
 
     with pytest.raises(SpaFileError) as raised:
