@@ -495,7 +495,9 @@ class _SheetReader:
             for role, (value, column) in values.items():
                 cell = _Cell(row_cell.tab, row_cell.row, column, row_cell.label)
                 if role == "non_member":
-                    prices[minutes] = _amount(value)
+                    # An empty cell is refused by the amount's rule, which then shows "".
+                    amount = _amount(value)
+                    prices[minutes] = "" if amount is None else amount
                     self.source.cells[(*loc, "prices", minutes)] = cell
                     continue
                 tier = role.removeprefix("tier:")

@@ -207,6 +207,24 @@ def test_unknown_service_missing_duration_wrong_category_and_duplicate_rows_are_
     assert snapshot() == before
 
 
+def test_an_empty_price_and_an_unknown_plan_are_named(example_spa, snapshot):
+    tabs = pricing.export_pricing_tabs()
+    tabs["Thermal"][1][2] = ""
+    tabs["Membership tiers"].append(["gold", "Gold", "vip", "799.00", 50, 120, 8])
+    before = snapshot()
+
+    with pytest.raises(SpaFileError) as raised:
+        pricing.import_pricing_tabs(upload(tabs), filename="prices.xlsx")
+
+    assert raised.value.messages == [
+        'prices.xlsx:Thermal!C2: Steam Room, 30 min: column "Non-member": expected an amount '
+        'as a string with two decimals, e.g. "180.00"; got ""',
+        'prices.xlsx:\'Membership tiers\'!A5: column "Slug": unknown plan "gold" (plans are '
+        "added on the manager's pages)",
+    ]
+    assert snapshot() == before
+
+
 def test_unknown_tabs_and_columns_are_named(example_spa, snapshot):
     tabs = pricing.export_pricing_tabs()
     tabs["Massage"][0][3] = "Gold"
