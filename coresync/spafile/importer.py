@@ -149,14 +149,23 @@ def import_spa_text(
 
 
 def import_document(
-    document: SpaDocument, *, now: datetime, dry_run: bool = False, notify: bool = False
+    document: SpaDocument,
+    *,
+    now: datetime,
+    dry_run: bool = False,
+    notify: bool = False,
+    keep_positions: bool = False,
 ) -> ImportReport:
-    """Write a checked :class:`SpaDocument` in one transaction; see :func:`import_spa_text`."""
+    """Write a checked :class:`SpaDocument` in one transaction; see :func:`import_spa_text`.
+
+    ``keep_positions``: existing services keep their place in their category (the order of
+    the document's ``services`` says nothing, as in a pricing sheet); by default the
+    document's order is the catalog's."""
     report = ImportReport(dry_run=dry_run)
     quiet = nullcontext() if notify else suppress_notifications()
     try:
         with transaction.atomic(), quiet:
-            _Writer(document, now=now, report=report).write()
+            _Writer(document, now=now, report=report, keep_positions=keep_positions).write()
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -295,10 +304,18 @@ def _plan_values(plan: Plan) -> dict[str, Any]:
 class _Writer:
     """Writes one document, section by section, in dependency order."""
 
-    def __init__(self, document: SpaDocument, *, now: datetime, report: ImportReport) -> None:
+    def __init__(
+        self,
+        document: SpaDocument,
+        *,
+        now: datetime,
+        report: ImportReport,
+        keep_positions: bool = False,
+    ) -> None:
         self.document = document
         self.now = now
         self.report = report
+        self.keep_positions = keep_positions
 
     def write(self) -> None:
         self._settings()
@@ -377,6 +394,7 @@ class _Writer:
         # A service's position counts within its category (the catalog orders by category
         # first), so an export, which lists services category by category, keeps positions.
         positions: Counter[str] = Counter()
+        kept = dict(Service.objects.values_list("slug", "position")) if self.keep_positions else {}
         for spec in self.document.services:
             values = _fields(
                 spec,
@@ -386,7 +404,7 @@ class _Writer:
             )
             values.update(
                 skill=spec.skill or "",
-                position=positions[spec.category],
+                position=kept.get(spec.slug, positions[spec.category]),
                 category_id=categories[spec.category],
             )
             positions[spec.category] += 1

@@ -581,6 +581,20 @@ class Source:
         """How a message refers to another place of the same source (``line 23``)."""
         return f"line {yaml_io.line_of(self.data, loc)}"
 
+    def where(self, loc: tuple, entry_level: bool) -> str:
+        """How a message names the entry and field at ``loc`` (non-empty):
+        ``services[2] (slug "steam-room"): field "price"``; ``entry_level``: the problem is
+        about the entry as a whole, not one field."""
+        if loc[0] in LIST_SECTIONS and len(loc) > 1 and isinstance(loc[1], int):
+            label, rest = _label(loc[0], loc[1], self.data), loc[2:]
+        else:
+            label, rest = str(loc[0]), loc[1:]
+        if not rest:
+            return label
+        if entry_level:
+            return f"{label}: {error_path(rest)}"
+        return f'{label}: field "{error_path(rest)}"'
+
 
 def _label(section: str, index: int, data: Any) -> str:
     identity_key = LIST_SECTIONS[section][1]
@@ -601,16 +615,7 @@ def _format(issue: Issue, source: Source) -> tuple[Any, str]:
         order, place = issue.line, f"{source.filename}:{issue.line}"
     where = issue.where
     if where is None and loc:
-        if loc[0] in LIST_SECTIONS and len(loc) > 1 and isinstance(loc[1], int):
-            label, rest = _label(loc[0], loc[1], source.data), loc[2:]
-        else:
-            label, rest = str(loc[0]), loc[1:]
-        if not rest:
-            where = label
-        elif issue.entry_level:
-            where = f"{label}: {error_path(rest)}"
-        else:
-            where = f'{label}: field "{error_path(rest)}"'
+        where = source.where(loc, issue.entry_level)
     return order, f"{place}: {where}: {issue.message}" if where else f"{place}: {issue.message}"
 
 

@@ -8,7 +8,8 @@ The format is that of ``../shared/spa-file-example.yaml`` (docs/spa-file.md):
   :class:`SpaFileError` listing every problem with its file, line, entry and field;
 - :func:`import_spa_file` / :func:`import_spa_text` check, then write in one transaction;
 - :func:`export_spa_text` writes the database back in the same format;
-- :func:`parse_sheet` checks a pricing sheet (tabs, rows, columns) with the same models.
+- :func:`parse_sheet` checks spreadsheet tabs of spa-file sections (tabs, rows, columns) with
+  the same models; the owner's pricing sheet is :mod:`coresync.spafile.pricing`.
 """
 
 from coresync.spafile.exporter import export_document, export_spa_text

@@ -22,7 +22,9 @@ from coresync.spafile import yaml_io
 from coresync.spafile.schema import Source, SpaDocument, check_document
 
 
-def _cell(value: Any) -> Any:
+def sheet_cell(value: Any) -> Any:
+    """A cell's value as the spa file's: a decimal number as text (``180.0`` → ``"180.00"``,
+    more decimals kept), a list or mapping written as in the file read as one."""
     if isinstance(value, float):
         number = Decimal(repr(value))
         return f"{number:.2f}" if number.as_tuple().exponent >= -2 else format(number, "f")
@@ -31,7 +33,7 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _column_letter(index: int) -> str:
+def column_letter(index: int) -> str:
     """0 → ``A``, 26 → ``AA``."""
     letters = ""
     index += 1
@@ -52,7 +54,7 @@ class SheetSource(Source):
             self.columns[tab] = {key: index for index, key in enumerate(header) if key}
             data[tab] = [
                 {
-                    key: _cell(value)
+                    key: sheet_cell(value)
                     for key, value in zip(header, row, strict=False)
                     if key and value not in (None, "")
                 }
@@ -69,7 +71,7 @@ class SheetSource(Source):
         column = self.columns[tab].get(loc[2]) if len(loc) > 2 else None
         if column is None:
             return (self._tab_order(tab), row, -1), f"{tab}!{row}:{row}"
-        return (self._tab_order(tab), row, column), f"{tab}!{_column_letter(column)}{row}"
+        return (self._tab_order(tab), row, column), f"{tab}!{column_letter(column)}{row}"
 
     def _tab_order(self, tab: Any) -> int:
         return self.tabs.index(tab) if tab in self.tabs else -1

@@ -166,17 +166,29 @@ class GoogleSheets(SheetsProvider):
         ).spreadsheets()
 
     def read_tabs(self, spreadsheet_id: str, tabs: list[str]) -> dict[str, list[list[Any]]]:
+        sheets = self._sheets()
+        # Google refuses a whole batch naming a tab the sheet lacks (400): ask only for those
+        # it has.
+        existing = {
+            sheet["properties"]["title"]
+            for sheet in _execute(
+                sheets.get(spreadsheetId=spreadsheet_id, fields="sheets.properties.title")
+            ).get("sheets", [])
+        }
+        present = [tab for tab in tabs if tab in existing]
+        found: dict[str, list[list[Any]]] = {tab: [] for tab in tabs}
+        if not present:
+            return found
         answer = _execute(
-            self._sheets()
-            .values()
-            .batchGet(
+            sheets.values().batchGet(
                 spreadsheetId=spreadsheet_id,
-                ranges=[f"'{tab}'" for tab in tabs],
+                ranges=[f"'{tab}'" for tab in present],
                 valueRenderOption="UNFORMATTED_VALUE",
             )
         )
         rows = [value_range.get("values", []) for value_range in answer.get("valueRanges", [])]
-        return dict(zip(tabs, rows + [[]] * (len(tabs) - len(rows)), strict=True))
+        found.update(zip(present, rows, strict=False))
+        return found
 
     def write_tabs(self, spreadsheet_id: str, tabs: dict[str, list[list[Any]]]) -> None:
         sheets = self._sheets()

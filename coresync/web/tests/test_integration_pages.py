@@ -94,10 +94,13 @@ def test_an_uploaded_sheet_with_a_bad_price_shows_the_cell_and_imports_nothing(
     client, manager, spa
 ):
     tabs = pricing.export_pricing_tabs()
-    header = tabs["services"][0]
-    swedish = next(row for row in tabs["services"] if row[0] == "swedish")
-    swedish[header.index("prices")] = '{"60": "95", "90": "140.00"}'
-    row_number = tabs["services"].index(swedish) + 1
+    category = next(tab for tab, rows in tabs.items() if any(row[-1] == "swedish" for row in rows))
+    number, swedish = next(
+        (number, row)
+        for number, row in enumerate(tabs[category][1:], start=2)
+        if row[-1] == "swedish" and row[1] == 60
+    )
+    swedish[tabs[category][0].index("Non-member")] = "95"
     upload = pricing.io.BytesIO(pricing.write_xlsx(tabs))
     upload.name = "prices.xlsx"
     before = sorted(ServiceVariant.objects.values_list("service__slug", "minutes", "price"))
@@ -107,10 +110,8 @@ def test_an_uploaded_sheet_with_a_bad_price_shows_the_cell_and_imports_nothing(
 
     assert response.status_code == 400
     page = response.content.decode()
-    assert (
-        f"prices.xlsx:services!F{row_number}: services[{row_number - 2}] (slug &quot;swedish&quot;)"
-        in page
-    )
+    assert f"prices.xlsx:{category}!C{number}: Swedish" in page
+    assert "column &quot;Non-member&quot;: expected an amount" in page
     assert sorted(ServiceVariant.objects.values_list("service__slug", "minutes", "price")) == before
 
 
