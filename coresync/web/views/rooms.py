@@ -3,36 +3,21 @@ a scene to play by hand, and the latest commands with how the devices answered. 
 desk board embeds the same form (``POST /desk/rooms/<room>/scene/``, field ``scene``)."""
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from coresync.accounts.models import acts_for_every_customer
 from coresync.core.errors import DomainError
 from coresync.iot.models import Scene
 from coresync.iot.selectors import command_log, latest_readings
 from coresync.iot.services import trigger_scene
 from coresync.resources.models import Room
+from coresync.web.views.desk import desk_only
 
 
-def _desk_only(view):
-    """Front desk and managers only; anyone else gets the sign-in page or a 404."""
-
-    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect(f"/account/login/?next={request.path}")
-        if not acts_for_every_customer(request.user):
-            raise Http404
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
-
-
-@_desk_only
+@desk_only
 def rooms(request: HttpRequest) -> HttpResponse:
     """Every room with devices: its scene form, latest readings and commands."""
     rows = [
@@ -49,7 +34,7 @@ def rooms(request: HttpRequest) -> HttpResponse:
     return render(request, "web/desk/rooms.html", context)
 
 
-@_desk_only
+@desk_only
 @require_POST
 def play_scene(request: HttpRequest, room: str) -> HttpResponse:
     """Play the posted ``scene`` in ``room`` now; back to ``next`` (this site only) or the

@@ -102,6 +102,17 @@ def site(transactional_db, spa, ticking_clock, redis_layer, settings):
     thread.join(timeout=10)
 
 
+def book_elsewhere(customer, start) -> None:
+    """Book Ana's Swedish massage at ``start`` for ``customer`` in a thread of its own, as a
+    server's worker would (Playwright's event loop runs in this one)."""
+    booked = threading.Thread(
+        target=create_booking,
+        kwargs={"customer": customer, "service": "swedish", "start": start, "technician": "ana"},
+    )
+    booked.start()
+    booked.join(timeout=30)
+
+
 def test_one_guest_books_and_the_other_guests_times_update_without_reload(open_page, spa):
     # Only Ana works that day: her booked hour is gone for everyone.
     WorkingHours.objects.filter(technician=spa.ben).delete()
@@ -146,19 +157,8 @@ def test_a_technicians_day_shows_a_new_booking_without_reload(open_page, spa):
     expect(page.locator("html")).to_have_attribute("data-live", "open")
     page.evaluate("window.notReloaded = true")
 
-    # Booked elsewhere (the desk, the app): in a thread of its own, as a server's worker
-    # would (Playwright's event loop runs in this one).
-    booked = threading.Thread(
-        target=create_booking,
-        kwargs={
-            "customer": guest,
-            "service": "swedish",
-            "start": local(2026, 12, 1, 14),
-            "technician": "ana",
-        },
-    )
-    booked.start()
-    booked.join(timeout=30)
+    # Booked elsewhere (the desk, the app)
+    book_elsewhere(guest, local(2026, 12, 1, 14))
 
     expect(page.locator("#day-bookings")).to_contain_text("Alexandra", timeout=5000)
     expect(page.locator("#day-bookings")).not_to_contain_text("Whitfield")
@@ -212,18 +212,8 @@ def test_the_desk_board_shows_a_booking_made_elsewhere_without_waiting_for_its_p
     expect(page.locator("html")).to_have_attribute("data-live", "open")
     page.evaluate("window.notReloaded = true")
 
-    # Booked elsewhere (the site, the assistant), in a thread of its own as a worker would
-    booked = threading.Thread(
-        target=create_booking,
-        kwargs={
-            "customer": guest,
-            "service": "swedish",
-            "start": local(2026, 12, 1, 15),
-            "technician": "ana",
-        },
-    )
-    booked.start()
-    booked.join(timeout=30)
+    # Booked elsewhere (the site, the assistant)
+    book_elsewhere(guest, local(2026, 12, 1, 15))
 
     # The board polls every 20 s; the socket brings it in well before
     expect(page.locator("#board")).to_contain_text("Walker Gray", timeout=5000)
