@@ -14,7 +14,7 @@ from coresync.core.clock import now as clock_now
 from coresync.googlesync.errors import GoogleError
 from coresync.googlesync.models import CalendarLink, CredentialKind
 from coresync.googlesync.providers import get_calendar_provider
-from coresync.googlesync.providers.google import CALENDAR_SCOPES
+from coresync.googlesync.providers.base import CALENDAR_SCOPES
 from coresync.resources.models import Technician
 
 CHANNEL_RENEW_BEFORE = timedelta(hours=12)

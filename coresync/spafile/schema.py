@@ -96,7 +96,7 @@ class Entry(BaseModel):
     """A mapping of the file. ``flow``: written on one line; ``block_fields``: mappings
     written as blocks (their values on one line each)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     flow: ClassVar[bool] = True
     block_fields: ClassVar[tuple[str, ...]] = ()
     quoted: ClassVar[tuple[str, ...]] = ()
@@ -521,7 +521,7 @@ class SpaDocument(BaseModel):
     """A validated spa file. A section is ``None`` when the file does not have it (then the
     import leaves that part of the database alone)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     settings: Settings | None = None
     plans: list[Plan] | None = None
     categories: list[Category] | None = None

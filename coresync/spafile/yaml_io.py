@@ -10,60 +10,74 @@ a date that does not exist (``2026-02-30``) as text, so that validation can name
 Writing: :func:`flow` marks what goes on one line, like the hand-written example file;
 strings are written plain when every YAML reader (1.1 and 1.2) reads them back as the same
 string, double-quoted otherwise.
+
+ruamel.yaml is imported on first use, not with this module: the site imports the spa file's
+code (the pricing-sheet page) in every worker, and most never read or write YAML.
 """
 
 import io
 import re
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import YAMLError
-from ruamel.yaml.nodes import ScalarNode
-from ruamel.yaml.parser import Parser
-from ruamel.yaml.resolver import VersionedResolver
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
-from ruamel.yaml.scanner import Scanner
+if TYPE_CHECKING:
+    from ruamel.yaml.error import YAMLError
 
 __all__ = ["YAMLError", "dump_document", "error_line", "flow", "line_of", "load", "quoted"]
 
 _LEADING_ZERO = re.compile(r"^[-+]?0[0-9_]")
 
 
-class _Constructor(RoundTripConstructor):
-    duplicate_keys: list[tuple[int, Any]]
+def __getattr__(name: str) -> Any:
+    # ``yaml_io.YAMLError`` (ruamel's) without importing ruamel with this module (PEP 562).
+    if name == "YAMLError":
+        from ruamel.yaml.error import YAMLError
 
-    def check_mapping_key(
-        self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any
-    ) -> bool:
-        # A key written twice is recorded (and its last value kept), not an error that stops
-        # the reading: the other problems of the file are still found.
-        if key in mapping:
-            self.duplicate_keys.append((key_node.start_mark.line + 1, key))
-            mapping[key] = value
-            return False
-        return True
-
-    def construct_yaml_int(self, node: ScalarNode) -> Any:
-        if _LEADING_ZERO.match(node.value):
-            return str(node.value)
-        return super().construct_yaml_int(node)
-
-    def construct_yaml_timestamp(self, node: ScalarNode, values: Any = None) -> Any:
-        try:
-            return super().construct_yaml_timestamp(node, values)
-        except ValueError:
-            return str(node.value)
+        return YAMLError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-_Constructor.add_constructor("tag:yaml.org,2002:int", _Constructor.construct_yaml_int)
-_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_timestamp)
+@cache
+def _constructor() -> type:
+    """ruamel's round-trip constructor, with duplicate keys recorded and ``0755`` and
+    impossible dates kept as text."""
+    from ruamel.yaml.constructor import RoundTripConstructor
+
+    class Constructor(RoundTripConstructor):
+        duplicate_keys: list[tuple[int, Any]]
+
+        def check_mapping_key(
+            self, node: Any, key_node: Any, mapping: Any, key: Any, value: Any
+        ) -> bool:
+            # A key written twice is recorded (and its last value kept), not an error that
+            # stops the reading: the other problems of the file are still found.
+            if key in mapping:
+                self.duplicate_keys.append((key_node.start_mark.line + 1, key))
+                mapping[key] = value
+                return False
+            return True
+
+        def construct_yaml_int(self, node: Any) -> Any:
+            if _LEADING_ZERO.match(node.value):
+                return str(node.value)
+            return super().construct_yaml_int(node)
+
+        def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+            try:
+                return super().construct_yaml_timestamp(node, values)
+            except ValueError:
+                return str(node.value)
+
+    Constructor.add_constructor("tag:yaml.org,2002:int", Constructor.construct_yaml_int)
+    Constructor.add_constructor("tag:yaml.org,2002:timestamp", Constructor.construct_yaml_timestamp)
+    return Constructor
 
 
-def _yaml() -> YAML:
+def _yaml() -> Any:
+    from ruamel.yaml import YAML
+
     yaml = YAML()
-    yaml.Constructor = _Constructor
+    yaml.Constructor = _constructor()
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 1 << 20  # one entry per line, however long, as in the example
     yaml.allow_unicode = True
@@ -77,6 +91,9 @@ def load(text: str) -> tuple[Any, list[tuple[int, Any]]]:
     """Parse one YAML document; return ``(data, duplicate_keys)``: mappings and lists keep
     their positions, ``duplicate_keys`` lists ``(line, key)`` for every key written twice in
     one mapping. Raises ``YAMLError`` on a syntax error."""
+    from ruamel.yaml.parser import Parser
+    from ruamel.yaml.scanner import Scanner
+
     yaml = _yaml()
     # Comments are not needed: the plain scanner and parser are a quarter faster.
     yaml.Scanner, yaml.Parser = Scanner, Parser
@@ -84,7 +101,7 @@ def load(text: str) -> tuple[Any, list[tuple[int, Any]]]:
     return yaml.load(text), yaml.constructor.duplicate_keys
 
 
-def error_line(error: YAMLError) -> int | None:
+def error_line(error: Exception) -> int | None:
     """Return the 1-based line a ruamel error points at, if it says."""
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     return mark.line + 1 if mark is not None else None
@@ -93,6 +110,8 @@ def error_line(error: YAMLError) -> int | None:
 def line_of(data: Any, loc: tuple) -> int:
     """The 1-based line of the value at ``loc`` (keys and indexes from the top), or of the
     deepest part of it the file has."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     line, node = 1, data
     for part in loc:
         if isinstance(node, CommentedMap) and part in node:
@@ -106,26 +125,38 @@ def line_of(data: Any, loc: tuple) -> int:
 
 _STR = "tag:yaml.org,2002:str"
 _PLAIN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9 _.@'/+&()-]*$")
-_RESOLVERS = (VersionedResolver(version=(1, 1)), VersionedResolver(version=(1, 2)))
+
+
+@cache
+def _resolvers() -> tuple:
+    from ruamel.yaml.resolver import VersionedResolver
+
+    return VersionedResolver(version=(1, 1)), VersionedResolver(version=(1, 2))
 
 
 def _scalar(value: Any) -> Any:
+    from ruamel.yaml.nodes import ScalarNode
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
     if not isinstance(value, str) or isinstance(value, DoubleQuotedScalarString):
         return value
     value = str.__str__(value)  # a plain str, not an enum member or another subclass
     if _PLAIN.match(value) and not value.endswith(" "):
-        tags = {str(r.resolve(ScalarNode, value, (True, False))) for r in _RESOLVERS}
+        tags = {str(r.resolve(ScalarNode, value, (True, False))) for r in _resolvers()}
         if tags == {_STR}:
             return value
     return DoubleQuotedScalarString(value)
 
 
-def quoted(text: str) -> DoubleQuotedScalarString:
-    """``text`` written in double quotes, whatever it holds."""
+def quoted(text: str) -> Any:
+    """``text`` written in double quotes, whatever it holds (a ruamel
+    ``DoubleQuotedScalarString``)."""
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
     return DoubleQuotedScalarString(text)
 
 
-def flow(value: dict | list) -> CommentedMap | CommentedSeq:
+def flow(value: dict | list) -> Any:
     """``value`` written on one line: ``{slug: base, …}``, ``[60, 90]``."""
     node = _node(value)
     node.fa.set_flow_style()
@@ -133,6 +164,8 @@ def flow(value: dict | list) -> CommentedMap | CommentedSeq:
 
 
 def _node(value: Any) -> Any:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     if isinstance(value, CommentedMap | CommentedSeq):
         return value
     if isinstance(value, dict):
@@ -146,6 +179,8 @@ def dump_document(document: dict[str, Any], *, header: str = "") -> str:
     """Write ``document`` (top-level sections in order) as YAML text, a blank line between
     sections; ``header`` (comment lines without ``#``) first. Mappings and lists are written
     as blocks unless made with :func:`flow`."""
+    from ruamel.yaml.comments import CommentedMap
+
     yaml = _yaml()
     chunks = []
     if header:

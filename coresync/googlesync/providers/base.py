@@ -13,6 +13,12 @@ class EventPage:
     next_sync_token: str = ""
 
 
+CALENDAR_SCOPES = ["https://www.googleapis.com/auth/calendar"]
+"""OAuth scopes of the Calendar provider (Google Calendar API v3)."""
+SHEETS_SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
+"""OAuth scopes of the Sheets provider (Google Sheets API v4)."""
+
+
 class CalendarProvider:
     """A technician's calendar. ``link`` is a :class:`~coresync.googlesync.models.CalendarLink`.
     Implementations set explicit timeouts and raise

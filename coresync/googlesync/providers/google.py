@@ -24,10 +24,13 @@ from googleapiclient.errors import HttpError
 from coresync.core import crypto
 from coresync.googlesync.errors import FullSyncRequired, GoogleError
 from coresync.googlesync.models import CredentialKind
-from coresync.googlesync.providers.base import CalendarProvider, EventPage, SheetsProvider
-
-CALENDAR_SCOPES = ["https://www.googleapis.com/auth/calendar"]
-SHEETS_SCOPES = ["https://www.googleapis.com/auth/spreadsheets"]
+from coresync.googlesync.providers.base import (
+    CALENDAR_SCOPES,
+    SHEETS_SCOPES,
+    CalendarProvider,
+    EventPage,
+    SheetsProvider,
+)
 
 HttpFactory = Callable[[Any, list[str]], Any]
 """``factory(link_or_none, scopes)`` → an httplib2-compatible object that signs requests."""
