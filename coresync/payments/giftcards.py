@@ -88,7 +88,7 @@ def sell_gift_card(
             deliver_on=deliver_on,
         )
         payment = Payment.objects.create(
-            purpose_key=f"gift_card:{card.pk}",
+            purpose_key=purchases.purchase_key("gift_card", card.pk),
             customer=purchaser,
             kind=PaymentKind.GIFT_CARD,
             amount=amount,
@@ -108,7 +108,7 @@ def buy_package(customer, package: Package) -> tuple[PackagePurchase, PaymentSta
     with transaction.atomic():
         purchase = giftcards.start_package_purchase(customer, package)
         payment = Payment.objects.create(
-            purpose_key=f"package:{purchase.pk}",
+            purpose_key=purchases.purchase_key("package", purchase.pk),
             customer=customer,
             kind=PaymentKind.PACKAGE,
             amount=quantize(package.price),
@@ -161,7 +161,7 @@ def activate_paid_at_desk(card: GiftCard) -> bool:
     email."""
     with transaction.atomic():
         Payment.objects.filter(
-            purpose_key=f"gift_card:{card.pk}", status=PaymentStatus.PENDING
+            purpose_key=purchases.purchase_key("gift_card", card.pk), status=PaymentStatus.PENDING
         ).update(status=PaymentStatus.SUCCEEDED, succeeded_at=clock_now())
         if not giftcards.activate_gift_card(card.pk):
             return False

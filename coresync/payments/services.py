@@ -22,6 +22,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -164,6 +165,18 @@ def recorded_booking_payment(booking: Booking) -> PaymentStart:
     )
 
 
+def _keyed(payment: Payment) -> dict[str, Any]:
+    """The idempotency key and metadata of a provider call for ``payment``: keyed by its
+    UUID (a retry returns the same intent or charge), tagged with what it is for."""
+    return {
+        "idempotency_key": f"payment-{payment.uuid}",
+        "metadata": {
+            "coresync_payment": str(payment.uuid),
+            "coresync_purpose": payment.purpose_key,
+        },
+    }
+
+
 def start_purchase_payment(payment: Payment, customer) -> PaymentStart:
     """Ask the provider for the PaymentIntent of a purchase written as ``payment`` (a
     membership's first month, a gift card, a package), keyed by the row's UUID so repeating
@@ -180,11 +193,7 @@ def start_purchase_payment(payment: Payment, customer) -> PaymentStart:
             payment.amount,
             currency=payment.currency,
             description=payment.description,
-            idempotency_key=f"payment-{payment.uuid}",
-            metadata={
-                "coresync_payment": str(payment.uuid),
-                "coresync_purpose": payment.purpose_key,
-            },
+            **_keyed(payment),
         )
     except PaymentProviderError as error:
         logger.warning("Payment %s (%s) not started: %s", payment.pk, payment.purpose_key, error)
@@ -516,11 +525,7 @@ def execute_card_charge(payment: Payment, *, now: datetime | None = None) -> Pay
             payment.amount,
             currency=payment.currency,
             description=payment.description,
-            idempotency_key=f"payment-{payment.uuid}",
-            metadata={
-                "coresync_payment": str(payment.uuid),
-                "coresync_purpose": payment.purpose_key,
-            },
+            **_keyed(payment),
         )
     except (NoCardOnFile, OnlinePaymentsDisabled) as error:
         return _record_charge(payment.pk, PaymentStatus.FAILED, now, failure_message=str(error))

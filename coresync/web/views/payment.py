@@ -238,8 +238,7 @@ def _gift_card_payment(user, card_id) -> Payment | None:
     card = GiftCard.objects.filter(uuid=card_id, purchaser=user).first()
     if card is None:
         raise Http404("No such gift card.")
-    payment = Payment.objects.filter(purpose_key=f"gift_card:{card.pk}").first()
-    return card, payment
+    return card, purchase_payment("gift_card", card.pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -375,7 +374,7 @@ def _package_payment(user, purchase_id) -> tuple[PackagePurchase, Payment | None
     )
     if purchase is None:
         raise Http404("No such package.")
-    return purchase, Payment.objects.filter(purpose_key=f"package:{purchase.pk}").first()
+    return purchase, purchase_payment("package", purchase.pk)
 
 
 @require_http_methods(["GET", "POST"])
