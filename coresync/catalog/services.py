@@ -12,9 +12,10 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from coresync.catalog.models import AddOn, RoomType, Service, ServiceCategory, ServiceVariant
+from coresync.catalog.inputs import AddOnFields, ServiceFields
+from coresync.catalog.models import AddOn, Service, ServiceCategory, ServiceVariant
 from coresync.core import readers as read
-from coresync.core.readers import FieldError, describe, nested
+from coresync.core.readers import FieldError, describe, field_readers, nested
 from coresync.core.signals import availability_inputs_changed
 from coresync.core.validation import FieldErrors, amount, read_values
 from coresync.memberships.models import TierPrice
@@ -55,34 +56,16 @@ def durations(value: Any) -> dict[int, Any]:
     return table
 
 
+# The fields' rules are the models' (catalog.inputs); the API differs in names
+# (``is_active``), durations (``[{minutes, price}]``), amounts (a Decimal or a number) and a
+# skill of ``""`` for none.
 SERVICE_READERS = {
-    "slug": read.slug,
-    "name": read.text(150),
-    "description": read.text(None, blank=True),
-    "category": read.slug,
+    **field_readers(ServiceFields, is_active="active"),
     "skill": _skill,
-    "self_guided": read.boolean,
-    "room_types": read.list_of(
-        read.choice(RoomType.values, "room type"), unique=True, non_empty=True
-    ),
-    "buffer_before": read.integer(0, 240),
-    "buffer_after": read.integer(0, 240),
-    "slot_interval_minutes": read.optional(read.integer(5, 240)),
-    "max_guests": read.integer(1, 20),
-    "is_active": read.boolean,
     "durations": durations,
     "addons": read.list_of(read.slug, unique=True),
 }
-
-ADDON_READERS = {
-    "slug": read.slug,
-    "name": read.text(120),
-    "description": read.text(None, blank=True),
-    "price": amount,
-    "extra_minutes": read.integer(0, 240),
-    "services": read.list_of(read.slug, unique=True),
-    "is_active": read.boolean,
-}
+ADDON_READERS = {**field_readers(AddOnFields, is_active="active"), "price": amount}
 
 
 def _check_slug_free(errors: FieldErrors, model: type, slug: str | None, pk: int | None) -> None:

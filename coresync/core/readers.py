@@ -29,7 +29,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from pydantic import (
     AfterValidator,
+    BaseModel,
     BeforeValidator,
+    ConfigDict,
     PlainSerializer,
     PlainValidator,
     Strict,
@@ -200,13 +202,10 @@ def _adapter(kind: Any) -> TypeAdapter:
     return TypeAdapter(kind)
 
 
-def reader(kind: Any, convert: Callable[[Any], T] | None = None) -> Callable[[Any], T]:
-    """The rule of a pydantic type: the first error becomes a :class:`FieldError` with its
-    path (``.mon[1]``); ``convert`` maps the typed value to what callers want."""
-
+def _reading(adapter: Callable[[], TypeAdapter], convert: Callable[[Any], T] | None) -> Any:
     def read(value: Any) -> T:
         try:
-            parsed = _adapter(kind).validate_python(value)
+            parsed = adapter().validate_python(value)
         except PydanticError as error:
             first = error.errors()[0]
             path, message = error_path(full_loc(first)), error_message(first)
@@ -214,6 +213,50 @@ def reader(kind: Any, convert: Callable[[Any], T] | None = None) -> Callable[[An
         return convert(parsed) if convert else parsed
 
     return read
+
+
+def reader(kind: Any, convert: Callable[[Any], T] | None = None) -> Callable[[Any], T]:
+    """The rule of a pydantic type: the first error becomes a :class:`FieldError` with its
+    path (``.mon[1]``); ``convert`` maps the typed value to what callers want."""
+    return _reading(lambda: _adapter(kind), convert)
+
+
+class Fields(BaseModel):
+    """The fields of one kind of thing (a service, a room, a plan…) with their rules, declared
+    once in its app: the spa file's entries extend these models, and the services that write
+    such rows read each field with :func:`field_readers` and the rules between fields with
+    ``coresync.core.validation.check_fields``."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+@cache
+def field_adapter(model: type[BaseModel], name: str) -> TypeAdapter:
+    """The pydantic type of field ``name`` of ``model``, to check one value alone."""
+    info = model.model_fields[name]
+    return TypeAdapter(
+        Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+    )
+
+
+def field_readers(model: type[BaseModel], **renamed: str) -> dict[str, Callable[[Any], Any]]:
+    """``{key: read}`` for each field of ``model``, keyed as written (its alias, else its
+    name); ``renamed`` keys some otherwise (``is_active="active"``)."""
+    keys = {name: info.alias or name for name, info in model.model_fields.items()}
+    keys |= {name: key for key, name in renamed.items()}
+    return {
+        keys[name]: _reading(lambda name=name: field_adapter(model, name), None)
+        for name in model.model_fields
+    }
+
+
+def check_rules(*issues: tuple[str, str, bool] | None) -> None:
+    """Raise, from a model's validator, the problems it found between its fields:
+    ``(field, message, at_entry)``, ``field`` "" for the entry as a whole, ``at_entry`` to
+    place the problem at the entry rather than the field (a field that is not there)."""
+    found = [issue for issue in issues if issue]
+    if found:
+        raise PydanticCustomError("entry", "{issues}", {"issues": found})
 
 
 def _pattern(regex: str, what: str, *then: Any) -> Any:
@@ -593,3 +636,13 @@ def list_of(
 ) -> Callable[[Any], list[T]]:
     """A list whose items ``read`` accepts; with ``unique``, no item twice."""
     return reader(ListOf(field(read), unique=unique, non_empty=non_empty))
+
+
+def optional_field(read: Callable[[Any], T], serialize: Callable[[T], Any] | None = None) -> Any:
+    """The pydantic type of ``null`` or what ``read`` accepts (``serialize`` writes it back)."""
+    return field(optional(read), serialize)
+
+
+OptionalSlug = optional_field(slug)
+OptionalDate = optional_field(calendar_date)
+OptionalTime = optional_field(clock_time, lambda value: f"{value:%H:%M}")

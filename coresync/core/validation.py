@@ -13,9 +13,12 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticError
+
 from coresync.core.errors import InvalidInput
 from coresync.core.money import quantize
-from coresync.core.readers import FieldError, describe
+from coresync.core.readers import FieldError, describe, error_message, error_path, full_loc
 
 T = TypeVar("T")
 
@@ -76,6 +79,25 @@ def read_values(
         if name not in errors:
             result[name] = parsed
     return result
+
+
+def check_fields(errors: FieldErrors, model: type[BaseModel], values: Mapping[str, Any]) -> Any:
+    """Check ``values`` as a whole ``model`` (a :class:`coresync.core.readers.Fields`: each
+    field and the rules between fields, the same as the spa file's); report each problem under
+    its field. Return the model, or None if anything was wrong."""
+    try:
+        return model.model_validate(dict(values))
+    except PydanticError as error:
+        for detail in error.errors():
+            if detail["type"] == "entry":
+                for name, message, _ in detail["ctx"]["issues"]:
+                    errors.add(name, message)
+                continue
+            loc = full_loc(detail)
+            path = error_path(loc[1:])
+            message = REQUIRED if detail["type"] == "missing" else error_message(detail)
+            errors.add(str(loc[0]), f"{path}: {message}" if path else message)
+    return None
 
 
 def _as_decimal(value: Any) -> Decimal | None:

@@ -32,15 +32,16 @@ from coresync.core import readers as read
 from coresync.core.clock import local_date
 from coresync.core.clock import now as clock_now
 from coresync.core.errors import Forbidden
+from coresync.core.readers import field_readers
 from coresync.core.signals import availability_inputs_changed
 from coresync.core.validation import FieldErrors, amount, percentage, read_values
 from coresync.memberships import events
 from coresync.memberships.billing import first_period, next_period_start, renewal_due_at
 from coresync.memberships.errors import MembershipConflict
+from coresync.memberships.inputs import PlanFields
 from coresync.memberships.models import (
     BENEFIT_STATUSES,
     OPEN_RENEWAL_STATUSES,
-    PLAN_TIERS,
     Membership,
     MembershipHistory,
     MembershipPlan,
@@ -601,23 +602,15 @@ def renewal_declined(
 
 PLAN_REQUIRED = ("slug", "name", "tier", "advance_days", "discount_percent", "monthly_price")
 PLAN_READERS = {
-    "slug": read.slug,
-    "name": read.text(100),
-    "tier": read.choice(PLAN_TIERS, "tier"),
-    "advance_days": read.integer(0, 730),
+    # The fields' rules are PlanFields'; amounts and percentages arrive as Decimal or numbers.
+    **field_readers(PlanFields, is_active="active"),
     "discount_percent": percentage(0, 100),
-    "priority": read.boolean,
-    "vip": read.boolean,
     "monthly_price": amount,
-    "included_credits": read.integer(0, 1000),
-    "benefits": read.list_of(read.text(200)),
-    "birthday_benefit": read.text(200, blank=True),
     "birthday_discount_percent": read.optional(percentage(0, 100)),
     # Cancellation overrides: None means "the spa's policy" (SPEC §4 "policy per tier").
     "free_cancellation_hours": read.optional(read.integer(0, 24 * 365)),
     "late_cancellation_fee_percent": read.optional(percentage(0, 100)),
     "no_show_fee_percent": read.optional(percentage(0, 100)),
-    "is_active": read.boolean,
 }
 
 

@@ -17,13 +17,24 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from coresync.accounts.models import STAFF_ROLES, User
-from coresync.catalog.models import RoomType
 from coresync.core import readers as read
-from coresync.core.readers import HoursWindow, describe
+from coresync.core.readers import HoursWindow, describe, field_readers, hours_windows
 from coresync.core.signals import availability_inputs_changed
-from coresync.core.validation import FieldErrors, amount, percentage, read_values
+from coresync.core.validation import (
+    FieldErrors,
+    amount,
+    check_fields,
+    percentage,
+    read_values,
+)
+from coresync.resources.inputs import (
+    AbsenceFields,
+    ClosureFields,
+    RoomFields,
+    ScheduleFields,
+    TechnicianFields,
+)
 from coresync.resources.models import (
-    TECHNICIAN_EXCEPTION_KINDS,
     AvailabilityException,
     ExceptionKind,
     Room,
@@ -36,42 +47,21 @@ TECHNICIAN_REQUIRED = ("slug", "name")
 EXCEPTION_REQUIRED = ("date", "kind")
 MAINTENANCE_REQUIRED = ("date",)
 
+# The fields' rules are the models' (resources.inputs); the API differs in names
+# (``is_active``), amounts and percentages (a Decimal or a number) and hours (read as
+# windows).
 ROOM_READERS = {
-    "slug": read.slug,
-    "name": read.text(120),
-    "type": read.choice(RoomType.values, "room type"),
-    "capacity": read.integer(1, 100),
-    "features": read.list_of(read.slug, unique=True),
+    **field_readers(RoomFields, is_active="active"),
     "premium_modifier_percent": percentage(-100, 500),
-    "is_active": read.boolean,
     "hours": read.weekly_hours,
 }
-
 TECHNICIAN_READERS = {
-    "slug": read.slug,
-    "name": read.text(120),
-    "skills": read.list_of(read.slug, unique=True),
+    **field_readers(TechnicianFields, is_active="active"),
     "hourly_rate": amount,
-    "bio": read.text(None, blank=True),
-    "is_active": read.boolean,
     "user": read.optional(read.email),
 }
-
-SCHEDULE_READERS = {
-    "valid_from": read.optional(read.calendar_date),
-    "valid_until": read.optional(read.calendar_date),
-    "weekly_hours": read.weekly_hours,
-}
-
-EXCEPTION_READERS = {
-    "date": read.calendar_date,
-    "end_date": read.optional(read.calendar_date),
-    "kind": read.choice(TECHNICIAN_EXCEPTION_KINDS, "kind"),
-    "start": read.optional(read.clock_time),
-    "end": read.optional(read.clock_time),
-    "note": read.text(200, blank=True),
-}
-MAINTENANCE_READERS = {name: reader for name, reader in EXCEPTION_READERS.items() if name != "kind"}
+EXCEPTION_READERS = field_readers(AbsenceFields)
+MAINTENANCE_READERS = field_readers(ClosureFields)
 
 
 def _check_slug_free(errors: FieldErrors, model: type, slug: str | None, pk: int | None) -> None:
@@ -264,16 +254,14 @@ def replace_technician_schedules(
             errors.add(prefix, f"expected a mapping; got {describe(schedule)}")
             continue
         item_errors = FieldErrors()
-        data = read_values(item_errors, schedule, SCHEDULE_READERS, required=("weekly_hours",))
-        valid_from, valid_until = data.get("valid_from"), data.get("valid_until")
-        if valid_from and valid_until and valid_until < valid_from:
-            item_errors.add("valid_until", f"{valid_until} is before valid_from {valid_from}")
-        if "weekly_hours" in data and not data["weekly_hours"]:
+        checked = check_fields(item_errors, ScheduleFields, schedule)
+        if checked is not None and not checked.weekly_hours:
             item_errors.add("weekly_hours", "give at least one window (leave the period out)")
         for name, message in item_errors.fields.items():
             errors.add(f"{prefix}.{name}", message)
         if not item_errors.fields:
-            read_schedules.append((index, valid_from, valid_until, data["weekly_hours"]))
+            windows = hours_windows(checked.weekly_hours)
+            read_schedules.append((index, checked.valid_from, checked.valid_until, windows))
     ordered = sorted(read_schedules, key=lambda item: item[1] or date.min)
     for (first, _, first_until, _), (second, second_from, _, _) in itertools.pairwise(ordered):
         if (first_until or date.max) >= (second_from or date.min):
@@ -387,9 +375,9 @@ def _checked_exception_fields(
     exception as it would become.
 
     1. Read each field.
-    2. Rules: ``start`` and ``end`` both or neither, ``end`` after ``start``; ``end_date`` not
-       before ``date``; a part day covers one date (``end_date`` equal to ``date`` is
-       stored as none).
+    2. The rules of :class:`ClosureFields` (``start`` and ``end`` both or neither, ``end``
+       after ``start``; ``end_date`` not before ``date``; a part day covers one date);
+       ``end_date`` equal to ``date`` is stored as none.
     """
     required = EXCEPTION_REQUIRED if "kind" in readers else MAINTENANCE_REQUIRED
     errors = FieldErrors()
@@ -399,17 +387,7 @@ def _checked_exception_fields(
         name: data.get(name, getattr(exception, name))
         for name in ("date", "end_date", "start", "end")
     }
-    day, end_date, start, end = (merged[name] for name in ("date", "end_date", "start", "end"))
-    if (start is None) != (end is None):
-        missing = "end" if end is None else "start"
-        errors.add(missing, 'give both "start" and "end" for part of a day, or neither')
-    elif start is not None and end <= start:
-        errors.add("end", f'"{end:%H:%M}" is not after start "{start:%H:%M}"')
-    if end_date is not None:
-        if end_date < day:
-            errors.add("end_date", f"{end_date} is before date {day}")
-        elif start is not None and end_date != day:
-            errors.add("end_date", "a part-day exception (start/end) covers one date only")
+    check_fields(errors, ClosureFields, merged)  # the rules between the fields
     errors.raise_if_any()
-
+    day, end_date = merged["date"], merged["end_date"]
     return {**data, **merged, "end_date": None if end_date == day else end_date}

@@ -20,17 +20,15 @@ import json
 import typing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, time
 from decimal import Decimal
-from functools import cache
-from typing import Annotated, Any, ClassVar
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter, model_validator
+from pydantic import BaseModel, ConfigDict, PrivateAttr, model_validator
 from pydantic import ValidationError as PydanticError
-from pydantic_core import PydanticCustomError
 
 from coresync.accounts.models import STAFF_ROLES, User
-from coresync.catalog.models import AddOn, RoomType, Service, ServiceCategory
+from coresync.catalog.inputs import AddOnFields, ServiceFields
+from coresync.catalog.models import AddOn, Service, ServiceCategory
 from coresync.core import readers as read
 from coresync.core.readers import (
     Boolean,
@@ -38,12 +36,15 @@ from coresync.core.readers import (
     ClockTime,
     Currency,
     Email,
+    Fields,
     Fraction,
     Instant,
     Integer,
     ListOf,
     Minutes,
     Money,
+    OptionalDate,
+    OptionalSlug,
     Percent,
     PriceTable,
     Scalar,
@@ -52,14 +53,25 @@ from coresync.core.readers import (
     TimeZone,
     WeekdayName,
     WeeklyHours,
+    check_rules,
     describe,
     error_message,
     error_path,
-    field,
+    field_adapter,
     full_loc,
 )
+from coresync.memberships.inputs import PlanFields
 from coresync.memberships.models import PLAN_TIERS, MembershipPlan, MembershipStatus
-from coresync.resources.models import TECHNICIAN_EXCEPTION_KINDS, HoldLevel, Room, Technician
+from coresync.resources.inputs import (
+    AbsenceFields,
+    ClosureFields,
+    RoomFields,
+    ScheduleFields,
+    TechnicianFields,
+    date_range_rule,
+    window_rule,
+)
+from coresync.resources.models import HoldLevel, Room, Technician
 from coresync.shop.models import ProductCategory
 from coresync.spafile import yaml_io
 
@@ -74,32 +86,19 @@ class SpaFileError(Exception):
         super().__init__("\n".join(messages))
 
 
-def _optional(check: Any, serialize: Any = None) -> Any:
-    return field(read.optional(check), serialize)
+OptionalPassword = read.optional_field(read.text(128))
+_check = check_rules
 
 
-OptionalSlug = _optional(read.slug)
-OptionalDate = _optional(read.calendar_date)
-OptionalTime = _optional(read.clock_time, lambda value: f"{value:%H:%M}")
-OptionalPassword = _optional(read.text(128))
+class Entry(Fields):
+    """A mapping of the file, written (:func:`to_yaml`) as its class says: ``flow``, on one
+    line; ``block_fields``, mappings written as blocks (their values on one line each);
+    ``quoted``, values always in quotes; ``key_order``, the keys' order if not the fields'."""
 
-
-def _check(*issues: tuple[str, str, bool] | None) -> None:
-    """Raise the problems a model found between its fields: ``(field, message, at_entry)``,
-    ``field`` "" for the entry as a whole, ``at_entry`` to give the entry's line."""
-    found = [issue for issue in issues if issue]
-    if found:
-        raise PydanticCustomError("entry", "{issues}", {"issues": found})
-
-
-class Entry(BaseModel):
-    """A mapping of the file. ``flow``: written on one line; ``block_fields``: mappings
-    written as blocks (their values on one line each)."""
-
-    model_config = ConfigDict(extra="forbid", defer_build=True)
     flow: ClassVar[bool] = True
     block_fields: ClassVar[tuple[str, ...]] = ()
     quoted: ClassVar[tuple[str, ...]] = ()
+    key_order: ClassVar[tuple[str, ...]] = ()
 
 
 class Policy(Entry):
@@ -127,20 +126,19 @@ class Settings(Entry):
     cancellation_policy: Policy = None
 
 
-class Plan(Entry):
-    slug: Slug
-    name: Text(100)
-    tier: Choice(PLAN_TIERS, "tier")
-    advance_days: Integer(0, 730)
-    discount_percent: Percent(0, 100)
-    priority: Boolean = False
-    vip: Boolean = False
-    monthly_price: Money
-    included_credits: Integer(0, 1000) = 0
-    benefits: ListOf(Text(200)) = []
-    birthday_benefit: Text(200, blank=True) = ""
+def _order(fields: type[Fields], **before: str) -> tuple[str, ...]:
+    """The keys of ``fields`` in order, each added key (``maintenance="active"``) written
+    before the key it names."""
+    order: list[str] = []
+    for name, info in fields.model_fields.items():
+        key = info.alias or name
+        order += [*(added for added, then in before.items() if then == key), key]
+    return tuple(order)
+
+
+class Plan(PlanFields, Entry):
+    key_order: ClassVar = _order(PlanFields, cancellation_policy="active")
     cancellation_policy: Policy = None
-    active: Boolean = True
 
 
 class Category(Entry):
@@ -148,24 +146,16 @@ class Category(Entry):
     name: Text(100)
 
 
-class ServiceEntry(Entry):
+class ServiceEntry(ServiceFields, Entry):
     flow: ClassVar[bool] = False
-    slug: Slug
-    name: Text(150)
-    category: Slug
+    key_order: ClassVar = _order(
+        ServiceFields,
+        **dict.fromkeys(("durations", "price", "prices", "tier_prices"), "self_guided"),
+    )
     durations: ListOf(Minutes, unique=True, non_empty=True)
     price: Money = None
     prices: PriceTable = None
     tier_prices: dict[Slug, PriceTable] = {}
-    self_guided: Boolean = False
-    skill: Slug = None
-    room_types: ListOf(Choice(RoomType.values, "room type"), unique=True, non_empty=True)
-    buffer_before: Integer(0, 240) = 0
-    buffer_after: Integer(0, 240) = 0
-    slot_interval_minutes: _optional(read.integer(5, 240)) = None
-    max_guests: Integer(1, 20) = 1
-    description: Text(None, blank=True) = ""
-    active: Boolean = True
 
     @model_validator(mode="after")
     def _rules(self) -> "ServiceEntry":
@@ -242,20 +232,8 @@ class PackageEntry(Entry):
     active: Boolean = True
 
 
-class AddOnEntry(Entry):
-    slug: Slug
-    name: Text(120)
-    price: Money
-    extra_minutes: Integer(0, 240) = 0
-    services: ListOf(Slug, unique=True) = []
-    description: Text(None, blank=True) = ""
-    active: Boolean = True
-
-
-def _window_rules(start: time | None, end: time | None) -> tuple[str, str, bool] | None:
-    if start is not None and end is not None and end <= start:
-        return ("end", f'"{end:%H:%M}" is not after start "{start:%H:%M}"', False)
-    return None
+class AddOnEntry(AddOnFields, Entry):
+    pass
 
 
 class PeakWindow(Entry):
@@ -266,98 +244,43 @@ class PeakWindow(Entry):
 
     @model_validator(mode="after")
     def _rules(self) -> "PeakWindow":
-        _check(_window_rules(self.start, self.end))
+        _check(window_rule(self.start, self.end))
         return self
 
 
-class Closure(Entry):
-    """A room's maintenance: whole days ``date``..``end_date`` or ``start``-``end`` of one."""
-
-    date: read.Date
-    end_date: OptionalDate = None
-    start: OptionalTime = None
-    end: OptionalTime = None
-    note: Text(200, blank=True) = ""
-
-    @model_validator(mode="after")
-    def _rules(self) -> "Closure":
-        issues = []
-        if (self.start is None) != (self.end is None):
-            issues.append(
-                (
-                    "",
-                    'give both "start" and "end" for part of a day, or neither for whole days',
-                    False,
-                )
-            )
-        issues.append(_window_rules(self.start, self.end))
-        if self.end_date is not None and self.end_date < self.date:
-            issues.append(("end_date", f"{self.end_date} is before date {self.date}", False))
-        elif self.start is not None and self.end_date not in (None, self.date):
-            issues.append(
-                ("end_date", "a part-day exception (start/end) covers one date only", False)
-            )
-        _check(*issues)
-        return self
-
-
-class Absence(Closure):
-    """A technician's exception (day off, holiday…), whole days or part of one."""
-
-    kind: Choice(TECHNICIAN_EXCEPTION_KINDS, "kind")
-
+class Absence(AbsenceFields, Entry):
     key_order: ClassVar[tuple[str, ...]] = ("date", "kind", "end_date", "start", "end", "note")
 
 
-class RoomEntry(Entry):
+class Closure(ClosureFields, Entry):
+    pass
+
+
+class RoomEntry(RoomFields, Entry):
     flow: ClassVar[bool] = False
     block_fields: ClassVar[tuple[str, ...]] = ("hours",)
-    slug: Slug
-    name: Text(120)
-    room_type: Choice(RoomType.values, "room type") = Field(alias="type")
-    capacity: Integer(1, 100)
-    features: ListOf(Slug, unique=True) = []
-    premium_modifier_percent: Percent(-100, 500) = Decimal(0)
-    hours: WeeklyHours = {}
+    key_order: ClassVar = _order(RoomFields, maintenance="active")
     maintenance: list[Closure] = []
-    active: Boolean = True
 
 
-def _range_rules(valid_from: date | None, valid_until: date | None) -> tuple | None:
-    if valid_from and valid_until and valid_until < valid_from:
-        return ("valid_until", f"{valid_until} is before valid_from {valid_from}", False)
-    return None
-
-
-class Schedule(Entry):
-    """Weekly hours valid from ``valid_from`` to ``valid_until`` (inclusive; None = open)."""
-
+class Schedule(ScheduleFields, Entry):
     flow: ClassVar[bool] = False
     block_fields: ClassVar[tuple[str, ...]] = ("weekly_hours",)
-    valid_from: OptionalDate = None
-    valid_until: OptionalDate = None
-    weekly_hours: WeeklyHours
-
-    @model_validator(mode="after")
-    def _rules(self) -> "Schedule":
-        _check(_range_rules(self.valid_from, self.valid_until))
-        return self
 
 
-class TechnicianEntry(Entry):
+class TechnicianEntry(TechnicianFields, Entry):
     flow: ClassVar[bool] = False
     block_fields: ClassVar[tuple[str, ...]] = ("weekly_hours",)
-    slug: Slug
-    name: Text(120)
-    skills: ListOf(Slug, unique=True) = []
-    hourly_rate: read.HourlyRate = Decimal("0.00")
+    key_order: ClassVar = _order(
+        TechnicianFields,
+        **dict.fromkeys(("schedules", "weekly_hours", "valid_from", "valid_until"), "bio"),
+        exceptions="bio",
+    )
     schedules: list[Schedule] = None
     weekly_hours: WeeklyHours = None
     valid_from: OptionalDate = None
     valid_until: OptionalDate = None
     exceptions: list[Absence] = []
-    bio: Text(None, blank=True) = ""
-    active: Boolean = True
 
     @model_validator(mode="after")
     def _rules(self) -> "TechnicianEntry":
@@ -376,7 +299,7 @@ class TechnicianEntry(Entry):
             _check(
                 *[(key, message, False) for key in ("valid_from", "valid_until") if key in given]
             )
-        _check(_range_rules(self.valid_from, self.valid_until))
+        _check(date_range_rule(self.valid_from, self.valid_until))
         return self
 
     def schedule_list(self) -> list[Schedule]:
@@ -406,7 +329,7 @@ class Customer(Person):
     plan: OptionalSlug = None
     membership_start: OptionalDate = None
     membership_end: OptionalDate = None
-    membership_status: _optional(read.choice(MembershipStatus.values, "status")) = None
+    membership_status: read.optional_field(read.choice(MembershipStatus.values, "status")) = None
 
     @model_validator(mode="after")
     def _rules(self) -> "Customer":
@@ -467,7 +390,7 @@ class Hold(Entry):
 class BookingEntry(Entry):
     customer: Email
     service: Slug
-    duration: _optional(read.minutes) = None
+    duration: read.optional_field(read.minutes) = None
     technician: OptionalSlug = None
     room: OptionalSlug = None
     start: Instant
@@ -704,14 +627,6 @@ def _read_sections(data: Any) -> tuple[SpaDocument, list[Issue]]:
     return document, issues
 
 
-@cache
-def _field_adapter(model: type[Entry], name: str) -> TypeAdapter:
-    info = model.model_fields[name]
-    return TypeAdapter(
-        Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
-    )
-
-
 def _partial(model: type[Entry], item: dict, bad: set) -> Entry:
     """An entry made of the fields of ``item`` that are valid on their own (the others
     None), so that the references of an entry with errors are checked too (its rules
@@ -722,7 +637,7 @@ def _partial(model: type[Entry], item: dict, bad: set) -> Entry:
         values[name] = None if info.is_required() else info.get_default(call_default_factory=True)
         if key in item and key not in bad:
             try:
-                values[name] = _field_adapter(model, name).validate_python(item[key])
+                values[name] = field_adapter(model, name).validate_python(item[key])
             except PydanticError:
                 values[name] = None
     return model.model_construct(**values)
@@ -942,7 +857,7 @@ def to_yaml(entry: Entry, *, flow: bool | None = None) -> Any:
     values = entry.model_dump(by_alias=True, exclude_unset=True)
     fields = {info.alias or name: name for name, info in type(entry).model_fields.items()}
     result: dict[str, Any] = {}
-    for key in getattr(entry, "key_order", None) or values:
+    for key in entry.key_order or values:
         if key not in values:
             continue
         value, block = getattr(entry, fields[key]), key in entry.block_fields

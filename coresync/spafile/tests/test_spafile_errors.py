@@ -89,8 +89,8 @@ CASES = {
     ),
     "part-day exception without end": (
         ('kind: day_off, start: "12:00", end: "15:00"', 'kind: day_off, start: "12:00"'),
-        'spa.yaml:104: technicians[0] (slug "lena"): exceptions[1]: give both "start" and '
-        '"end" for part of a day, or neither for whole days',
+        'spa.yaml:104: technicians[0] (slug "lena"): field "exceptions[1].end": give both '
+        '"start" and "end" for part of a day, or neither for whole days',
     ),
     "unknown plan": (
         ("plan: premium", "plan: gold"),
