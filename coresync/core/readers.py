@@ -325,6 +325,8 @@ def Integer(minimum: int = 0, maximum: int | None = None) -> Any:
 def _decimal(value: Any) -> Decimal | None:
     if isinstance(value, bool):
         return None
+    if isinstance(value, Decimal):  # from a form or the API
+        return value if value.is_finite() else None
     if isinstance(value, int):
         return Decimal(int(value))
     if isinstance(value, float):

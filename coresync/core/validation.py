@@ -5,8 +5,8 @@ Services that create or change catalog and resource rows (``catalog.services``,
 readers (:mod:`coresync.core.readers`), so the API, the admin-facing services and
 ``import_spa`` accept the same values and explain a refusal in the same words. This module
 adds what those readers lack: a collector that turns their :class:`FieldError` into
-:class:`InvalidInput` naming each field, and readers for amounts and percentages that arrive
-as ``Decimal`` (the spa file's readers take YAML strings and numbers only).
+:class:`InvalidInput` naming each field, and a reader for amounts that arrive as ``Decimal``
+or numbers (the spa file's amounts are strings with two decimals).
 """
 
 from collections.abc import Callable, Iterable, Mapping
@@ -127,21 +127,3 @@ def amount(value: Any) -> Decimal:
     if number >= MAX_AMOUNT:
         raise FieldError(f"must be less than {MAX_AMOUNT}; got {number}")
     return quantize(number)
-
-
-def percentage(minimum: int, maximum: int) -> Callable[[Any], Decimal]:
-    """A percentage in ``[minimum, maximum]`` with at most two decimals (``Decimal`` or a
-    whole number)."""
-
-    def read(value: Any) -> Decimal:
-        number = _as_decimal(value)
-        if number is None or not number.is_finite() or number.as_tuple().exponent < -2:
-            raise FieldError(
-                f'expected a percentage with at most two decimals, e.g. "12.5"; got '
-                f"{describe(value)}"
-            )
-        if not minimum <= number <= maximum:
-            raise FieldError(f"must be between {minimum} and {maximum}; got {number}")
-        return number
-
-    return read

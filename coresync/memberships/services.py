@@ -34,7 +34,7 @@ from coresync.core.clock import now as clock_now
 from coresync.core.errors import Forbidden
 from coresync.core.readers import field_readers
 from coresync.core.signals import availability_inputs_changed
-from coresync.core.validation import FieldErrors, amount, percentage, read_values
+from coresync.core.validation import FieldErrors, amount, read_values
 from coresync.memberships import events
 from coresync.memberships.billing import first_period, next_period_start, renewal_due_at
 from coresync.memberships.errors import MembershipConflict
@@ -602,15 +602,14 @@ def renewal_declined(
 
 PLAN_REQUIRED = ("slug", "name", "tier", "advance_days", "discount_percent", "monthly_price")
 PLAN_READERS = {
-    # The fields' rules are PlanFields'; amounts and percentages arrive as Decimal or numbers.
+    # The fields' rules are PlanFields'; an amount may be a Decimal or a number.
     **field_readers(PlanFields, is_active="active"),
-    "discount_percent": percentage(0, 100),
     "monthly_price": amount,
-    "birthday_discount_percent": read.optional(percentage(0, 100)),
+    "birthday_discount_percent": read.optional(read.percent(0, 100)),
     # Cancellation overrides: None means "the spa's policy" (SPEC §4 "policy per tier").
     "free_cancellation_hours": read.optional(read.integer(0, 24 * 365)),
-    "late_cancellation_fee_percent": read.optional(percentage(0, 100)),
-    "no_show_fee_percent": read.optional(percentage(0, 100)),
+    "late_cancellation_fee_percent": read.optional(read.percent(0, 100)),
+    "no_show_fee_percent": read.optional(read.percent(0, 100)),
 }
 
 

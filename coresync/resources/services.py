@@ -24,7 +24,6 @@ from coresync.core.validation import (
     FieldErrors,
     amount,
     check_fields,
-    percentage,
     read_values,
 )
 from coresync.resources.inputs import (
@@ -48,11 +47,9 @@ EXCEPTION_REQUIRED = ("date", "kind")
 MAINTENANCE_REQUIRED = ("date",)
 
 # The fields' rules are the models' (resources.inputs); the API differs in names
-# (``is_active``), amounts and percentages (a Decimal or a number) and hours (read as
-# windows).
+# (``is_active``), amounts (a Decimal or a number) and hours (read as windows).
 ROOM_READERS = {
     **field_readers(RoomFields, is_active="active"),
-    "premium_modifier_percent": percentage(-100, 500),
     "hours": read.weekly_hours,
 }
 TECHNICIAN_READERS = {

@@ -271,6 +271,22 @@ def test_a_package_bought_and_paid_is_redeemed_like_a_credit(
     assert purchase.sessions_left == 5
 
 
+def test_an_unknown_or_withdrawn_package_is_404_and_nothing_is_bought(
+    api, customer, frozen_now, stripe_on, five_massages
+):
+    api.force_authenticate(customer)
+    unknown = api.post("/api/v1/packages/ten-facials/buy/")
+    assert unknown.status_code == 404, unknown.content
+    assert unknown.json()["error"]["code"] == "not_found"
+
+    five_massages.is_active = False
+    five_massages.save(update_fields=["is_active"])
+    withdrawn = api.post("/api/v1/packages/five-swedish/buy/")
+    assert withdrawn.status_code == 404, withdrawn.content
+    assert not PackagePurchase.objects.exists()
+    assert not Payment.objects.exists()
+
+
 def test_a_package_for_another_service_is_not_used(customer, frozen_now, five_massages):
     PackagePurchase.objects.create(
         customer=customer,
