@@ -8,7 +8,7 @@ file is imported again). Importing an export changes nothing (docs/spa-file.md, 
 
 from collections import defaultdict
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, TypeVar
 
 from coresync.accounts.models import STAFF_ROLES, Role, User
 from coresync.bookings.models import ACTIVE_STATUSES, Booking, BookingStatus
@@ -18,7 +18,6 @@ from coresync.giftcards.models import Package
 from coresync.memberships.models import PLAN_TIERS, Membership, MembershipPlan, MembershipStatus
 from coresync.resources.models import (
     WEEKDAY_KEYS,
-    AvailabilityException,
     Room,
     SlotHold,
     Technician,
@@ -27,6 +26,8 @@ from coresync.resources.models import (
 from coresync.shop.models import Product
 from coresync.spa.models import SpaSettings
 from coresync.spafile.schema import (
+    COLUMNS,
+    POLICY_FIELDS,
     Absence,
     AddOnEntry,
     BookingEntry,
@@ -63,18 +64,30 @@ def _hours(rows: list[WorkingHours]) -> dict[str, list[tuple[time, time]]]:
     return {WEEKDAY_KEYS[day]: windows for day, windows in sorted(by_day.items())}
 
 
-def _exception(row: AvailabilityException, model: type[Closure]) -> Closure:
-    entry: dict[str, Any] = {"date": row.date}
-    if model is Absence:
-        entry["kind"] = row.kind
-    if row.end_date:
-        entry["end_date"] = row.end_date
-    if row.start is not None:
-        entry["start"] = row.start
-        entry["end"] = row.end
-    if row.note:
-        entry["note"] = row.note
-    return model.model_construct(**entry)
+E = TypeVar("E", bound=Entry)
+
+
+def _entry(model: type[E], row: Any = None, **given: Any) -> E:
+    """An entry of ``model``: the ``row``'s columns (``model.columns``), then ``given``; a
+    field holding its default is left out unless the model writes it ``always``."""
+    values = {name: getattr(row, COLUMNS.get(name, name)) for name in model.columns if row}
+    values.update(given)
+    fields = model.model_fields
+    return model.model_construct(
+        **{
+            name: value
+            for name, value in values.items()
+            if name in model.always
+            or fields[name].is_required()
+            or value != fields[name].get_default(call_default_factory=True)
+        }
+    )
+
+
+def _policy(row: Any) -> Policy | None:
+    """The cancellation policy of a plan or the settings: its keys that are set."""
+    policy = {key: getattr(row, column) for key, column in POLICY_FIELDS.items()}
+    return _entry(Policy, **policy) if any(value is not None for value in policy.values()) else None
 
 
 class _Exporter:
@@ -94,7 +107,7 @@ class _Exporter:
             "settings": self.settings_section(),
             "plans": self.plans(),
             "categories": [
-                Category.model_construct(slug=category.slug, name=category.name)
+                _entry(Category, slug=category.slug, name=category.name)
                 for category in ServiceCategory.objects.all()
             ],
             "services": self.services(),
@@ -115,63 +128,23 @@ class _Exporter:
         return sections
 
     def settings_section(self) -> Settings:
+        """Every setting, but the name, hold and check-in window only when not the
+        defaults."""
         row, defaults = self.settings, SpaSettings()
-        section: dict[str, Any] = {}
-        if row.name != defaults.name:
-            section["name"] = row.name
-        section.update(
-            timezone=row.timezone,
-            currency=row.currency,
-            tax_rate=row.tax_rate,
-            min_notice_minutes=row.min_notice_minutes,
-            slot_interval_minutes=row.slot_interval_minutes,
-            non_member_advance_days=row.non_member_advance_days,
-        )
-        if row.hold_minutes != defaults.hold_minutes:
-            section["hold_minutes"] = row.hold_minutes
-        if row.check_in_window_minutes != defaults.check_in_window_minutes:
-            section["check_in_window_minutes"] = row.check_in_window_minutes
-        section["cancellation_policy"] = Policy.model_construct(
-            free_until_hours=row.free_cancellation_hours,
-            late_fee_percent=row.late_cancellation_fee_percent,
-            no_show_fee_percent=row.no_show_fee_percent,
-        )
-        return Settings.model_construct(**section)
+        optional = ("name", "hold_minutes", "check_in_window_minutes")
+        values = {
+            name: getattr(row, name)
+            for name in Settings.model_fields
+            if name != "cancellation_policy"
+            and (name not in optional or getattr(row, name) != getattr(defaults, name))
+        }
+        return Settings.model_construct(**values, cancellation_policy=_policy(row))
 
     def plans(self) -> list[Plan]:
-        plans = []
-        for plan in MembershipPlan.objects.order_by("pk"):
-            entry: dict[str, Any] = {
-                "slug": plan.slug,
-                "name": plan.name,
-                "tier": plan.tier,
-                "advance_days": plan.advance_days,
-                "discount_percent": plan.discount_percent,
-                "priority": plan.priority,
-                "vip": plan.vip,
-                "monthly_price": plan.monthly_price,
-            }
-            if plan.included_credits:
-                entry["included_credits"] = plan.included_credits
-            if plan.benefits:
-                entry["benefits"] = list(plan.benefits)
-            if plan.birthday_benefit:
-                entry["birthday_benefit"] = plan.birthday_benefit
-            policy = {
-                key: getattr(plan, name)
-                for key, name in (
-                    ("free_until_hours", "free_cancellation_hours"),
-                    ("late_fee_percent", "late_cancellation_fee_percent"),
-                    ("no_show_fee_percent", "no_show_fee_percent"),
-                )
-                if getattr(plan, name) is not None
-            }
-            if policy:
-                entry["cancellation_policy"] = Policy.model_construct(**policy)
-            if not plan.is_active:
-                entry["active"] = False
-            plans.append(Plan.model_construct(**entry))
-        return plans
+        return [
+            _entry(Plan, plan, cancellation_policy=_policy(plan))
+            for plan in MembershipPlan.objects.order_by("pk")
+        ]
 
     def services(self) -> list[ServiceEntry]:
         services = []
@@ -180,66 +153,48 @@ class _Exporter:
         )
         for service in queryset:
             variants = list(service.variants.all())
-            entry: dict[str, Any] = {
-                "slug": service.slug,
-                "name": service.name,
-                "category": service.category.slug,
-                "durations": [variant.minutes for variant in variants],
-            }
-            if len(variants) == 1:
-                entry["price"] = variants[0].price
-            else:
-                entry["prices"] = {variant.minutes: variant.price for variant in variants}
             tier_prices: dict[str, dict[int, Any]] = {}
             for tier_price in sorted(
                 service.tier_prices.all(),
                 key=lambda row: (PLAN_TIERS.index(row.tier), row.minutes),
             ):
                 tier_prices.setdefault(tier_price.tier, {})[tier_price.minutes] = tier_price.price
-            if tier_prices:
-                entry["tier_prices"] = tier_prices
-            if service.self_guided:
-                entry["self_guided"] = True
-            else:
-                entry["skill"] = service.skill
-            entry["room_types"] = list(service.room_types)
-            entry["buffer_before"] = service.buffer_before
-            entry["buffer_after"] = service.buffer_after
-            if service.slot_interval_minutes is not None:
-                entry["slot_interval_minutes"] = service.slot_interval_minutes
-            if service.max_guests != 1:
-                entry["max_guests"] = service.max_guests
-            if service.description:
-                entry["description"] = service.description
-            if not service.is_active:
-                entry["active"] = False
-            services.append(ServiceEntry.model_construct(**entry))
+            one_price = len(variants) == 1
+            entry = _entry(
+                ServiceEntry,
+                service,
+                category=service.category.slug,
+                durations=[variant.minutes for variant in variants],
+                price=variants[0].price if one_price else None,
+                prices=None if one_price else {row.minutes: row.price for row in variants},
+                tier_prices=tier_prices,
+                skill=None if service.self_guided else service.skill,
+            )
+            services.append(entry)
         return services
 
     def addons(self) -> list[AddOnEntry]:
         service_order = {
             pk: index for index, pk in enumerate(Service.objects.values_list("pk", flat=True))
         }
-        addons = []
-        for addon in AddOn.objects.order_by("pk").prefetch_related("services"):
-            services = sorted(addon.services.all(), key=lambda service: service_order[service.pk])
-            entry: dict[str, Any] = {
-                "slug": addon.slug,
-                "name": addon.name,
-                "price": addon.price,
-                "extra_minutes": addon.extra_minutes,
-                "services": [service.slug for service in services],
-            }
-            if addon.description:
-                entry["description"] = addon.description
-            if not addon.is_active:
-                entry["active"] = False
-            addons.append(AddOnEntry.model_construct(**entry))
-        return addons
+        return [
+            _entry(
+                AddOnEntry,
+                addon,
+                services=[
+                    service.slug
+                    for service in sorted(
+                        addon.services.all(), key=lambda service: service_order[service.pk]
+                    )
+                ],
+            )
+            for addon in AddOn.objects.order_by("pk").prefetch_related("services")
+        ]
 
     def peak_pricing(self) -> list[PeakWindow]:
         return [
-            PeakWindow.model_construct(
+            _entry(
+                PeakWindow,
                 days=[WEEKDAY_KEYS[day] for day in sorted(window.days)],
                 start=window.start,
                 end=window.end,
@@ -249,72 +204,29 @@ class _Exporter:
         ]
 
     def products(self) -> list[ProductEntry]:
-        products = []
-        for product in Product.objects.order_by("pk"):
-            entry: dict[str, Any] = {
-                "slug": product.slug,
-                "name": product.name,
-                "category": product.category,
-                "price": product.price,
-                "stock": product.stock,
-            }
-            if product.description:
-                entry["description"] = product.description
-            if product.member_price is not None:
-                entry["member_price"] = product.member_price
-            if product.low_stock_threshold:
-                entry["low_stock_threshold"] = product.low_stock_threshold
-            if not product.is_active:
-                entry["active"] = False
-            products.append(ProductEntry.model_construct(**entry))
-        return products
+        return [_entry(ProductEntry, product) for product in Product.objects.order_by("pk")]
 
     def packages(self) -> list[PackageEntry]:
-        packages = []
-        for package in Package.objects.select_related("service").order_by("pk"):
-            entry = {
-                "slug": package.slug,
-                "name": package.name,
-                "service": package.service.slug,
-                "minutes": package.minutes,
-                "sessions": package.sessions,
-                "price": package.price,
-            }
-            if package.valid_days != 365:
-                entry["valid_days"] = package.valid_days
-            if not package.is_active:
-                entry["active"] = False
-            packages.append(PackageEntry.model_construct(**entry))
-        return packages
+        return [
+            _entry(PackageEntry, package, service=package.service.slug)
+            for package in Package.objects.select_related("service").order_by("pk")
+        ]
 
     def rooms(self) -> list[RoomEntry]:
-        rooms = []
-        for room in Room.objects.order_by("pk").prefetch_related("opening_hours", "maintenance"):
-            entry: dict[str, Any] = {
-                "slug": room.slug,
-                "name": room.name,
-                "room_type": room.room_type,
-                "capacity": room.capacity,
-                "features": list(room.features),
-                "premium_modifier_percent": room.premium_modifier_percent,
-                "hours": _hours(list(room.opening_hours.all())),
-                "maintenance": [_exception(row, Closure) for row in room.maintenance.all()],
-            }
-            if not room.is_active:
-                entry["active"] = False
-            rooms.append(RoomEntry.model_construct(**entry))
-        return rooms
+        return [
+            _entry(
+                RoomEntry,
+                room,
+                hours=_hours(list(room.opening_hours.all())),
+                maintenance=[_entry(Closure, row) for row in room.maintenance.all()],
+            )
+            for room in Room.objects.order_by("pk").prefetch_related("opening_hours", "maintenance")
+        ]
 
     def technicians(self) -> list[TechnicianEntry]:
         technicians = []
         queryset = Technician.objects.order_by("pk").prefetch_related("working_hours", "exceptions")
         for technician in queryset:
-            entry: dict[str, Any] = {
-                "slug": technician.slug,
-                "name": technician.name,
-                "skills": list(technician.skills),
-                "hourly_rate": technician.hourly_rate,
-            }
             ranges: dict[tuple, list[WorkingHours]] = defaultdict(list)
             for row in technician.working_hours.all():
                 ranges[(row.valid_from, row.valid_until)].append(row)
@@ -322,8 +234,9 @@ class _Exporter:
                 ranges.items(),
                 key=lambda item: (item[0][0] or date.min, item[0][1] or date.max),
             )
+            hours: dict[str, Any] = {}
             if len(ordered) > 1:
-                entry["schedules"] = [
+                hours["schedules"] = [
                     Schedule.model_construct(
                         valid_from=valid_from, valid_until=valid_until, weekly_hours=_hours(rows)
                     )
@@ -331,17 +244,11 @@ class _Exporter:
                 ]
             else:
                 (valid_from, valid_until), rows = ordered[0] if ordered else ((None, None), [])
-                entry["weekly_hours"] = _hours(rows)
-                if valid_from is not None:
-                    entry["valid_from"] = valid_from
-                if valid_until is not None:
-                    entry["valid_until"] = valid_until
-            entry["exceptions"] = [_exception(row, Absence) for row in technician.exceptions.all()]
-            if technician.bio:
-                entry["bio"] = technician.bio
-            if not technician.is_active:
-                entry["active"] = False
-            technicians.append(TechnicianEntry.model_construct(**entry))
+                hours.update(
+                    weekly_hours=_hours(rows), valid_from=valid_from, valid_until=valid_until
+                )
+            exceptions = [_entry(Absence, row) for row in technician.exceptions.all()]
+            technicians.append(_entry(TechnicianEntry, technician, exceptions=exceptions, **hours))
         return technicians
 
     def customers(self) -> list[Customer]:
@@ -351,91 +258,88 @@ class _Exporter:
             latest[membership.customer_id] = membership
         customers = []
         for user in User.objects.filter(role=Role.CUSTOMER).order_by("pk"):
-            entry: dict[str, Any] = {"email": user.email, "name": user.name}
-            if user.phone:
-                entry["phone"] = user.phone
-            membership = latest.get(user.pk)
+            membership, values = latest.get(user.pk), {}
             if membership is not None:
-                entry["plan"] = membership.plan.slug
-                entry["membership_start"] = membership.started_on
-                if membership.ends_on is not None:
-                    entry["membership_end"] = membership.ends_on
                 derived = (
                     MembershipStatus.EXPIRED
                     if membership.ends_on is not None and membership.ends_on < today
                     else MembershipStatus.ACTIVE
                 )
-                if membership.status != derived:
-                    entry["membership_status"] = membership.status
-            customers.append(Customer.model_construct(**entry))
+                values = {
+                    "plan": membership.plan.slug,
+                    "membership_start": membership.started_on,
+                    "membership_end": membership.ends_on,
+                    "membership_status": None
+                    if membership.status == derived
+                    else membership.status,
+                }
+            customers.append(
+                _entry(Customer, email=user.email, name=user.name, phone=user.phone, **values)
+            )
         return customers
 
     def staff(self) -> list[StaffMember]:
         logins = dict(Technician.objects.filter(user__isnull=False).values_list("user_id", "slug"))
-        staff = []
-        for user in User.objects.filter(role__in=STAFF_ROLES).order_by("pk"):
-            entry: dict[str, Any] = {"email": user.email, "name": user.name}
-            if user.phone:
-                entry["phone"] = user.phone
-            entry["role"] = user.role
-            if user.pk in logins:
-                entry["technician"] = logins[user.pk]
-            staff.append(StaffMember.model_construct(**entry))
-        return staff
+        return [
+            _entry(
+                StaffMember,
+                email=user.email,
+                name=user.name,
+                phone=user.phone,
+                role=user.role,
+                technician=logins.get(user.pk),
+            )
+            for user in User.objects.filter(role__in=STAFF_ROLES).order_by("pk")
+        ]
 
     def holds(self) -> list[Hold]:
-        holds = []
-        for hold in SlotHold.objects.select_related("technician", "room").order_by(
-            "starts_at", "pk"
-        ):
-            entry: dict[str, Any] = {}
-            if hold.technician is not None:
-                entry["technician"] = hold.technician.slug
-            if hold.room is not None:
-                entry["room"] = hold.room.slug
-            entry.update(
+        return [
+            _entry(
+                Hold,
+                technician=hold.technician.slug if hold.technician else None,
+                room=hold.room.slug if hold.room else None,
                 start=self._local(hold.starts_at),
                 end=self._local(hold.ends_at),
                 level=hold.level,
                 until=self._local(hold.held_until),
+                note=hold.note,
             )
-            if hold.note:
-                entry["note"] = hold.note
-            holds.append(Hold.model_construct(**entry))
-        return holds
+            for hold in SlotHold.objects.select_related("technician", "room").order_by(
+                "starts_at", "pk"
+            )
+        ]
 
     def bookings(self) -> list[BookingEntry]:
-        bookings = []
         queryset = (
             Booking.objects.filter(status__in=ACTIVE_STATUSES, customer__isnull=False)
             .select_related("customer", "service", "technician", "room")
             .prefetch_related("booking_addons__addon")
             .order_by("start", "pk")
         )
-        for booking in queryset:
-            entry: dict[str, Any] = {
-                "customer": booking.customer.email,
-                "service": booking.service.slug,
-                "duration": booking.duration_minutes,
-            }
-            if booking.technician is not None and booking.guests == 1:
+        return [
+            _entry(
+                BookingEntry,
+                customer=booking.customer.email,
+                service=booking.service.slug,
+                duration=booking.duration_minutes,
                 # A group booking has one technician per guest; the file names none.
-                entry["technician"] = booking.technician.slug
-            entry["room"] = booking.room.slug
-            entry["start"] = self._local(booking.start)
-            entry["addons"] = [item.addon.slug for item in booking.booking_addons.all()]
-            if booking.guests != 1:
-                entry["guests"] = booking.guests
-            # A booking waiting for another technician is confirmed in the file: the
-            # technician's exception flags it again when both are imported.
-            if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.NEEDS_REASSIGNMENT):
-                entry["status"] = booking.status
-            if booking.preferences:
-                entry["preferences"] = dict(booking.preferences)
-            if booking.notes:
-                entry["notes"] = booking.notes
-            bookings.append(BookingEntry.model_construct(**entry))
-        return bookings
+                technician=booking.technician.slug
+                if booking.technician is not None and booking.guests == 1
+                else None,
+                room=booking.room.slug,
+                start=self._local(booking.start),
+                addons=[item.addon.slug for item in booking.booking_addons.all()],
+                guests=booking.guests,
+                # A booking waiting for another technician is confirmed in the file: the
+                # technician's exception flags it again when both are imported.
+                status=BookingStatus.CONFIRMED
+                if booking.status == BookingStatus.NEEDS_REASSIGNMENT
+                else booking.status,
+                preferences=dict(booking.preferences),
+                notes=booking.notes,
+            )
+            for booking in queryset
+        ]
 
 
 def export_document(*, now: datetime | None = None) -> dict[str, Entry | list[Entry]]:

@@ -61,8 +61,11 @@ from coresync.shop.models import Product
 from coresync.spa.models import SETTINGS_CACHE_KEY, SpaSettings
 from coresync.spa.selectors import get_settings
 from coresync.spafile.schema import (
+    COLUMNS,
+    POLICY_FIELDS,
     Closure,
     Customer,
+    Entry,
     Issue,
     Plan,
     Policy,
@@ -245,18 +248,10 @@ def _exception_rows(exceptions: list[Closure]) -> list[dict]:
     ]
 
 
-POLICY_FIELDS = {
-    "free_until_hours": "free_cancellation_hours",
-    "late_fee_percent": "late_cancellation_fee_percent",
-    "no_show_fee_percent": "no_show_fee_percent",
-}
-
-
-def _fields(entry: Any, *names: str, **renamed: str) -> dict[str, Any]:
-    """Database field values of an entry: ``names`` as they are, ``renamed`` as
-    ``model_field="file_key"`` (``is_active="active"``)."""
-    values = {name: getattr(entry, name) for name in names}
-    return values | {field: getattr(entry, key) for field, key in renamed.items()}
+def _columns(entry: Entry) -> dict[str, Any]:
+    """The column values of an entry's row (its ``columns`` but the slug, the row's key)."""
+    names = (name for name in entry.columns if name != "slug")
+    return {COLUMNS.get(name, name): getattr(entry, name) for name in names}
 
 
 def _policy(policy: Policy | None, defaults: dict[str, Any]) -> dict[str, Any]:
@@ -292,13 +287,7 @@ def _settings_values(document: SpaDocument) -> dict[str, Any]:
 
 
 def _plan_values(plan: Plan) -> dict[str, Any]:
-    values = _fields(
-        plan,
-        *("name", "tier", "advance_days", "discount_percent", "priority", "vip"),
-        *("monthly_price", "included_credits", "benefits", "birthday_benefit"),
-        is_active="active",
-    )
-    return values | _policy(plan.cancellation_policy, {})
+    return _columns(plan) | _policy(plan.cancellation_policy, {})
 
 
 class _Writer:
@@ -396,12 +385,7 @@ class _Writer:
         positions: Counter[str] = Counter()
         kept = dict(Service.objects.values_list("slug", "position")) if self.keep_positions else {}
         for spec in self.document.services:
-            values = _fields(
-                spec,
-                *("name", "description", "self_guided", "room_types", "buffer_before"),
-                *("buffer_after", "slot_interval_minutes", "max_guests"),
-                is_active="active",
-            )
+            values = _columns(spec)
             values.update(
                 skill=spec.skill or "",
                 position=kept.get(spec.slug, positions[spec.category]),
@@ -445,10 +429,7 @@ class _Writer:
             return
         services = dict(Service.objects.values_list("slug", "pk"))
         for spec in self.document.addons:
-            values = _fields(
-                spec, "name", "description", "price", "extra_minutes", is_active="active"
-            )
-            addon, outcome = self._upsert(AddOn, {"slug": spec.slug}, values)
+            addon, outcome = self._upsert(AddOn, {"slug": spec.slug}, _columns(spec))
             wanted = {services[slug] for slug in spec.services}
             current = set(addon.services.values_list("pk", flat=True))
             if wanted != current:
@@ -474,34 +455,19 @@ class _Writer:
 
     def _products(self) -> None:
         for spec in self.document.products or []:
-            values = _fields(
-                spec,
-                *("name", "category", "description", "price", "member_price", "stock"),
-                *("low_stock_threshold",),
-                is_active="active",
-            )
-            _product, outcome = self._upsert(Product, {"slug": spec.slug}, values)
+            _product, outcome = self._upsert(Product, {"slug": spec.slug}, _columns(spec))
             self._count("products", outcome)
 
     def _packages(self) -> None:
         services = dict(Service.objects.values_list("slug", "pk"))
         for spec in self.document.packages or []:
-            values = {
-                **_fields(spec, "name", "minutes", "sessions", "price", "valid_days"),
-                "service_id": services[spec.service],
-                "is_active": spec.active,
-            }
+            values = {**_columns(spec), "service_id": services[spec.service]}
             _package, outcome = self._upsert(Package, {"slug": spec.slug}, values)
             self._count("packages", outcome)
 
     def _rooms(self) -> None:
         for spec in self.document.rooms or []:
-            values = _fields(
-                spec,
-                *("name", "room_type", "capacity", "features", "premium_modifier_percent"),
-                is_active="active",
-            )
-            room, outcome = self._upsert(Room, {"slug": spec.slug}, values)
+            room, outcome = self._upsert(Room, {"slug": spec.slug}, _columns(spec))
             changed = bool(
                 _sync_rows(
                     WorkingHours.objects.filter(room=room),
@@ -522,8 +488,7 @@ class _Writer:
 
     def _technicians(self) -> None:
         for spec in self.document.technicians or []:
-            values = _fields(spec, "name", "skills", "hourly_rate", "bio", is_active="active")
-            technician, outcome = self._upsert(Technician, {"slug": spec.slug}, values)
+            technician, outcome = self._upsert(Technician, {"slug": spec.slug}, _columns(spec))
             hours = [
                 row
                 for schedule in spec.schedule_list()

@@ -93,12 +93,31 @@ _check = check_rules
 class Entry(Fields):
     """A mapping of the file, written (:func:`to_yaml`) as its class says: ``flow``, on one
     line; ``block_fields``, mappings written as blocks (their values on one line each);
-    ``quoted``, values always in quotes; ``key_order``, the keys' order if not the fields'."""
+    ``quoted``, values always in quotes; ``key_order``, the keys' order if not the fields'.
+
+    ``columns``: the fields stored as a column of the same name of the entry's row
+    (``active`` as ``is_active``: :data:`COLUMNS`), copied both ways by the import and the
+    export; ``always``: optional fields an export writes even when they hold their default
+    (the others are left out then)."""
 
     flow: ClassVar[bool] = True
     block_fields: ClassVar[tuple[str, ...]] = ()
     quoted: ClassVar[tuple[str, ...]] = ()
     key_order: ClassVar[tuple[str, ...]] = ()
+    columns: ClassVar[tuple[str, ...]] = ()
+    always: ClassVar[tuple[str, ...]] = ()
+
+
+COLUMNS = {"active": "is_active"}  # an entry's field → its row's column, where they differ
+POLICY_FIELDS = {  # a cancellation policy's keys → the columns of a plan or the settings
+    "free_until_hours": "free_cancellation_hours",
+    "late_fee_percent": "late_cancellation_fee_percent",
+    "no_show_fee_percent": "no_show_fee_percent",
+}
+
+
+def _columns(fields: type[Fields], *left_out: str) -> tuple[str, ...]:
+    return tuple(name for name in fields.model_fields if name not in left_out)
 
 
 class Policy(Entry):
@@ -137,6 +156,8 @@ def _order(fields: type[Fields], **before: str) -> tuple[str, ...]:
 
 
 class Plan(PlanFields, Entry):
+    columns: ClassVar = _columns(PlanFields)
+    always: ClassVar = ("priority", "vip")
     key_order: ClassVar = _order(PlanFields, cancellation_policy="active")
     cancellation_policy: Policy = None
 
@@ -148,6 +169,8 @@ class Category(Entry):
 
 class ServiceEntry(ServiceFields, Entry):
     flow: ClassVar[bool] = False
+    columns: ClassVar = _columns(ServiceFields, "category", "skill")
+    always: ClassVar = ("buffer_before", "buffer_after")
     key_order: ClassVar = _order(
         ServiceFields,
         **dict.fromkeys(("durations", "price", "prices", "tier_prices"), "self_guided"),
@@ -207,6 +230,10 @@ PRODUCT_CATEGORIES = tuple(ProductCategory.values)
 class ProductEntry(Entry):
     """A product of the pickup shop (ARCHITECTURE.md "Shop and concierge")."""
 
+    columns: ClassVar = (
+        *("slug", "name", "category", "description", "price", "member_price", "stock"),
+        *("low_stock_threshold", "active"),
+    )
     slug: Slug
     name: Text(150)
     category: Choice(PRODUCT_CATEGORIES, "category")
@@ -222,6 +249,7 @@ class PackageEntry(Entry):
     """A package of services on sale (docs/gift-cards.md): ``sessions`` of one service at one
     of its durations for ``price``, usable for ``valid_days`` after it is paid."""
 
+    columns: ClassVar = ("slug", "name", "minutes", "sessions", "price", "valid_days", "active")
     slug: Slug
     name: Text(100)
     service: Slug
@@ -233,7 +261,8 @@ class PackageEntry(Entry):
 
 
 class AddOnEntry(AddOnFields, Entry):
-    pass
+    columns: ClassVar = _columns(AddOnFields, "services")
+    always: ClassVar = ("extra_minutes", "services")
 
 
 class PeakWindow(Entry):
@@ -250,16 +279,19 @@ class PeakWindow(Entry):
 
 class Absence(AbsenceFields, Entry):
     key_order: ClassVar[tuple[str, ...]] = ("date", "kind", "end_date", "start", "end", "note")
+    columns: ClassVar = _columns(AbsenceFields)
 
 
 class Closure(ClosureFields, Entry):
-    pass
+    columns: ClassVar = _columns(ClosureFields)
 
 
 class RoomEntry(RoomFields, Entry):
     flow: ClassVar[bool] = False
     block_fields: ClassVar[tuple[str, ...]] = ("hours",)
     key_order: ClassVar = _order(RoomFields, maintenance="active")
+    columns: ClassVar = _columns(RoomFields, "hours")
+    always: ClassVar = ("features", "premium_modifier_percent", "hours", "maintenance")
     maintenance: list[Closure] = []
 
 
@@ -276,6 +308,8 @@ class TechnicianEntry(TechnicianFields, Entry):
         **dict.fromkeys(("schedules", "weekly_hours", "valid_from", "valid_until"), "bio"),
         exceptions="bio",
     )
+    columns: ClassVar = _columns(TechnicianFields)
+    always: ClassVar = ("skills", "hourly_rate", "exceptions")
     schedules: list[Schedule] = None
     weekly_hours: WeeklyHours = None
     valid_from: OptionalDate = None
@@ -388,6 +422,7 @@ class Hold(Entry):
 
 
 class BookingEntry(Entry):
+    always: ClassVar = ("addons",)
     customer: Email
     service: Slug
     duration: read.optional_field(read.minutes) = None
