@@ -11,7 +11,9 @@ and a model collects every error of a file at once.
 
 The services read one value at a time with the same rules as functions (``slug``,
 ``text(120)``, ``weekly_hours``…, made by :func:`reader`): each returns the value typed or
-raises :class:`FieldError`. :func:`field` turns such a function back into a type.
+raises :class:`FieldError`. :func:`field` turns such a function back into a type. The fields
+of a service, a room, a plan… are declared once, as a :class:`Fields` model in their app's
+``inputs.py``; :func:`field_readers` gives the functions that read each of its fields.
 """
 
 import itertools
