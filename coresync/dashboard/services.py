@@ -6,7 +6,7 @@ cancellation fees, reschedule rules and availability all stay in
 :mod:`coresync.bookings.services` and :mod:`coresync.scheduling.selectors`.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -99,11 +99,15 @@ def book_walk_in(
     customer: User,
     service: str,
     duration_minutes: int | None = None,
+    addon_slugs: Sequence[str] = (),
+    guests: int = 1,
     now: datetime | None = None,
 ) -> Booking:
     """Book the next free start of today for a guest at the desk
     (:func:`coresync.scheduling.selectors.next_free_slot`: the engine's slots for the spa-local
-    day from now on, notice waived) with the technician and room the engine chose.
+    day from now on, notice waived) with the technicians and room the engine chose.
+    ``duration_minutes`` (None: the shortest), ``addon_slugs`` and ``guests`` as for
+    :func:`coresync.bookings.services.create_booking`.
 
     Raises:
         Forbidden: not the desk. InvalidInput: no free start is left today (``fields``
@@ -112,7 +116,12 @@ def book_walk_in(
     ensure_desk(actor)
     now = now or clock_now()
     slot = next_free_slot(
-        service=service, duration_minutes=duration_minutes, customer=customer, now=now
+        service=service,
+        duration_minutes=duration_minutes,
+        addon_slugs=addon_slugs,
+        guests=guests,
+        customer=customer,
+        now=now,
     )
     if slot is None:
         raise InvalidInput(
@@ -123,8 +132,12 @@ def book_walk_in(
         actor=actor,
         service=service,
         duration_minutes=duration_minutes,
+        addon_slugs=tuple(addon_slugs),
+        guests=guests,
         start=slot.start,
+        # One technician per guest: the ones the engine chose for this start.
         technician=slot.technician_slugs[0] if slot.technician_slugs else None,
+        technicians=tuple(slot.technician_slugs[1:]),
         room=slot.room_slug,
         enforce_booking_window=False,
         now=now,

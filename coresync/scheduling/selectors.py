@@ -839,9 +839,12 @@ def next_free_slot(
     customer,
     now: datetime,
     duration_minutes: int | None = None,
+    addon_slugs: Sequence[str] = (),
+    guests: int = 1,
 ) -> Slot | None:
-    """Return the first free start of ``service`` from ``now`` to the end of the spa-local
-    day, for a guest standing at the desk (a walk-in), or ``None`` when the day is full.
+    """Return the first free start of ``service`` (``duration_minutes`` long, the add-ons'
+    extra minutes included, for ``guests``) from ``now`` to the end of the spa-local day, for
+    a guest standing at the desk (a walk-in), or ``None`` when the day is full.
 
     The engine's own slots for the day, computed fresh (no cache) with the minimum notice and
     advance window waived (staff book any free time, as ``create_booking`` with
@@ -849,12 +852,18 @@ def next_free_slot(
     technician and room the engine chose for it.
 
     Raises:
-        InvalidInput: an unknown service or duration (:func:`build_availability_request`).
+        InvalidInput: an unknown service, duration or add-on, or too many guests
+            (:func:`build_availability_request`).
     """
     spa_settings = get_settings()
     today = local_date(now, spa_settings.zone)
     request = build_availability_request(
-        service_slug=service, date_from=today, date_to=today, duration=duration_minutes
+        service_slug=service,
+        date_from=today,
+        date_to=today,
+        duration=duration_minutes,
+        addon_slugs=addon_slugs,
+        guests=guests,
     )
     access = get_customer_access(customer, today, spa_settings)
     slots = _run(

@@ -1,6 +1,7 @@
 """The front desk's day board and booking on behalf (docs/front-desk.md): each button goes
 through the booking services; nobody but the desk and managers may press one."""
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -47,6 +48,15 @@ def todays(guest, frozen_now):
         addon_slugs=["hot-stones"],
         preferences={"pressure": "firm"},
         enforce_booking_window=False,
+    )
+
+
+def _messages(*responses) -> str:
+    """The messages the pages show (what the desk reads after a refusal)."""
+    return " | ".join(
+        message
+        for response in responses
+        for message in re.findall(r'<li class="message[^"]*">(.*?)</li>', response.content.decode())
     )
 
 
@@ -274,6 +284,63 @@ def test_a_walk_in_after_the_last_free_start_is_refused_and_nothing_is_booked(
     assert response.status_code == 200
     assert "No free time is left today for that service." in response.content.decode()
     assert not Booking.objects.filter(customer=guest).exists()
+
+
+def test_a_walk_in_takes_its_length_add_ons_and_guests(front_desk, guest, frozen_now):
+    client = signed_in(front_desk)
+    walk_in = {"step": "walk_in", "customer": guest.pk}
+
+    # At 15:30 a 60-minute massage still fits before 17:00 (with its buffer), but 90 minutes
+    # with hot stones (+15) does not: the add-on's minutes count in the search.
+    with time_machine.travel(local(2026, 12, 1, 15, 30), tick=False):
+        refused = client.post(
+            "/desk/book/", {**walk_in, "service": "swedish@90", "addons": ["hot-stones"]}
+        )
+    assert "No free time is left today for that service." in refused.content.decode()
+    assert not Booking.objects.exists()
+
+    with time_machine.travel(local(2026, 12, 1, 9, 5), tick=False):
+        couple = client.post("/desk/book/", {**walk_in, "service": "couples@60", "guests": "2"})
+    with time_machine.travel(local(2026, 12, 1, 15), tick=False):
+        long_one = client.post(
+            "/desk/book/",
+            {**walk_in, "service": "swedish@90", "addons": ["hot-stones", "cbd-oil"]},
+        )
+
+    assert long_one.status_code == couple.status_code == 302, _messages(long_one, couple)
+    massage = Booking.objects.get(service__slug="swedish")
+    assert (massage.start, massage.duration_minutes) == (local(2026, 12, 1, 15), 90)
+    assert sorted(massage.booking_addons.values_list("addon__slug", flat=True)) == [
+        "cbd-oil",
+        "hot-stones",
+    ]
+    pair = Booking.objects.get(service__slug="couples")
+    assert (pair.guests, pair.room.slug, pair.start) == (
+        2,
+        "couples-suite",
+        local(2026, 12, 1, 9, 15),
+    )
+
+
+@pytest.mark.parametrize(
+    ("choices", "says"),
+    [
+        ({"service": "couples@60", "addons": ["cbd-oil"]}, "cbd-oil"),
+        ({"service": "swedish@60", "guests": "0"}, "number of guests"),
+        ({"service": "swedish@45"}, "60, 90 minutes"),
+    ],
+)
+def test_a_desk_booking_with_a_bad_choice_says_why_and_books_nothing(
+    front_desk, guest, frozen_now, choices, says
+):
+    response = signed_in(front_desk).post(
+        "/desk/book/",
+        {"step": "book", "customer": guest.pk, "date": "2026-12-08", "time": "11:00", **choices},
+    )
+
+    assert response.status_code == 200
+    assert says in _messages(response)
+    assert not Booking.objects.exists()
 
 
 def test_overlapping_bookings_of_a_shared_room_stand_side_by_side(front_desk, guest, frozen_now):

@@ -10,6 +10,7 @@ The board refreshes itself with htmx every 20 seconds, and on the ``board-change
 """
 
 from datetime import date, datetime, time
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from coresync.accounts.models import Role, User
 from coresync.bookings.models import Booking
-from coresync.catalog.models import Service
+from coresync.catalog.models import AddOn, ServiceVariant
 from coresync.core.clock import local_date
 from coresync.core.clock import now as clock_now
 from coresync.core.errors import DomainError
@@ -49,6 +50,26 @@ def _day(value: str, today: date) -> date:
 
 def _board_url(day: date, view: str) -> str:
     return f"{reverse('web:desk_board')}?{urlencode({'date': day.isoformat(), 'view': view})}"
+
+
+def _choices(data: Any) -> dict[str, Any]:
+    """The service and its options from a desk booking form: ``service`` is a slug or
+    ``slug@minutes`` (one option per duration), ``addons`` the ticked add-ons' slugs,
+    ``guests`` a whole number (1 when left empty).
+
+    Raises:
+        DomainError: a guest count that is not a whole number from 1.
+    """
+    service, _at, minutes = data.get("service", "").partition("@")
+    guests = data.get("guests") or "1"
+    if not guests.isdigit() or int(guests) < 1:
+        raise DomainError(_("Enter the number of guests as a whole number, 1 or more."))
+    return {
+        "service": service,
+        "duration_minutes": int(minutes) if minutes.isdigit() else None,
+        "addon_slugs": tuple(data.getlist("addons")),
+        "guests": int(guests),
+    }
 
 
 def _local_start(day_text: str, time_text: str) -> datetime:
@@ -150,14 +171,14 @@ def book(request: HttpRequest) -> HttpResponse:
                 return redirect(f"{reverse('web:desk_book')}?customer={customer.pk}")
             if customer is None:
                 raise DomainError(_("Choose a customer first."))
-            service = request.POST.get("service", "")
+            choices = _choices(request.POST)
             if step == "walk_in":
-                booking = desk.book_walk_in(actor=request.user, customer=customer, service=service)
+                booking = desk.book_walk_in(actor=request.user, customer=customer, **choices)
             else:
                 booking = desk.book_for_customer(
                     actor=request.user,
                     customer=customer,
-                    service=service,
+                    **choices,
                     start=_local_start(request.POST.get("date", ""), request.POST.get("time", "")),
                     technician=request.POST.get("technician") or None,
                     guest_name=request.POST.get("guest_name", ""),
@@ -181,7 +202,10 @@ def book(request: HttpRequest) -> HttpResponse:
         "query": query,
         "results": find_customers(query) if query and customer is None else [],
         "customer": customer,
-        "services": Service.objects.filter(is_active=True).order_by("name"),
+        "variants": ServiceVariant.objects.filter(service__is_active=True)
+        .select_related("service")
+        .order_by("service__name", "minutes"),
+        "addons": AddOn.objects.filter(is_active=True).order_by("name"),
         "technicians": Technician.objects.filter(is_active=True).order_by("name"),
         "today": today,
     }

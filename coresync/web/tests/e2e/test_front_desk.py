@@ -65,18 +65,28 @@ def test_the_desk_books_a_walk_in_checks_a_guest_in_and_marks_a_no_show(open_pag
     page.get_by_role("button", name="Add customer").click()
     expect(page.get_by_role("heading", name="Walker Gray")).to_be_visible()
     screenshot(page, "desk-book")
-    page.get_by_label("Service").first.select_option("swedish")
-    page.get_by_role("button", name="Book the next free time").click()
+    walk_in_form = page.locator(
+        "form", has=page.get_by_role("button", name="Book the next free time")
+    )
+    walk_in_form.get_by_label("Service and length").select_option("swedish@60")
+    walk_in_form.get_by_text("Hot Stones").click()
+    walk_in_form.get_by_role("button", name="Book the next free time").click()
 
     # then the board shows him at 09:00, with the day's other guests by full name
     expect(page.get_by_role("heading", name="Day board")).to_be_visible()
     expect(page.locator(".message--success")).to_contain_text("Walker Gray at 9:00 AM")
     walk_in = Booking.objects.get(customer__email="walker@example.com")
     assert walk_in.start == local(2026, 12, 1, 9)
+    assert [item.addon.slug for item in walk_in.booking_addons.all()] == ["hot-stones"]
     expect(block_of(page, "Walker Gray")).to_contain_text("9:00")
     expect(block_of(page, "Alexandra Whitfield")).to_contain_text("Confirmed")
     assert not has_horizontal_scroll(page)
     screenshot(page, "desk-board")
+    # the booking forms on a phone: length, add-ons and guests, no sideways scrolling
+    phone = open_page(f"/desk/book/?customer={walk_in.customer_id}", user=desk, viewport=MOBILE)
+    expect(phone.get_by_label("Guests").first).to_have_value("1")
+    assert not has_horizontal_scroll(phone)
+    screenshot(phone, "desk-book-choices")
     # axe is injected as an inline script: a page of its own without the CSP
     checked = open_page("/desk/", user=desk, viewport=DESKTOP, bypass_csp=True)
     assert serious_axe_violations(checked) == []
