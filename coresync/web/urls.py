@@ -56,6 +56,7 @@ urlpatterns = [
     path("membership/pay/done/", payment.membership_paid, name="membership_paid"),
     path("contact/", pages.contact, name="contact"),
     path("assistant/chat/", assistant.chat, name="assistant_chat"),
+    path("assistant/chat/new/", assistant.chat_new, name="assistant_chat_new"),
     path("legal/privacy/", pages.privacy, name="privacy"),
     path("legal/terms/", pages.terms, name="terms"),
     path("legal/cancellation/", pages.cancellation_policy, name="cancellation"),

@@ -102,6 +102,21 @@ def test_without_javascript_the_form_posts_and_the_page_shows_the_conversation(c
     assert "We are open" in page
 
 
+def test_a_new_conversation_starts_afresh_and_keeps_the_old_one(client, spa, frozen_now):
+    say(client, "What are your opening hours?")
+    first = Conversation.objects.get()
+
+    response = client.post("/assistant/chat/new/", {"next": "/mens-suite/#assistant"})
+
+    assert response["Location"] == "/mens-suite/#assistant"
+    page = client.get("/mens-suite/").content.decode()
+    assert "What are your opening hours?" not in page
+    assert "Start a new conversation" in page
+    say(client, "hello")
+    assert Conversation.objects.count() == 2
+    assert first.messages.count() == 2
+
+
 def test_an_empty_message_stores_nothing(client, spa):
     response = say(client, "   ")
 

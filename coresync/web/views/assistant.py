@@ -164,3 +164,11 @@ def chat(request: HttpRequest) -> HttpResponse:
     ]
     context = {"messages_shown": _display_all(turn), "assistant_next": _back(request)}
     return render(request, "web/assistant/turn.html", context)
+
+
+@require_POST
+def chat_new(request: HttpRequest) -> HttpResponse:
+    """Start the chat afresh: this browser stops continuing its conversation (which stays
+    with the assistant's records, as any ended conversation) and goes back to the page."""
+    request.session.pop(SESSION_KEY, None)
+    return redirect(_back(request))
