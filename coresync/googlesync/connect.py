@@ -3,6 +3,7 @@
 workspace's service account acting for the technician's address (domain-wide delegation).
 Credentials are stored encrypted (:mod:`coresync.core.crypto`)."""
 
+import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +17,8 @@ from coresync.googlesync.models import CalendarLink, CredentialKind
 from coresync.googlesync.providers import get_calendar_provider
 from coresync.googlesync.providers.base import CALENDAR_SCOPES
 from coresync.resources.models import Technician
+
+logger = logging.getLogger(__name__)
 
 CHANNEL_RENEW_BEFORE = timedelta(hours=12)
 
@@ -89,9 +92,16 @@ def _link(technician: Technician, kind: str, calendar_id: str, credentials: str)
 
 
 def unlink(technician: Technician) -> None:
-    """Stop syncing ``technician``'s calendar and drop its busy blocks."""
+    """Stop syncing ``technician``'s calendar and drop its busy blocks. An open push channel
+    is stopped first (Google's ``channels.stop``); if Google cannot be reached the link goes
+    anyway: the channel expires within a week, and its notifications find no link."""
     from coresync.resources.models import ExternalBusyBlock
 
+    for link in CalendarLink.objects.filter(technician=technician).exclude(channel_id=""):
+        try:
+            get_calendar_provider().stop_channel(link)
+        except GoogleError as error:
+            logger.warning("Push channel %s not stopped: %s", link.channel_id, error)
     with transaction.atomic():
         CalendarLink.objects.filter(technician=technician).delete()
         for block in ExternalBusyBlock.objects.filter(technician=technician, source="google"):

@@ -49,6 +49,12 @@ class CalendarProvider:
         expiry (Unix milliseconds)."""
         raise NotImplementedError
 
+    def stop_channel(self, link) -> None:
+        """Stop ``link``'s push channel (``channel_id``, ``channel_resource_id``): Google
+        sends no more notifications for it. A channel Google no longer knows (it expired)
+        is not an error."""
+        raise NotImplementedError
+
 
 class SheetsProvider:
     """A spreadsheet's tabs as rows of cells."""

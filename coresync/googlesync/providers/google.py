@@ -85,15 +85,17 @@ class GoogleCalendar(CalendarProvider):
     def __init__(self, http_factory: HttpFactory | None = None) -> None:
         self.http_factory = http_factory or authorized_http
 
-    def _events(self, link):
-        service = build(
+    def _service(self, link):
+        return build(
             "calendar",
             "v3",
             http=self.http_factory(link, CALENDAR_SCOPES),
             cache_discovery=False,
             static_discovery=True,
         )
-        return service.events()
+
+    def _events(self, link):
+        return self._service(link).events()
 
     def upsert_event(self, link, event_id: str, body: dict[str, Any], *, known: bool) -> None:
         events = self._events(link)
@@ -151,6 +153,14 @@ class GoogleCalendar(CalendarProvider):
             )
         )
         return answer["resourceId"], int(answer.get("expiration", 0))
+
+    def stop_channel(self, link) -> None:
+        body = {"id": link.channel_id, "resourceId": link.channel_resource_id}
+        try:
+            _execute(self._service(link).channels().stop(body=body))
+        except GoogleError as error:
+            if error.status != 404:
+                raise
 
 
 class GoogleSheets(SheetsProvider):

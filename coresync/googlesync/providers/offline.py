@@ -23,6 +23,9 @@ class OfflineCalendar(CalendarProvider):
     def watch(self, link, *, address: str, channel_id: str, token: str) -> tuple[str, int]:
         raise GoogleError("Push channels need GOOGLE_PROVIDER=google.", permanent=True)
 
+    def stop_channel(self, link) -> None:
+        return None
+
 
 class OfflineSheets(SheetsProvider):
     """No Google Sheets: the pricing tables come from the database (or an XLSX upload)."""

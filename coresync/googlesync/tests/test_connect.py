@@ -13,6 +13,8 @@ from coresync.core import crypto
 from coresync.googlesync import connect
 from coresync.googlesync.models import CalendarLink, CredentialKind
 from coresync.googlesync.providers.google import _credentials
+from coresync.googlesync.tests.google_fake import error
+from coresync.resources.models import ExternalBusyBlock
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +94,43 @@ def test_push_channels_are_opened_only_with_a_public_url(
     assert link.channel_expires_at == datetime(2026, 12, 8, tzinfo=UTC)
     # a live channel is not opened again
     assert connect.open_push_channels(frozen_now) == 0
+
+
+@pytest.mark.parametrize("answer", [(204, ""), error(404, "notFound"), error(500, "backendError")])
+def test_unlinking_stops_the_push_channel_and_drops_the_link_even_if_google_fails(
+    spa, google_on, google_answers, ana_calendar, answer
+):
+    ana_calendar.channel_id, ana_calendar.channel_resource_id = "chan-1", "res-1"
+    ana_calendar.channel_token = "tok-1"
+    ana_calendar.save()
+    ExternalBusyBlock.objects.create(
+        technician=spa.ana,
+        source="google",
+        external_id="evt-1",
+        starts_at=datetime(2026, 12, 2, 15, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 2, 16, tzinfo=UTC),
+    )
+    google = google_answers([answer])
+
+    connect.unlink(spa.ana)
+
+    [(method, uri, body)] = google.requests
+    assert (method, uri.split("?")[0]) == (
+        "POST",
+        "https://www.googleapis.com/calendar/v3/channels/stop",
+    )
+    assert body == {"id": "chan-1", "resourceId": "res-1"}
+    assert not CalendarLink.objects.exists()
+    assert not ExternalBusyBlock.objects.filter(technician=spa.ana).exists()
+    assert connect.calendar_to_pull("chan-1", "tok-1") is None
+
+
+def test_unlinking_a_calendar_without_a_channel_calls_nobody(
+    spa, google_on, google_answers, ana_calendar
+):
+    google = google_answers([])
+
+    connect.unlink(spa.ana)
+
+    assert google.requests == []
+    assert not CalendarLink.objects.exists()
