@@ -150,6 +150,8 @@ class MismatchKind(models.TextChoices):
     UNKNOWN = "unknown", "In QuickBooks, not in CoreSync"
     STRIPE_MISSING = "stripe_missing", "Stripe charge without a CoreSync payment"
     STRIPE_AMOUNT = "stripe_amount", "Stripe amount differs from the payment"
+    STRIPE_REFUND_MISSING = "refund_missing", "Stripe refund without a CoreSync refund"
+    STRIPE_REFUND_AMOUNT = "refund_amount", "Stripe refund amount differs from CoreSync's"
 
 
 class ReconciliationRun(models.Model):

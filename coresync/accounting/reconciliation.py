@@ -1,12 +1,14 @@
 """The nightly reconciliation (SPEC §5): for one spa-local day, compare Stripe's captured
-charges with CoreSync's payments, and CoreSync's money movements (the ledger) with the
-receipts QuickBooks holds; record every difference and email it to the managers.
+charges and its refunds with CoreSync's payments and refunds, and CoreSync's money movements
+(the ledger) with the receipts QuickBooks holds; record every difference and email it to the
+managers.
 
 Differences (:class:`~coresync.accounting.models.MismatchKind`): a movement with no receipt
 in QuickBooks (``missing``), a receipt whose total is not the movement's (``amount_differs``),
 two receipts for one movement (``duplicate``), a CoreSync receipt QuickBooks has that the
 ledger does not (``unknown``), a Stripe charge no payment knows (``stripe_missing``) or whose
-amount differs (``stripe_amount``).
+amount differs (``stripe_amount``), a Stripe refund no refund knows
+(``refund_missing``) or whose amount differs (``refund_amount``).
 """
 
 import logging
@@ -26,7 +28,7 @@ from coresync.accounts.models import Role, User
 from coresync.core.clock import local_date, local_midnight_utc
 from coresync.core.clock import now as clock_now
 from coresync.notifications.outbox import enqueue
-from coresync.payments.models import Payment, PaymentProviderName, PaymentStatus
+from coresync.payments.models import Payment, PaymentProviderName, PaymentStatus, Refund
 from coresync.spa.selectors import get_settings
 
 logger = logging.getLogger(__name__)
@@ -36,32 +38,85 @@ TOPIC_REPORT_EMAIL = "accounting.report_email"
 
 @dataclass(frozen=True)
 class StripeCharge:
-    """A succeeded PaymentIntent at Stripe: its id and amount received, in dollars."""
+    """A succeeded PaymentIntent (or refund) at Stripe: its id and amount, in dollars."""
 
     intent_id: str
     amount: Decimal
 
 
-def stripe_charges(day: date) -> list[StripeCharge]:
-    """Return the PaymentIntents Stripe captured on the spa-local ``day`` (empty when Stripe
-    is not the payment provider). Source: Stripe API "List all PaymentIntents" (``created``
-    range, auto-pagination)."""
+def _stripe_list(day: date, resource: str) -> list:
+    """The objects of a Stripe list endpoint (``payment_intents``, ``refunds``) created on
+    the spa-local ``day`` (``created`` range, auto-pagination); empty when Stripe is not the
+    payment provider."""
     if settings.PAYMENT_PROVIDER != PaymentProviderName.STRIPE:
         return []
-    from coresync.payments.providers.stripe import StripePaymentProvider, from_minor_units
+    from coresync.payments.providers.stripe import StripePaymentProvider
 
     zone = get_settings().zone
     start = int(local_midnight_utc(day, zone).timestamp())
     end = int(local_midnight_utc(day + timedelta(days=1), zone).timestamp())
     client = StripePaymentProvider.from_settings().client
-    page = client.v1.payment_intents.list(
+    page = getattr(client.v1, resource).list(
         params={"created": {"gte": start, "lt": end}, "limit": 100}
     )
+    return list(page.auto_paging_iter())
+
+
+def stripe_charges(day: date) -> list[StripeCharge]:
+    """Return the PaymentIntents Stripe captured on the spa-local ``day`` (Stripe API "List
+    all PaymentIntents")."""
+    from coresync.payments.providers.stripe import from_minor_units
+
     return [
         StripeCharge(intent.id, from_minor_units(intent.amount_received))
-        for intent in page.auto_paging_iter()
+        for intent in _stripe_list(day, "payment_intents")
         if intent.status == "succeeded"
     ]
+
+
+def stripe_refunds(day: date) -> list[StripeCharge]:
+    """Return the refunds Stripe made on the spa-local ``day`` (Stripe API "List all
+    refunds"; ``succeeded`` ones: a pending or failed refund has moved no money)."""
+    from coresync.payments.providers.stripe import from_minor_units
+
+    return [
+        StripeCharge(refund.id, from_minor_units(refund.amount))
+        for refund in _stripe_list(day, "refunds")
+        if refund.status == "succeeded"
+    ]
+
+
+def _stripe_refund_mismatches(refunds: list[StripeCharge]) -> list[Mismatch]:
+    """Stripe's refunds of the day against CoreSync's (any status: a refund whose webhook
+    has not come yet is still known, so only its amount is compared)."""
+    known = {
+        row.provider_refund_id: row
+        for row in Refund.objects.filter(
+            provider_refund_id__in=[refund.intent_id for refund in refunds]
+        )
+    }
+    found = []
+    for refund in refunds:
+        row = known.get(refund.intent_id)
+        if row is None:
+            found.append(
+                Mismatch(
+                    kind=MismatchKind.STRIPE_REFUND_MISSING,
+                    reference=refund.intent_id,
+                    actual=refund.amount,
+                )
+            )
+        elif row.amount != refund.amount:
+            found.append(
+                Mismatch(
+                    kind=MismatchKind.STRIPE_REFUND_AMOUNT,
+                    entity=f"refund:{row.pk}",
+                    reference=refund.intent_id,
+                    expected=row.amount,
+                    actual=refund.amount,
+                )
+            )
+    return found
 
 
 def _stripe_mismatches(day: date, charges: list[StripeCharge]) -> list[Mismatch]:
@@ -155,6 +210,7 @@ def reconcile_day(day: date, *, now: datetime | None = None) -> ReconciliationRu
     found: list[Mismatch] = []
     try:
         found += _stripe_mismatches(day, stripe_charges(day))
+        found += _stripe_refund_mismatches(stripe_refunds(day))
         found += _ledger_mismatches(day, get_provider().receipts_for_day(day))
     except AccountingError as failure:
         error = str(failure)

@@ -14,7 +14,14 @@ from coresync.accounting.models import MismatchKind, ReconciliationRun
 from coresync.accounting.reconciliation import TOPIC_REPORT_EMAIL, reconcile_day
 from coresync.accounting.tests.test_receipts import paid_booking
 from coresync.notifications.outbox import dispatch_due
-from coresync.payments.models import Payment, PaymentKind, PaymentStatus
+from coresync.payments.models import (
+    Payment,
+    PaymentKind,
+    PaymentStatus,
+    Refund,
+    RefundReason,
+    RefundStatus,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +150,18 @@ def test_reconciliation_compares_stripes_charges_with_the_payments(
     stripe_on.__wrapped__(settings)
     _, booking_payment = paid_booking(customer, frozen_now)
     membership = membership_charge(base_member, frozen_now)
+    # ...two refunds CoreSync made on the booking's payment...
+    known, short = (
+        Refund.objects.create(
+            purpose_key=f"test:refund:{index}",
+            payment=booking_payment,
+            amount=Decimal(amount),
+            status=RefundStatus.SUCCEEDED,
+            reason=RefundReason.REQUESTED,
+            provider_refund_id=refund_id,
+        )
+        for index, (refund_id, amount) in enumerate((("re_known", "20.00"), ("re_short", "10.00")))
+    )
     jobs.sync_quickbooks()
     # ...and Stripe's charges of the day: the booking's, the membership's for $159.00 (not
     # $149.00), and one CoreSync never recorded
@@ -169,12 +188,39 @@ def test_reconciliation_compares_stripes_charges_with_the_payments(
         },
     )
 
+    # ...and Stripe's refunds of the day: the first as recorded, the second for $12.00, one
+    # CoreSync never made, and one still pending at Stripe (no money moved yet)
+    refund = {"object": "refund", "status": "succeeded", "created": 1796130000}
+    fake_quickbooks.mock.add(
+        "GET",
+        re.compile(r"https://api\.stripe\.com/v1/refunds\?.*"),
+        json={
+            "object": "list",
+            "url": "/v1/refunds",
+            "has_more": False,
+            "data": [
+                {**refund, "id": "re_known", "amount": 2000},
+                {**refund, "id": "re_short", "amount": 1200},
+                {**refund, "id": "re_stranger", "amount": 700},
+                {**refund, "id": "re_pending", "status": "pending", "amount": 900},
+            ],
+        },
+    )
+
     run = reconcile_day(DECEMBER_1, now=frozen_now)
 
-    # Then the two Stripe differences are listed; the QuickBooks side matches
+    # Then the Stripe differences are listed; the QuickBooks side matches
     assert sorted(
         (m.kind, m.entity, m.reference, m.expected, m.actual) for m in run.mismatches.all()
     ) == [
+        (
+            MismatchKind.STRIPE_REFUND_AMOUNT,
+            f"refund:{short.pk}",
+            "re_short",
+            Decimal("10.00"),
+            Decimal("12.00"),
+        ),
+        (MismatchKind.STRIPE_REFUND_MISSING, "", "re_stranger", None, Decimal("7.00")),
         (
             MismatchKind.STRIPE_AMOUNT,
             f"payment:{membership.pk}",
@@ -184,6 +230,7 @@ def test_reconciliation_compares_stripes_charges_with_the_payments(
         ),
         (MismatchKind.STRIPE_MISSING, "", "pi_stranger", None, Decimal("30.00")),
     ]
+    assert known.provider_refund_id == "re_known"
     stripe_url = next(
         call.request.url
         for call in fake_quickbooks.mock.calls
