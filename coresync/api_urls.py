@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from coresync.bookings.api import views as booking_views
 from coresync.catalog.api import views as catalog_views
+from coresync.dashboard.api import views as dashboard_views
 from coresync.giftcards.api import views as giftcard_views
 from coresync.memberships.api import views as membership_views
 from coresync.resources.api import views as resource_views
@@ -58,6 +59,7 @@ urlpatterns = [
         giftcard_views.BuyPackageView.as_view(),
         name="package-buy",
     ),
+    path("dashboard/", dashboard_views.DashboardView.as_view(), name="dashboard"),
     path("staff/schedule/", booking_views.StaffScheduleView.as_view(), name="staff-schedule"),
     path("staff/", include("coresync.staff.api.urls")),
     path("payments/", include("coresync.payments.api.urls")),
