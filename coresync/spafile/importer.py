@@ -70,6 +70,7 @@ from coresync.spafile.schema import (
     Plan,
     Policy,
     Schedule,
+    Settings,
     SpaDocument,
     StaffMember,
     parse_spa_text,
@@ -267,17 +268,7 @@ def _settings_values(document: SpaDocument) -> dict[str, Any]:
     """SpaSettings fields: the file's, or the model's defaults for keys it leaves out."""
     settings = document.settings
     defaults = {field.name: field.get_default() for field in SpaSettings._meta.concrete_fields}
-    names = (
-        "name",
-        "timezone",
-        "currency",
-        "tax_rate",
-        "min_notice_minutes",
-        "slot_interval_minutes",
-        "non_member_advance_days",
-        "hold_minutes",
-        "check_in_window_minutes",
-    )
+    names = [name for name in Settings.model_fields if name != "cancellation_policy"]
     values = {
         name: defaults[name] if getattr(settings, name) is None else getattr(settings, name)
         for name in names
