@@ -161,6 +161,7 @@ def test_moving_a_booking_from_the_board_reschedules_it(front_desk, todays):
     )
 
     assert response.status_code == 302
+    assert "Sam Rivers: moved to 1:00 PM with Ben." in _messages(client.get(response["Location"]))
     todays.refresh_from_db()
     assert todays.start == local(2026, 12, 1, 13)
     assert todays.technician.slug == "ben"

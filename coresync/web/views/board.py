@@ -9,7 +9,7 @@ The board refreshes itself with htmx every 20 seconds, and on the ``board-change
 ``<body>``: the real-time channel only has to fire that event to refresh it at once.
 """
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,7 +27,7 @@ from coresync.core.clock import local_date
 from coresync.core.clock import now as clock_now
 from coresync.core.errors import DomainError
 from coresync.dashboard import services as desk
-from coresync.dashboard.selectors import day_board, find_customers
+from coresync.dashboard.selectors import BOARD_STEP_MINUTES, day_board, find_customers
 from coresync.resources.models import Technician
 from coresync.spa.selectors import get_settings
 from coresync.web.views.desk import desk_only
@@ -84,8 +84,8 @@ def _local_start(day_text: str, time_text: str) -> datetime:
 @desk_only
 def board(request: HttpRequest) -> HttpResponse:
     """The day as a grid of rooms (or technicians) × time, each booking a block."""
-    now = clock_now()
-    today = local_date(now, get_settings().zone)
+    now, zone = clock_now(), get_settings().zone
+    today = local_date(now, zone)
     day = _day(request.GET.get("date", ""), today)
     view = request.GET.get("view") if request.GET.get("view") in VIEWS else "rooms"
     the_board = day_board(day, now)
@@ -102,6 +102,14 @@ def board(request: HttpRequest) -> HttpResponse:
         "next_url": _board_url(date.fromordinal(day.toordinal() + 1), view),
         "technicians": Technician.objects.filter(is_active=True).order_by("name"),
         "row_range": range(1, the_board.rows + 1),
+        # Each grid row's spa-local start, for dragging a block to a new time (desk.js): the
+        # server says it, so a DST day needs no time-zone arithmetic in the browser.
+        "row_times": ",".join(
+            (the_board.starts + timedelta(minutes=BOARD_STEP_MINUTES * index))
+            .astimezone(zone)
+            .strftime("%H:%M")
+            for index in range(the_board.rows)
+        ),
     }
     return render(request, "web/desk/board.html", context)
 
@@ -119,7 +127,7 @@ def board_action(request: HttpRequest, reference: str, action: str) -> HttpRespo
     try:
         if action == "move":
             start = _local_start(request.POST.get("date", ""), request.POST.get("time", ""))
-            desk.move_booking(
+            booking = desk.move_booking(
                 booking,
                 start=start,
                 actor=request.user,
@@ -138,6 +146,19 @@ def board_action(request: HttpRequest, reference: str, action: str) -> HttpRespo
             "guest": guest,
             "status": booking.get_status_display(),
         }
+        if action == "move":
+            moved = {
+                "reference": reference,
+                "guest": guest,
+                "time": booking.start.astimezone(get_settings().zone)
+                .strftime("%I:%M %p")
+                .lstrip("0"),
+            }
+            if booking.technician:
+                moved["name"] = booking.technician.name
+                text = _("%(reference)s, %(guest)s: moved to %(time)s with %(name)s.") % moved
+            else:
+                text = _("%(reference)s, %(guest)s: moved to %(time)s.") % moved
         if booking.cancellation_fee:
             text += " " + _("Fee %(fee)s.") % {"fee": f"${booking.cancellation_fee}"}
         messages.success(request, text)

@@ -135,6 +135,41 @@ def test_the_desk_books_a_walk_in_checks_a_guest_in_and_marks_a_no_show(open_pag
     assert late.history.filter(action="booking.no_show").get().actor == desk
 
 
+def test_the_desk_drags_a_booking_to_another_technician_and_time(open_page, spa):
+    # given Sam's massage at 10:00 with Ana today
+    desk = staff("desk@example.com", Role.FRONT_DESK, "Dee Desk")
+    sam = customer("sam@example.com", "Sam Rivers")
+    booking = create_booking(
+        customer=sam,
+        service="swedish",
+        start=local(2026, 12, 1, 10),
+        technician="ana",
+        enforce_booking_window=False,
+    )
+
+    # when the desk drags the block to Ben's lane, on the 12:00 row
+    page = open_page("/desk/?view=technicians", user=desk, viewport=DESKTOP)
+    block = block_of(page, "Sam Rivers")
+    expect(block).to_have_attribute("draggable", "true")
+    times = page.locator("#board").get_attribute("data-row-times").split(",")
+    ben = page.locator('ol.board__lane[data-technician="ben"]')
+    height = ben.bounding_box()["height"]
+    noon = (times.index("12:00") + 0.5) * height / len(times)
+    block.locator("summary").drag_to(
+        ben, source_position={"x": 12, "y": 6}, target_position={"x": 24, "y": noon}
+    )
+
+    # then the move went through the booking service: 12:00 with Ben, shown on the board
+    expect(page.locator(".message--success")).to_contain_text(
+        "Sam Rivers: moved to 12:00 PM with Ben."
+    )
+    booking.refresh_from_db()
+    assert (booking.start, booking.technician.slug) == (local(2026, 12, 1, 12), "ben")
+    expect(ben.locator(".block").filter(has_text="Sam Rivers")).to_contain_text("12:00")
+    assert booking.history.filter(action="booking.rescheduled").get().actor == desk
+    screenshot(page, "desk-board-dragged")
+
+
 def test_the_manager_opens_the_dashboard_on_a_screen_and_a_phone(open_page, spa):
     boss = staff("boss@example.com", Role.MANAGER, "Mina Park")
     guest = customer("alexandra@example.com", "Alexandra Whitfield")
