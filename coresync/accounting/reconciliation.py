@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -86,70 +87,56 @@ def stripe_refunds(day: date) -> list[StripeCharge]:
     ]
 
 
-def _stripe_refund_mismatches(refunds: list[StripeCharge]) -> list[Mismatch]:
-    """Stripe's refunds of the day against CoreSync's (any status: a refund whose webhook
-    has not come yet is still known, so only its amount is compared)."""
-    known = {
-        row.provider_refund_id: row
-        for row in Refund.objects.filter(
-            provider_refund_id__in=[refund.intent_id for refund in refunds]
-        )
-    }
+def _compare_with_stripe(
+    stripe: list[StripeCharge], ours: dict[str, Any], entity: str, kinds: tuple[str, str]
+) -> list[Mismatch]:
+    """Stripe's movements against ours (provider id → row with ``pk`` and ``amount``): one
+    Stripe has and we do not is ``kinds[0]``, one whose amount differs ``kinds[1]`` (the
+    row named ``<entity>:<pk>``)."""
+    missing, differs = kinds
     found = []
-    for refund in refunds:
-        row = known.get(refund.intent_id)
+    for movement in stripe:
+        row = ours.get(movement.intent_id)
         if row is None:
             found.append(
-                Mismatch(
-                    kind=MismatchKind.STRIPE_REFUND_MISSING,
-                    reference=refund.intent_id,
-                    actual=refund.amount,
-                )
+                Mismatch(kind=missing, reference=movement.intent_id, actual=movement.amount)
             )
-        elif row.amount != refund.amount:
+        elif row.amount != movement.amount:
             found.append(
                 Mismatch(
-                    kind=MismatchKind.STRIPE_REFUND_AMOUNT,
-                    entity=f"refund:{row.pk}",
-                    reference=refund.intent_id,
+                    kind=differs,
+                    entity=f"{entity}:{row.pk}",
+                    reference=movement.intent_id,
                     expected=row.amount,
-                    actual=refund.amount,
+                    actual=movement.amount,
                 )
             )
     return found
 
 
-def _stripe_mismatches(day: date, charges: list[StripeCharge]) -> list[Mismatch]:
-    payments = {
-        row.provider_payment_id: row
-        for row in Payment.objects.filter(
-            provider=PaymentProviderName.STRIPE,
-            provider_payment_id__in=[charge.intent_id for charge in charges],
-            status=PaymentStatus.SUCCEEDED,
-        )
-    }
-    found = []
-    for charge in charges:
-        payment = payments.get(charge.intent_id)
-        if payment is None:
-            found.append(
-                Mismatch(
-                    kind=MismatchKind.STRIPE_MISSING,
-                    reference=charge.intent_id,
-                    actual=charge.amount,
-                )
-            )
-        elif payment.amount != charge.amount:
-            found.append(
-                Mismatch(
-                    kind=MismatchKind.STRIPE_AMOUNT,
-                    entity=f"payment:{payment.pk}",
-                    reference=charge.intent_id,
-                    expected=payment.amount,
-                    actual=charge.amount,
-                )
-            )
-    return found
+def _stripe_mismatches(charges: list[StripeCharge], refunds: list[StripeCharge]) -> list[Mismatch]:
+    """Stripe's charges against the succeeded payments, and its refunds against CoreSync's
+    refunds (any status: a refund whose webhook has not come yet is still known, so only its
+    amount is compared)."""
+    payments = Payment.objects.filter(
+        provider=PaymentProviderName.STRIPE,
+        provider_payment_id__in=[charge.intent_id for charge in charges],
+        status=PaymentStatus.SUCCEEDED,
+    )
+    known_refunds = Refund.objects.filter(
+        provider_refund_id__in=[refund.intent_id for refund in refunds]
+    )
+    return _compare_with_stripe(
+        charges,
+        {row.provider_payment_id: row for row in payments},
+        "payment",
+        (MismatchKind.STRIPE_MISSING, MismatchKind.STRIPE_AMOUNT),
+    ) + _compare_with_stripe(
+        refunds,
+        {row.provider_refund_id: row for row in known_refunds},
+        "refund",
+        (MismatchKind.STRIPE_REFUND_MISSING, MismatchKind.STRIPE_REFUND_AMOUNT),
+    )
 
 
 def _ledger_mismatches(day: date, remote) -> list[Mismatch]:
@@ -209,8 +196,7 @@ def reconcile_day(day: date, *, now: datetime | None = None) -> ReconciliationRu
     error = ""
     found: list[Mismatch] = []
     try:
-        found += _stripe_mismatches(day, stripe_charges(day))
-        found += _stripe_refund_mismatches(stripe_refunds(day))
+        found += _stripe_mismatches(stripe_charges(day), stripe_refunds(day))
         found += _ledger_mismatches(day, get_provider().receipts_for_day(day))
     except AccountingError as failure:
         error = str(failure)
