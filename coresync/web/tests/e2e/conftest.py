@@ -11,12 +11,15 @@ Screenshots go to ``screenshots/`` at the repository root (git-ignored).
 
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import time_machine
 from django.conf import settings
+from django.contrib.sessions.backends.base import UpdateError
+from django.db import OperationalError
 from django.test import Client
 
 from conftest import FROZEN_NOW
@@ -87,11 +90,8 @@ def open_page(browser, site) -> Iterator[Callable]:
         context.set_default_timeout(10_000)
         contexts.append(context)
         if user is not None:
-            client = Client()
-            client.force_login(user)
-            cookie = client.cookies[settings.SESSION_COOKIE_NAME]
             context.add_cookies(
-                [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": site}]
+                [{"name": settings.SESSION_COOKIE_NAME, "value": session_for(user), "url": site}]
             )
         page = context.new_page()
         page.on("pageerror", lambda error: pytest.fail(f"JavaScript error: {error}"))
@@ -111,6 +111,22 @@ def open_page(browser, site) -> Iterator[Callable]:
     for context in contexts:
         context.close()
     assert violations == [], f"Content-Security-Policy violations: {violations}"
+
+
+def session_for(user, attempts: int = 50) -> str:
+    """Sign ``user`` in and return the session key. On SQLite the live server's thread may
+    hold the session table's lock for a moment (a page of an earlier context polling):
+    "database table is locked" is retried, briefly."""
+    for _attempt in range(attempts - 1):
+        try:
+            client = Client()
+            client.force_login(user)
+            return client.cookies[settings.SESSION_COOKIE_NAME].value
+        except (OperationalError, UpdateError):
+            time.sleep(0.05)
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
 def screenshot(page, name: str) -> Path:
