@@ -13,6 +13,7 @@ amount differs (``stripe_amount``), a Stripe refund no refund knows
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -21,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from coresync.accounting.documents import payment_entity, refund_entity
 from coresync.accounting.errors import AccountingError
 from coresync.accounting.models import LedgerReceipt, Mismatch, MismatchKind, ReconciliationRun
 from coresync.accounting.providers import get_provider
@@ -88,11 +90,14 @@ def stripe_refunds(day: date) -> list[StripeCharge]:
 
 
 def _compare_with_stripe(
-    stripe: list[StripeCharge], ours: dict[str, Any], entity: str, kinds: tuple[str, str]
+    stripe: list[StripeCharge],
+    ours: dict[str, Any],
+    entity: Callable[[Any], str],
+    kinds: tuple[str, str],
 ) -> list[Mismatch]:
-    """Stripe's movements against ours (provider id → row with ``pk`` and ``amount``): one
-    Stripe has and we do not is ``kinds[0]``, one whose amount differs ``kinds[1]`` (the
-    row named ``<entity>:<pk>``)."""
+    """Stripe's movements against ours (provider id → row with an ``amount``): one Stripe
+    has and we do not is ``kinds[0]``, one whose amount differs ``kinds[1]`` (the row named
+    by ``entity``, the ledger's name for it)."""
     missing, differs = kinds
     found = []
     for movement in stripe:
@@ -105,7 +110,7 @@ def _compare_with_stripe(
             found.append(
                 Mismatch(
                     kind=differs,
-                    entity=f"{entity}:{row.pk}",
+                    entity=entity(row),
                     reference=movement.intent_id,
                     expected=row.amount,
                     actual=movement.amount,
@@ -129,12 +134,12 @@ def _stripe_mismatches(charges: list[StripeCharge], refunds: list[StripeCharge])
     return _compare_with_stripe(
         charges,
         {row.provider_payment_id: row for row in payments},
-        "payment",
+        payment_entity,
         (MismatchKind.STRIPE_MISSING, MismatchKind.STRIPE_AMOUNT),
     ) + _compare_with_stripe(
         refunds,
         {row.provider_refund_id: row for row in known_refunds},
-        "refund",
+        refund_entity,
         (MismatchKind.STRIPE_REFUND_MISSING, MismatchKind.STRIPE_REFUND_AMOUNT),
     )
 

@@ -87,7 +87,6 @@ class SpaFileError(Exception):
 
 
 OptionalPassword = read.optional_field(read.text(128))
-_check = check_rules
 
 
 class Entry(Fields):
@@ -212,7 +211,7 @@ class ServiceEntry(ServiceFields, Entry):
                 for d in table
                 if d not in self.durations
             ]
-        _check(*issues)
+        check_rules(*issues)
         return self
 
     def price_table(self) -> dict[int, Decimal]:
@@ -273,7 +272,7 @@ class PeakWindow(Entry):
 
     @model_validator(mode="after")
     def _rules(self) -> "PeakWindow":
-        _check(window_rule(self.start, self.end))
+        check_rules(window_rule(self.start, self.end))
         return self
 
 
@@ -321,7 +320,7 @@ class TechnicianEntry(TechnicianFields, Entry):
         given = self.model_fields_set
         if self.schedules is not None:
             message = 'give either "schedules" or weekly_hours/valid_from/valid_until'
-            _check(
+            check_rules(
                 *[
                     (key, message, False)
                     for key in ("weekly_hours", "valid_from", "valid_until")
@@ -330,10 +329,10 @@ class TechnicianEntry(TechnicianFields, Entry):
             )
         elif self.weekly_hours is None:
             message = '"weekly_hours" is missing: a validity range needs hours'
-            _check(
+            check_rules(
                 *[(key, message, False) for key in ("valid_from", "valid_until") if key in given]
             )
-        _check(date_range_rule(self.valid_from, self.valid_until))
+        check_rules(date_range_rule(self.valid_from, self.valid_until))
         return self
 
     def schedule_list(self) -> list[Schedule]:
@@ -391,7 +390,7 @@ class Customer(Person):
                     False,
                 )
             )
-        _check(*issues)
+        check_rules(*issues)
         return self
 
 
@@ -412,7 +411,7 @@ class Hold(Entry):
     @model_validator(mode="after")
     def _rules(self) -> "Hold":
         both = self.technician and self.room
-        _check(
+        check_rules(
             ("", "a hold is on a technician, a room or the whole spa: not both", False)
             if both
             else None,
@@ -440,7 +439,7 @@ class BookingEntry(Entry):
         if self.guests > 1 and self.technician is not None:
             # The booking service reads a named technician as "only this one", and each guest
             # needs their own: the technicians of a group booking are chosen for it.
-            _check(
+            check_rules(
                 (
                     "technician",
                     "a booking for several guests gets one technician per guest, chosen when it "
